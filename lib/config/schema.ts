@@ -1,0 +1,128 @@
+/**
+ * The pipeline's one configuration (DESIGN.md section 5), validated with zod. Pure: loading from
+ * files and the environment lives in ./load.ts.
+ */
+import { z } from 'zod';
+import { ALL_RULES, ClientId, DEFAULT_RULE_ACTIONS, ROUTING_RULES, RULE_ACTIONS } from '../rules';
+import type { RuleActions, RuleName } from '../rules';
+
+/** Kafka's own topic name rule; topics also become folder names in the lake. */
+const TopicName = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 characters of A-Z a-z 0-9 . _ -');
+const SafeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ - (not starting with _ or -)');
+const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
+
+export const TargetSchema = z.strictObject({
+  namespace: z.string().min(1),
+  /** Folder under the lake root holding this target's tables. */
+  lakePrefix: SafeName,
+  topic: TopicName,
+  consumerGroup: z.string().min(1),
+});
+
+const rulesShape = Object.fromEntries(ALL_RULES.map((rule) => [rule, z.enum(RULE_ACTIONS).optional()])) as Record<
+  RuleName,
+  z.ZodOptional<z.ZodEnum<{ drop: 'drop'; warn: 'warn'; fail: 'fail' }>>
+>;
+
+export const ConfigSchema = z
+  .strictObject({
+    target: z.string().min(1).default('dev'),
+    targets: z.record(z.string(), TargetSchema),
+    kafka: z.strictObject({
+      brokers: z.array(HostPort).min(1),
+      clientId: z.string().min(1).default('medallion-pipeline'),
+    }),
+    temporal: z.strictObject({
+      address: HostPort,
+      taskQueue: z.string().min(1).default('medallion-pipeline'),
+      /** Prefix of workflow ids, so several deployments (or test runs) can share a namespace. */
+      workflowIdPrefix: SafeName.default('pipeline'),
+      uiUrl: z.url().default('http://127.0.0.1:8233'),
+    }),
+    lake: z.strictObject({ root: z.string().min(1) }),
+    clients: z.strictObject({
+      known: z.array(ClientId.describe('client id')).default([]),
+      autoDiscover: z.boolean().default(false),
+    }),
+    batch: z.strictObject({
+      maxMessages: z.int().min(1).max(100_000).default(5000),
+      maxWaitMs: z.int().min(10).max(600_000).default(2000),
+    }),
+    rules: z.strictObject(rulesShape).default({}),
+    limits: z
+      .strictObject({
+        maxMessageBytes: z.int().min(1024).default(1_048_576),
+        rawValueChars: z.int().min(64).max(1_000_000).default(4096),
+      })
+      .default({ maxMessageBytes: 1_048_576, rawValueChars: 4096 }),
+  })
+  .superRefine((config, ctx) => {
+    if (!(config.target in config.targets)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['target'],
+        message: `target "${config.target}" is not one of the configured targets (${Object.keys(config.targets).join(', ') || 'none'})`,
+      });
+    }
+    for (const rule of ROUTING_RULES) {
+      const action = config.rules[rule];
+      if (action !== undefined && action !== 'drop') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', rule],
+          message: `${rule} decides whether a record reaches a client, so its action can only be "drop"`,
+        });
+      }
+    }
+  });
+
+export type PipelineConfig = z.infer<typeof ConfigSchema>;
+export type TargetConfig = z.infer<typeof TargetSchema>;
+
+/** The configuration as the running pipeline sees it: the chosen target folded in. */
+export interface ResolvedConfig {
+  targetName: string;
+  target: TargetConfig;
+  kafka: PipelineConfig['kafka'];
+  temporal: PipelineConfig['temporal'] & { namespace: string };
+  /** This target's lake folder: `<lake root>/<lakePrefix>`. */
+  lakeDir: string;
+  clients: PipelineConfig['clients'];
+  batch: PipelineConfig['batch'];
+  ruleActions: RuleActions;
+  limits: PipelineConfig['limits'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Every problem of a config, one line each, e.g. `batch.maxMessages: Too small: expected number to be >=1`. */
+export function listProblems(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+}
+
+export function resolveConfig(input: unknown, joinPath: (a: string, b: string) => string): ResolvedConfig {
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(listProblems(parsed.error));
+  const config = parsed.data;
+  const target = config.targets[config.target] as TargetConfig; // checked by superRefine
+  return {
+    targetName: config.target,
+    target,
+    kafka: config.kafka,
+    temporal: { ...config.temporal, namespace: target.namespace },
+    lakeDir: joinPath(config.lake.root, target.lakePrefix),
+    clients: config.clients,
+    batch: config.batch,
+    ruleActions: { ...DEFAULT_RULE_ACTIONS, ...stripUndefined(config.rules) },
+    limits: config.limits,
+  };
+}
+
+function stripUndefined<T extends object>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,95 @@
+/**
+ * DuckDB plumbing: one instance per process, a connection per unit of work, rows staged with the
+ * appender and written to Parquet through write-then-rename.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, listValue, timestampValue } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { commitFile, tempPathFor } from './files';
+import { createTableSql, sqlIdent, sqlString } from './tables';
+import type { ColumnType, Columns } from './tables';
+
+export type Cell = string | number | bigint | null | readonly string[];
+
+export async function openDuckDB(options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(':memory:', {
+    threads: String(options.threads ?? 2),
+    memory_limit: options.memoryLimit ?? '2GB',
+    // Nothing may be fetched at run time: parquet and json are built in.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  });
+}
+
+export async function withConnection<T>(db: DuckDBInstance, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const conn = await db.connect();
+  try {
+    return await fn(conn);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+function appendCell(appender: DuckDBAppender, type: ColumnType, cell: Cell): void {
+  if (cell === null) return appender.appendNull();
+  switch (type) {
+    case 'VARCHAR':
+      return appender.appendVarchar(String(cell));
+    case 'INTEGER':
+      return appender.appendInteger(Number(cell));
+    case 'BIGINT':
+      return appender.appendBigInt(BigInt(cell as number | bigint));
+    case 'DOUBLE':
+      return appender.appendDouble(Number(cell));
+    case 'TIMESTAMP': // cells hold epoch microseconds
+      return appender.appendTimestamp(timestampValue(BigInt(cell as number | bigint)));
+    case 'VARCHAR[]':
+      return appender.appendList(listValue(cell as readonly string[] as DuckDBValue[]));
+  }
+}
+
+/** Creates a temp table with these columns and appends the rows (each a cell per column). */
+export async function stageRows(conn: DuckDBConnection, table: string, columns: Columns, rows: Iterable<readonly Cell[]>): Promise<void> {
+  await conn.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
+  await conn.run(createTableSql(table, columns));
+  const appender = await conn.createAppender(table);
+  try {
+    for (const row of rows) {
+      columns.forEach(([, type], i) => appendCell(appender, type, row[i] ?? null));
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** Writes a query's result to `finalPath` as Parquet, atomically and durably. */
+export async function writeParquet(conn: DuckDBConnection, query: string, finalPath: string): Promise<void> {
+  await fs.mkdir(path.dirname(finalPath), { recursive: true });
+  const temp = tempPathFor(finalPath);
+  try {
+    await conn.run(`COPY (${query}) TO ${sqlString(temp)} (FORMAT parquet, COMPRESSION zstd)`);
+    await commitFile(temp, finalPath);
+  } catch (e) {
+    await fs.rm(temp, { force: true });
+    throw e;
+  }
+}
+
+/** Writes the query's rows, or removes the file when there are none (so a rerun leaves no stale file). */
+export async function writeParquetOrRemove(conn: DuckDBConnection, table: string, finalPath: string): Promise<number> {
+  const count = await countRows(conn, `SELECT * FROM ${sqlIdent(table)}`);
+  if (count === 0) {
+    await fs.rm(finalPath, { force: true });
+    return 0;
+  }
+  await writeParquet(conn, `SELECT * FROM ${sqlIdent(table)}`, finalPath);
+  return count;
+}
+
+export async function countRows(conn: DuckDBConnection, query: string, params?: Record<string, DuckDBValue>): Promise<number> {
+  const reader = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (${query})`, params);
+  return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
+}

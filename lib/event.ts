@@ -1,0 +1,43 @@
+/**
+ * Shaping a validated message into the typed silver record. Pure; the message has already passed
+ * the bronze rules, so client_id and timestamp are known to be valid.
+ */
+import type { JsonObject } from './rules';
+import { isJsonObject } from './rules';
+
+export interface SilverFields {
+  clientName: string | null;
+  eventType: string;
+  status: string;
+  amount: number | null;
+  source: string | null;
+  region: string | null;
+  /** `data` and `metadata` as JSON text, so any Parquet reader sees them without a schema. */
+  dataJson: string | null;
+  metadataJson: string | null;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+export function silverFields(message: JsonObject): SilverFields {
+  const metadata = isJsonObject(message.metadata) ? message.metadata : null;
+  return {
+    clientName: stringOrNull(message.client_name),
+    eventType: String(message.event_type),
+    status: String(message.status),
+    amount: typeof message.amount === 'number' ? message.amount : null,
+    source: metadata ? stringOrNull(metadata.source) : null,
+    region: metadata ? stringOrNull(metadata.region) : null,
+    dataJson: message.data === undefined ? null : JSON.stringify(message.data),
+    metadataJson: metadata === null ? null : JSON.stringify(metadata),
+  };
+}
+
+/** Raw values kept in `pipeline_errors` are bounded so a hostile message cannot bloat the table. */
+export function boundedRawValue(value: Buffer | null, maxChars: number): string | null {
+  if (value === null) return null;
+  const text = value.toString('utf8'); // invalid bytes become U+FFFD: the row stays text
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…[truncated ${text.length - maxChars} chars]` : text;
+}

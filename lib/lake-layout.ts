@@ -1,0 +1,85 @@
+/**
+ * Where every table's files live in the lake, and how batches are named. Pure. Every name here
+ * is built from validated parts only (client ids, topics, sequence numbers, dates), never from
+ * raw message text (DESIGN.md invariant 6).
+ *
+ * <lakeDir>/
+ *   kafka_raw_bronze/<topic>/<batch>.parquet
+ *   bronze_<client>/<batch>.parquet
+ *   silver_<client>/<batch>.parquet
+ *   gold_<client>_summary/<YYYY-MM-DD>.parquet      one file per UTC day, rebuilt when touched
+ *   pipeline_errors/<layer>/<client|_router>/<batch>.parquet
+ *   pipeline_quality_metrics/<layer>/<client|_router>/<batch>.parquet
+ *   _ingest/<topic>/<seq>.plan.json, <seq>.done.json  ingest positions (the Kafka position)
+ */
+import path from 'node:path';
+import { CLIENT_ID_PATTERN } from './rules';
+
+/** Scope of router-level files (records without a client). Client ids cannot start with `_`. */
+export const ROUTER_SCOPE = '_router';
+
+export type Layer = 'bronze' | 'silver' | 'batch';
+
+export function batchId(topic: string, seq: number): string {
+  return `${topic}.${String(seq).padStart(9, '0')}`;
+}
+
+function assertClient(clientId: string): string {
+  if (!CLIENT_ID_PATTERN.test(clientId)) throw new Error(`refusing to build a path from invalid client id ${JSON.stringify(clientId)}`);
+  return clientId;
+}
+
+export const tableName = {
+  bronze: (clientId: string) => `bronze_${assertClient(clientId)}`,
+  silver: (clientId: string) => `silver_${assertClient(clientId)}`,
+  gold: (clientId: string) => `gold_${assertClient(clientId)}_summary`,
+};
+
+export class LakeLayout {
+  constructor(readonly dir: string) {}
+
+  rawDir(topic: string): string {
+    return path.join(this.dir, 'kafka_raw_bronze', topic);
+  }
+  rawFile(topic: string, batch: string): string {
+    return path.join(this.rawDir(topic), `${batch}.parquet`);
+  }
+  ingestDir(topic: string): string {
+    return path.join(this.dir, '_ingest', topic);
+  }
+  planFile(topic: string, seq: number): string {
+    return path.join(this.ingestDir(topic), `${String(seq).padStart(9, '0')}.plan.json`);
+  }
+  doneFile(topic: string, seq: number): string {
+    return path.join(this.ingestDir(topic), `${String(seq).padStart(9, '0')}.done.json`);
+  }
+  bronzeDir(clientId: string): string {
+    return path.join(this.dir, tableName.bronze(clientId));
+  }
+  bronzeFile(clientId: string, batch: string): string {
+    return path.join(this.bronzeDir(clientId), `${batch}.parquet`);
+  }
+  silverDir(clientId: string): string {
+    return path.join(this.dir, tableName.silver(clientId));
+  }
+  silverFile(clientId: string, batch: string): string {
+    return path.join(this.silverDir(clientId), `${batch}.parquet`);
+  }
+  goldDir(clientId: string): string {
+    return path.join(this.dir, tableName.gold(clientId));
+  }
+  goldFile(clientId: string, day: string): string {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`invalid gold day ${day}`);
+    return path.join(this.goldDir(clientId), `${day}.parquet`);
+  }
+  errorsFile(layer: Layer, scope: string, batch: string): string {
+    return path.join(this.dir, 'pipeline_errors', layer, scopeName(scope), `${batch}.parquet`);
+  }
+  metricsFile(layer: Layer, scope: string, batch: string): string {
+    return path.join(this.dir, 'pipeline_quality_metrics', layer, scopeName(scope), `${batch}.parquet`);
+  }
+}
+
+function scopeName(scope: string): string {
+  return scope === ROUTER_SCOPE ? scope : assertClient(scope);
+}

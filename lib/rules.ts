@@ -1,0 +1,167 @@
+/**
+ * Data-quality rules (DESIGN.md section 4), as pure predicates over a decoded message.
+ * Each layer checks all of its rules so a dropped record names every rule it broke, once.
+ */
+import { z } from 'zod';
+import { parseIsoDateTimeMicros } from './timestamp';
+
+export const RULE_ACTIONS = ['drop', 'warn', 'fail'] as const;
+export type RuleAction = (typeof RULE_ACTIONS)[number];
+
+export const BRONZE_RULES = ['malformed_json', 'valid_client_id', 'not_null_timestamp', 'unknown_client'] as const;
+export const SILVER_RULES = ['valid_status', 'valid_amount', 'valid_event_type'] as const;
+export type BronzeRule = (typeof BRONZE_RULES)[number];
+export type SilverRule = (typeof SILVER_RULES)[number];
+export type RuleName = BronzeRule | SilverRule;
+export const ALL_RULES: readonly RuleName[] = [...BRONZE_RULES, ...SILVER_RULES];
+
+/**
+ * Rules that decide whether a record can be routed to a client at all. A record breaking one of
+ * them has no client to keep it for, so `warn` is meaningless and `fail` would stop every client.
+ */
+export const ROUTING_RULES: readonly RuleName[] = ['malformed_json', 'valid_client_id', 'unknown_client'];
+
+export type RuleActions = Record<RuleName, RuleAction>;
+export const DEFAULT_RULE_ACTIONS: RuleActions = Object.fromEntries(
+  ALL_RULES.map((rule) => [rule, 'drop']),
+) as RuleActions;
+
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const ClientId = z.string().regex(CLIENT_ID_PATTERN);
+export const EVENT_STATUSES = ['active', 'pending', 'completed', 'failed'] as const;
+export const EventStatus = z.enum(EVENT_STATUSES);
+
+export function isValidClientId(value: unknown): value is string {
+  return ClientId.safeParse(value).success;
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export type DecodedValue =
+  | { ok: true; message: JsonObject }
+  | { ok: false; reason: string };
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The `malformed_json` rule's decoding: UTF-8, within the size limit, a JSON object. */
+export function decodeMessageValue(value: Buffer | null, maxBytes: number): DecodedValue {
+  if (value === null) return { ok: false, reason: 'message has no value' };
+  if (value.length > maxBytes) return { ok: false, reason: `message is ${value.length} bytes, over the ${maxBytes}-byte limit` };
+  let text: string;
+  try {
+    text = strictUtf8.decode(value);
+  } catch {
+    return { ok: false, reason: 'message is not valid UTF-8' };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `message is not valid JSON: ${(e as Error).message}` };
+  }
+  if (!isJsonObject(parsed)) return { ok: false, reason: `message is JSON ${Array.isArray(parsed) ? 'array' : typeof parsed}, not an object` };
+  return { ok: true, message: parsed };
+}
+
+export interface ClientDirectory {
+  knownClients: ReadonlySet<string>;
+  autoDiscover: boolean;
+}
+
+export interface BronzeVerdict {
+  /** Every bronze rule this record broke, in rule order. */
+  broken: BronzeRule[];
+  /** The client the record belongs to, when its client_id is valid. */
+  clientId: string | null;
+  /** Event time in epoch microseconds (UTC), when `timestamp` is valid. */
+  eventMicros: bigint | null;
+  message: JsonObject | null;
+  /** Human-readable reasons, one per broken rule. */
+  reasons: string[];
+}
+
+export function checkBronze(decoded: DecodedValue, clients: ClientDirectory): BronzeVerdict {
+  if (!decoded.ok) {
+    // Nothing else can be checked without an object; the record breaks every rule that needs one.
+    return {
+      broken: ['malformed_json'],
+      clientId: null,
+      eventMicros: null,
+      message: null,
+      reasons: [decoded.reason],
+    };
+  }
+  const message = decoded.message;
+  const broken: BronzeRule[] = [];
+  const reasons: string[] = [];
+  const rawClient = message.client_id;
+  const clientId = isValidClientId(rawClient) ? rawClient : null;
+  if (clientId === null) {
+    broken.push('valid_client_id');
+    reasons.push(rawClient === undefined || rawClient === null ? 'client_id is missing' : 'client_id is not a valid client id');
+  }
+  const rawTs = message.timestamp;
+  const eventMicros = typeof rawTs === 'string' ? parseIsoDateTimeMicros(rawTs) : null;
+  if (eventMicros === null) {
+    broken.push('not_null_timestamp');
+    reasons.push(rawTs === undefined || rawTs === null ? 'timestamp is missing' : 'timestamp is not an ISO-8601 date-time');
+  }
+  if (clientId !== null && !clients.autoDiscover && !clients.knownClients.has(clientId)) {
+    broken.push('unknown_client');
+    reasons.push(`client ${clientId} is not a known client and auto-discovery is off`);
+  }
+  return { broken, clientId, eventMicros, message, reasons };
+}
+
+/** A bronze verdict the router must settle itself: the record cannot reach a client's workflow. */
+export function isUnroutable(verdict: BronzeVerdict): boolean {
+  return verdict.broken.some((rule) => ROUTING_RULES.includes(rule));
+}
+
+export interface SilverVerdict {
+  broken: SilverRule[];
+  reasons: string[];
+}
+
+export function checkSilver(message: JsonObject): SilverVerdict {
+  const broken: SilverRule[] = [];
+  const reasons: string[] = [];
+  if (!EventStatus.safeParse(message.status).success) {
+    broken.push('valid_status');
+    reasons.push(`status ${describe(message.status)} is not one of ${EVENT_STATUSES.join(', ')}`);
+  }
+  const amount = message.amount;
+  const amountOk = amount === undefined || amount === null || (typeof amount === 'number' && Number.isFinite(amount) && amount >= 0);
+  if (!amountOk) {
+    broken.push('valid_amount');
+    reasons.push(`amount ${describe(amount)} is not a number >= 0`);
+  }
+  if (typeof message.event_type !== 'string' || message.event_type.length === 0) {
+    broken.push('valid_event_type');
+    reasons.push(`event_type ${describe(message.event_type)} is not a non-empty string`);
+  }
+  return { broken, reasons };
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** What a layer does with a record, given the rules it broke and the configured actions. */
+export type RecordOutcome = 'keep' | 'drop' | 'fail';
+
+export function outcomeOf(broken: readonly RuleName[], actions: RuleActions): RecordOutcome {
+  let outcome: RecordOutcome = 'keep';
+  for (const rule of broken) {
+    const action = actions[rule];
+    if (action === 'fail') return 'fail';
+    if (action === 'drop') outcome = 'drop';
+  }
+  return outcome;
+}
