@@ -7,8 +7,9 @@ import { isJsonObject } from './rules';
 
 export interface SilverFields {
   clientName: string | null;
-  eventType: string;
-  status: string;
+  /** Null only when a `warn` rule kept a record without one. */
+  eventType: string | null;
+  status: string | null;
   amount: number | null;
   source: string | null;
   region: string | null;
@@ -25,9 +26,9 @@ export function silverFields(message: JsonObject): SilverFields {
   const metadata = isJsonObject(message.metadata) ? message.metadata : null;
   return {
     clientName: stringOrNull(message.client_name),
-    eventType: String(message.event_type),
-    status: String(message.status),
-    amount: typeof message.amount === 'number' ? message.amount : null,
+    eventType: stringOrNull(message.event_type),
+    status: stringOrNull(message.status),
+    amount: typeof message.amount === 'number' && Number.isFinite(message.amount) ? message.amount : null,
     source: metadata ? stringOrNull(metadata.source) : null,
     region: metadata ? stringOrNull(metadata.region) : null,
     dataJson: message.data === undefined ? null : JSON.stringify(message.data),

@@ -8,12 +8,15 @@
  *   bronze_<client>/<batch>.parquet
  *   silver_<client>/<batch>.parquet
  *   gold_<client>_summary/<YYYY-MM-DD>.parquet      one file per UTC day, rebuilt when touched
+ *   gold_<client>_summary/undated.parquet           rows kept without event time (rule set to warn)
  *   pipeline_errors/<layer>/<client|_router>/<batch>.parquet
  *   pipeline_quality_metrics/<layer>/<client|_router>/<batch>.parquet
  *   _ingest/<topic>/<seq>.plan.json, <seq>.done.json  ingest positions (the Kafka position)
  */
 import path from 'node:path';
 import { CLIENT_ID_PATTERN } from './rules';
+import { goldSliceName } from './tables';
+import type { GoldSlice } from './tables';
 
 /** Scope of router-level files (records without a client). Client ids cannot start with `_`. */
 export const ROUTER_SCOPE = '_router';
@@ -68,9 +71,8 @@ export class LakeLayout {
   goldDir(clientId: string): string {
     return path.join(this.dir, tableName.gold(clientId));
   }
-  goldFile(clientId: string, day: string): string {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new Error(`invalid gold day ${day}`);
-    return path.join(this.goldDir(clientId), `${day}.parquet`);
+  goldFile(clientId: string, slice: GoldSlice): string {
+    return path.join(this.goldDir(clientId), `${goldSliceName(slice)}.parquet`);
   }
   errorsFile(layer: Layer, scope: string, batch: string): string {
     return path.join(this.dir, 'pipeline_errors', layer, scopeName(scope), `${batch}.parquet`);

@@ -114,14 +114,29 @@ export function emptyRelationSql(columns: Columns): string {
  */
 export const EXACT_AMOUNT_LIMIT = 1e15;
 
+/** Which silver rows one gold file covers: one UTC day, or the rows without an event time. */
+export type GoldSlice = { day: string } | { undated: true };
+
+/** File name (without folder) of a gold slice. */
+export function goldSliceName(slice: GoldSlice): string {
+  return 'day' in slice ? slice.day : 'undated';
+}
+
 /**
- * Gold: hourly aggregates of one UTC day of a client's silver rows. Null amounts are ignored by
- * the four amount columns, as SQL aggregates do.
+ * Gold: hourly aggregates of one slice of a client's silver rows. Null amounts are ignored by the
+ * four amount columns, as SQL aggregates do.
  */
-export function goldForDaySql(silverGlob: string): string {
+export function goldSliceSql(silverGlob: string, slice: GoldSlice): string {
   const exact = `sum(CASE WHEN abs(amount) < ${EXACT_AMOUNT_LIMIT} THEN amount::DECIMAL(38, 9) END)`;
   const huge = `sum(CASE WHEN abs(amount) >= ${EXACT_AMOUNT_LIMIT} THEN amount END)`;
   const total = `(CASE WHEN count(amount) = 0 THEN NULL ELSE coalesce(${exact}::DOUBLE, 0) + coalesce(${huge}, 0) END)`;
+  let where: string;
+  if ('day' in slice) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(slice.day)) throw new Error(`invalid day ${slice.day}`);
+    where = `event_timestamp >= TIMESTAMP '${slice.day}' AND event_timestamp < TIMESTAMP '${slice.day}' + INTERVAL 1 DAY`;
+  } else {
+    where = 'event_timestamp IS NULL';
+  }
   return `
     SELECT
       date_trunc('hour', event_timestamp) AS window_start,
@@ -133,7 +148,13 @@ export function goldForDaySql(silverGlob: string): string {
       min(amount) AS min_amount,
       max(amount) AS max_amount
     FROM read_parquet(${sqlString(silverGlob)})
-    WHERE event_timestamp >= $day::TIMESTAMP AND event_timestamp < $day::TIMESTAMP + INTERVAL 1 DAY
+    WHERE ${where}
     GROUP BY ALL
     ORDER BY window_start, event_type`;
+}
+
+/** The gold slices a set of silver files touches. */
+export function touchedSlicesSql(silverFiles: readonly string[]): string {
+  return `SELECT DISTINCT strftime(event_timestamp, '%Y-%m-%d') AS day
+          FROM read_parquet([${silverFiles.map(sqlString).join(', ')}])`;
 }

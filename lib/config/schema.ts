@@ -91,6 +91,8 @@ export interface ResolvedConfig {
   batch: PipelineConfig['batch'];
   ruleActions: RuleActions;
   limits: PipelineConfig['limits'];
+  /** Namespaces of every target, so the local stack can create them all. */
+  namespaces: string[];
 }
 
 export class ConfigError extends Error {
@@ -120,6 +122,7 @@ export function resolveConfig(input: unknown, joinPath: (a: string, b: string) =
     batch: config.batch,
     ruleActions: { ...DEFAULT_RULE_ACTIONS, ...stripUndefined(config.rules) },
     limits: config.limits,
+    namespaces: [...new Set(Object.values(config.targets).map((t) => t.namespace))],
   };
 }
 

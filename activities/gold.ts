@@ -1,0 +1,77 @@
+/**
+ * Gold: hourly aggregates per client, kept exactly equal to the GROUP BY over silver. A batch
+ * rebuilds every UTC day its silver rows fall in, from all of the client's silver files, so late
+ * records (an hour seen in an earlier batch) are counted where they belong.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { ResolvedConfig } from '../lib/config/schema';
+import { countRows, withConnection, writeParquet } from '../lib/duck';
+import { exists } from '../lib/files';
+import { LakeLayout } from '../lib/lake-layout';
+import { goldSliceSql, touchedSlicesSql } from '../lib/tables';
+import type { GoldSlice } from '../lib/tables';
+import type { ClientBatchInput } from '../workflows/types';
+import { assertClientId } from './client-lake';
+import { whileHeartbeating } from './heartbeat';
+
+export function createGoldActivities({ config, db }: { config: ResolvedConfig; db: DuckDBInstance }) {
+  const layout = new LakeLayout(config.lakeDir);
+
+  /** The gold slices (days, or undated) that some silver files hold rows for. */
+  async function touchedSlices(conn: DuckDBConnection, silverFiles: readonly string[]): Promise<GoldSlice[]> {
+    const present: string[] = [];
+    for (const f of silverFiles) if (await exists(f)) present.push(f);
+    if (present.length === 0) return [];
+    const rows = (await conn.runAndReadAll(touchedSlicesSql(present))).getRowObjectsJS();
+    return rows.map((r) => (r.day === null ? { undated: true as const } : { day: String(r.day) }));
+  }
+
+  /** Rebuilds some gold slices of a client from all of its silver files. */
+  async function rebuild(conn: DuckDBConnection, clientId: string, slices: readonly GoldSlice[]): Promise<number> {
+    const silverGlob = path.join(layout.silverDir(clientId), '*.parquet');
+    const anySilver = (await fs.readdir(layout.silverDir(clientId)).catch(() => [])).some((f) => f.endsWith('.parquet'));
+    let rows = 0;
+    for (const slice of slices) {
+      const file = layout.goldFile(clientId, slice);
+      const query = anySilver ? goldSliceSql(silverGlob, slice) : null;
+      const n = query ? await countRows(conn, query) : 0;
+      if (n === 0) await fs.rm(file, { force: true });
+      else await writeParquet(conn, query as string, file);
+      rows += n;
+    }
+    return rows;
+  }
+
+  return {
+    /** Recomputes the gold slices this batch's silver rows fall in. Returns gold rows written. */
+    async goldBatch({ clientId, batch }: ClientBatchInput): Promise<number> {
+      assertClientId(clientId);
+      return whileHeartbeating(() =>
+        withConnection(db, async (conn) => rebuild(conn, clientId, await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)]))),
+      );
+    },
+
+    /**
+     * Compensation for a failed batch: removes everything it wrote for this client (bronze,
+     * silver, their errors and metrics) and rebuilds the gold it had touched.
+     */
+    async discardClientBatch({ clientId, batch }: ClientBatchInput): Promise<void> {
+      assertClientId(clientId);
+      await withConnection(db, async (conn) => {
+        const slices = await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)]);
+        const files = [
+          layout.bronzeFile(clientId, batch.batchId),
+          layout.silverFile(clientId, batch.batchId),
+          layout.errorsFile('bronze', clientId, batch.batchId),
+          layout.errorsFile('silver', clientId, batch.batchId),
+          layout.metricsFile('bronze', clientId, batch.batchId),
+          layout.metricsFile('silver', clientId, batch.batchId),
+        ];
+        for (const f of files) await fs.rm(f, { force: true });
+        await rebuild(conn, clientId, slices);
+      });
+    },
+  };
+}

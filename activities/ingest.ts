@@ -1,0 +1,197 @@
+/**
+ * Ingest activities: plan and land raw batches, hand them to client workflows, and recover the
+ * Kafka position from the lake.
+ *
+ * A batch is committed in three durable steps, each safe to repeat:
+ *   1. plan file  (created once; fixes the batch's offset ranges forever)
+ *   2. raw Parquet, router errors and metrics (deterministic content, write-then-rename)
+ *   3. done file  (the batch is complete; its result is read back on any retry)
+ */
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import type { Kafka } from 'kafkajs';
+import type { TopicOffsets } from '../lib/kafka';
+import { available, nextOffsetsAfter, planRanges, rangeSize, totalAvailable } from '../lib/batch-plan';
+import type { BatchPlan } from '../lib/batch-plan';
+import type { ResolvedConfig } from '../lib/config/schema';
+import { stageRows, withConnection, writeParquet, writeParquetOrRemove } from '../lib/duck';
+import { listFiles, readJsonIfExists, writeJsonAtomically } from '../lib/files';
+import { readRanges } from '../lib/kafka-range-reader';
+import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../lib/lake-layout';
+import { routeBatch } from '../lib/router';
+import { ERROR_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS } from '../lib/tables';
+import { clientWorkflowId } from '../workflows/ids';
+import { batchReadySignal } from '../workflows/messages';
+import { CLIENT_ID, PIPELINE_STATE } from '../workflows/search-attributes';
+import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffsets } from '../workflows/types';
+import { whileHeartbeating } from './heartbeat';
+
+export interface IngestDeps {
+  config: ResolvedConfig;
+  kafka: Kafka;
+  db: DuckDBInstance;
+  temporal: Client;
+  offsets: TopicOffsets;
+}
+
+/** What the done file records: enough to answer a retry and to hand the batch to clients. */
+export interface BatchManifest {
+  topic: string;
+  seq: number;
+  batchId: string;
+  ranges: BatchPlan['ranges'];
+  nextOffsets: PartitionOffsets;
+  messages: number;
+  unroutable: number;
+  clients: Record<string, number>;
+  completedAt: string;
+}
+
+const POLL_INTERVAL_MS = 200;
+
+export function createIngestActivities({ config, kafka, db, temporal, offsets }: IngestDeps) {
+  const layout = new LakeLayout(config.lakeDir);
+
+  async function commitGroupOffsets(topic: string, ranges: BatchPlan['ranges']): Promise<void> {
+    // Best effort: makes the pipeline's position visible to Kafka tooling as a consumer group.
+    // The source of truth is the lake's done files, so a failure here changes nothing.
+    if (ranges.length === 0) return;
+    try {
+      await offsets.commitGroupOffsets(config.target.consumerGroup, topic, ranges.map((r) => ({ partition: r.partition, offset: r.until })));
+    } catch (e) {
+      log.debug('consumer group offsets not committed', { error: (e as Error).message });
+    }
+  }
+
+  async function planBatch(input: IngestBatchInput, beat: (d?: unknown) => void): Promise<BatchPlan | null> {
+    const { settings, seq, nextOffsets, stopAt } = input;
+    const planPath = layout.planFile(settings.topic, seq);
+    const existing = await readJsonIfExists<BatchPlan>(planPath);
+    if (existing) return existing;
+
+    const deadline = Date.now() + settings.maxWaitMs;
+    let avail = available(await offsets.watermarks(settings.topic), nextOffsets, stopAt);
+    // Micro-batch: wait (up to maxWaitMs) for a full batch, then take what there is.
+    while (totalAvailable(avail) < BigInt(settings.maxMessages) && Date.now() < deadline) {
+      if (stopAt !== null && totalAvailable(avail) === 0n) return null; // triggered: nothing left
+      beat({ waiting: true });
+      await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+      avail = available(await offsets.watermarks(settings.topic), nextOffsets, stopAt);
+    }
+    const ranges = planRanges(avail, settings.maxMessages);
+    if (ranges.length === 0) return null;
+    const plan: BatchPlan = {
+      topic: settings.topic,
+      seq,
+      batchId: makeBatchId(settings.topic, seq),
+      ranges,
+      nextOffsets: nextOffsetsAfter(nextOffsets, avail, ranges),
+      plannedAt: new Date().toISOString(),
+    };
+    // Two attempts may race here (a timed-out one still running); the first plan wins.
+    if (await writeJsonAtomically(planPath, plan, { onlyIfAbsent: true })) return plan;
+    return readJsonIfExists<BatchPlan>(planPath);
+  }
+
+  async function landBatch(settings: IngestSettings, plan: BatchPlan, beat: (d?: unknown) => void): Promise<BatchManifest> {
+    const messages = await readRanges(kafka, plan.topic, plan.ranges, (read) => beat({ read }));
+    if (messages.length !== rangeSize(plan.ranges)) {
+      // Offsets inside a range can be missing only if the topic is compacted or transactional.
+      log.warn('batch holds fewer messages than its offset ranges', { batchId: plan.batchId, expected: rangeSize(plan.ranges), read: messages.length });
+    }
+    const nowMicros = BigInt(Date.now()) * 1000n;
+    const routed = routeBatch(messages, {
+      topic: plan.topic,
+      batchId: plan.batchId,
+      nowMicros,
+      clients: { knownClients: new Set(settings.clients.known), autoDiscover: settings.clients.autoDiscover },
+      ruleActions: settings.ruleActions,
+      maxMessageBytes: config.limits.maxMessageBytes,
+      rawValueChars: config.limits.rawValueChars,
+    });
+    await withConnection(db, async (conn) => {
+      await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows);
+      // Sorted by client so each client's slice is a contiguous run of row groups.
+      await writeParquet(conn, 'SELECT * FROM raw ORDER BY client_id NULLS LAST, "partition", "offset"', layout.rawFile(plan.topic, plan.batchId));
+      await stageRows(conn, 'router_errors', ERROR_COLUMNS, routed.errorRows);
+      await writeParquetOrRemove(conn, 'router_errors', layout.errorsFile('bronze', ROUTER_SCOPE, plan.batchId));
+      await stageRows(conn, 'router_metrics', METRIC_COLUMNS, routed.metricRows);
+      await writeParquetOrRemove(conn, 'router_metrics', layout.metricsFile('bronze', ROUTER_SCOPE, plan.batchId));
+    });
+    const manifest: BatchManifest = {
+      topic: plan.topic,
+      seq: plan.seq,
+      batchId: plan.batchId,
+      ranges: plan.ranges,
+      nextOffsets: plan.nextOffsets,
+      messages: messages.length,
+      unroutable: routed.unroutable,
+      clients: routed.clientCounts,
+      completedAt: new Date().toISOString(),
+    };
+    await writeJsonAtomically(layout.doneFile(plan.topic, plan.seq), manifest);
+    return manifest;
+  }
+
+  return {
+    /** Lands the next raw batch of a topic (or reports that none is available yet). */
+    async ingestBatch(input: IngestBatchInput): Promise<IngestBatchResult> {
+      return whileHeartbeating(async (beat) => {
+        const done = await readJsonIfExists<BatchManifest>(layout.doneFile(input.settings.topic, input.seq));
+        const manifest = done ?? (await planBatch(input, beat).then((plan) => (plan ? landBatch(input.settings, plan, beat) : null)));
+        if (!manifest) return { kind: 'empty' };
+        await commitGroupOffsets(manifest.topic, manifest.ranges);
+        return {
+          kind: 'batch',
+          seq: manifest.seq,
+          batchId: manifest.batchId,
+          nextOffsets: manifest.nextOffsets,
+          messages: manifest.messages,
+          clients: Object.keys(manifest.clients).length,
+          unroutable: manifest.unroutable,
+        };
+      });
+    },
+
+    /** Starts or signals the workflow of every client in a landed batch. Safe to repeat. */
+    async dispatchBatch({ settings, seq }: { settings: IngestSettings; seq: number }): Promise<number> {
+      const manifest = await readJsonIfExists<BatchManifest>(layout.doneFile(settings.topic, seq));
+      if (!manifest) throw ApplicationFailure.nonRetryable(`batch #${seq} of ${settings.topic} has no done file`, 'RawBatchMissing');
+      const clients = Object.entries(manifest.clients).sort(([a], [b]) => a.localeCompare(b));
+      let handed = 0;
+      for (const [clientId, records] of clients) {
+        await temporal.workflow.signalWithStart('clientPipeline', {
+          workflowId: clientWorkflowId(settings.workflowIdPrefix, clientId),
+          taskQueue: settings.taskQueue,
+          args: [{ clientId, ruleActions: settings.ruleActions }],
+          signal: batchReadySignal,
+          signalArgs: [{ topic: manifest.topic, seq: manifest.seq, batchId: manifest.batchId, records }],
+          typedSearchAttributes: [
+            { key: CLIENT_ID, value: clientId },
+            { key: PIPELINE_STATE, value: 'running' },
+          ],
+          staticSummary: `Pipeline of client ${clientId}`,
+        });
+        handed += 1;
+        Context.current().heartbeat(handed);
+      }
+      return handed;
+    },
+
+    /** Where ingestion of a topic stands according to the lake (the durable Kafka position). */
+    async recoverIngestPosition({ topic }: { topic: string }): Promise<{ nextSeq: number; nextOffsets: PartitionOffsets; dispatchedSeq: number }> {
+      const doneSeqs = (await listFiles(layout.ingestDir(topic), '.done.json')).map((f) => Number.parseInt(f, 10));
+      const lastDone = doneSeqs.length > 0 ? Math.max(...doneSeqs) : -1;
+      const manifest = lastDone >= 0 ? await readJsonIfExists<BatchManifest>(layout.doneFile(topic, lastDone)) : null;
+      // A plan without a done file (crash mid-batch) is redone as the next batch: same ranges.
+      // The last done batch may not have reached every client, so it counts as not dispatched.
+      return { nextSeq: lastDone + 1, nextOffsets: manifest?.nextOffsets ?? {}, dispatchedSeq: lastDone >= 0 ? lastDone - 1 : -1 };
+    },
+
+    /** Current end of every partition: where a triggered run stops. */
+    async endOffsets({ topic }: { topic: string }): Promise<PartitionOffsets> {
+      return Object.fromEntries((await offsets.watermarks(topic)).map((w) => [String(w.partition), String(w.high)]));
+    },
+  };
+}

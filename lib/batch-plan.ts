@@ -1,0 +1,94 @@
+/**
+ * Deciding which offsets form the next raw batch. Pure. Once written, a plan is final: every
+ * retry of that batch reads exactly these ranges, so the batch's content never changes.
+ */
+import type { PartitionOffsets } from '../workflows/types';
+
+export interface PartitionRange {
+  partition: number;
+  /** First offset of the range. */
+  from: string;
+  /** One past the last offset of the range. */
+  until: string;
+}
+
+export interface BatchPlan {
+  topic: string;
+  seq: number;
+  batchId: string;
+  ranges: PartitionRange[];
+  /** Position after this batch, for every partition known at planning time. */
+  nextOffsets: PartitionOffsets;
+  plannedAt: string;
+}
+
+export interface Watermark {
+  partition: number;
+  low: bigint;
+  high: bigint;
+}
+
+/** Messages available per partition from `next` (or the earliest offset) up to high / stopAt. */
+export function available(watermarks: readonly Watermark[], next: PartitionOffsets, stopAt: PartitionOffsets | null): Map<number, { from: bigint; end: bigint }> {
+  const result = new Map<number, { from: bigint; end: bigint }>();
+  for (const w of watermarks) {
+    const key = String(w.partition);
+    const position = next[key] !== undefined ? BigInt(next[key] as string) : w.low;
+    // Offsets below the low watermark are gone (retention); start from what still exists.
+    const from = position < w.low ? w.low : position;
+    const cap = stopAt ? BigInt(stopAt[key] ?? '0') : w.high;
+    const end = cap < w.high ? cap : w.high;
+    result.set(w.partition, { from, end: end > from ? end : from });
+  }
+  return result;
+}
+
+export function totalAvailable(avail: Map<number, { from: bigint; end: bigint }>): bigint {
+  let total = 0n;
+  for (const { from, end } of avail.values()) total += end - from;
+  return total;
+}
+
+/**
+ * Splits up to `maxMessages` across partitions fairly (water-filling), so one busy partition
+ * cannot starve the others.
+ */
+export function planRanges(avail: Map<number, { from: bigint; end: bigint }>, maxMessages: number): PartitionRange[] {
+  const take = new Map<number, bigint>();
+  let remaining = BigInt(maxMessages);
+  let open = [...avail.entries()].filter(([, a]) => a.end > a.from).map(([p]) => p).sort((a, b) => a - b);
+  while (remaining > 0n && open.length > 0) {
+    const share = remaining / BigInt(open.length) > 0n ? remaining / BigInt(open.length) : 1n;
+    const stillOpen: number[] = [];
+    for (const p of open) {
+      if (remaining === 0n) break;
+      const a = avail.get(p)!;
+      const taken = take.get(p) ?? 0n;
+      const left = a.end - a.from - taken;
+      const n = left < share ? left : share;
+      const granted = n < remaining ? n : remaining;
+      take.set(p, taken + granted);
+      remaining -= granted;
+      if (left - granted > 0n) stillOpen.push(p);
+    }
+    open = stillOpen;
+  }
+  return [...take.entries()]
+    .filter(([, n]) => n > 0n)
+    .sort(([a], [b]) => a - b)
+    .map(([partition, n]) => {
+      const from = avail.get(partition)!.from;
+      return { partition, from: String(from), until: String(from + n) };
+    });
+}
+
+export function nextOffsetsAfter(next: PartitionOffsets, avail: Map<number, { from: bigint; end: bigint }>, ranges: readonly PartitionRange[]): PartitionOffsets {
+  const result: PartitionOffsets = { ...next };
+  for (const [partition, { from }] of avail) result[String(partition)] = String(from);
+  for (const r of ranges) result[String(r.partition)] = r.until;
+  return result;
+}
+
+export function rangeSize(ranges: readonly PartitionRange[]): number {
+  return ranges.reduce((n, r) => n + Number(BigInt(r.until) - BigInt(r.from)), 0);
+}

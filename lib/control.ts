@@ -1,0 +1,159 @@
+/**
+ * Operator actions against Temporal: start, status, pause/resume, replay. Used by the CLI,
+ * `npm start` and the tests, so all of them drive the pipeline the same way.
+ */
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import type { ResolvedConfig } from './config/schema';
+import type { TopicOffsets } from './kafka';
+import { isValidClientId } from './rules';
+import { workflowUiUrl } from './temporal';
+import { clientWorkflowId, ingestWorkflowId } from '../workflows/ids';
+import { ingestStatusQuery, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from '../workflows/messages';
+import { CLIENT_ID, PIPELINE_STATE } from '../workflows/search-attributes';
+import type { ClientStatus, IngestSettings, IngestStatus, PipelineMode, ReplayOutcome, ReplayRequest } from '../workflows/types';
+
+export function ingestSettings(config: ResolvedConfig): IngestSettings {
+  return {
+    topic: config.target.topic,
+    maxMessages: config.batch.maxMessages,
+    maxWaitMs: config.batch.maxWaitMs,
+    clients: { known: config.clients.known, autoDiscover: config.clients.autoDiscover },
+    ruleActions: config.ruleActions,
+    workflowIdPrefix: config.temporal.workflowIdPrefix,
+    taskQueue: config.temporal.taskQueue,
+  };
+}
+
+export interface StartedWorkflow {
+  kind: 'ingest' | 'client';
+  workflowId: string;
+  uiUrl: string;
+}
+
+/** Starts the ingest workflow and the client workflows; whatever already runs is left as is. */
+export async function startPipeline(
+  config: ResolvedConfig,
+  temporal: Client,
+  options: { clients?: string[]; mode?: PipelineMode } = {},
+): Promise<StartedWorkflow[]> {
+  const prefix = config.temporal.workflowIdPrefix;
+  const clients = options.clients ?? config.clients.known;
+  for (const id of clients) if (!isValidClientId(id)) throw new Error(`invalid client id ${JSON.stringify(id)}`);
+  const common = { taskQueue: config.temporal.taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING };
+  const started: StartedWorkflow[] = [];
+
+  for (const clientId of clients) {
+    const workflowId = clientWorkflowId(prefix, clientId);
+    await temporal.workflow.start('clientPipeline', {
+      ...common,
+      workflowId,
+      args: [{ clientId, ruleActions: config.ruleActions }],
+      typedSearchAttributes: [
+        { key: CLIENT_ID, value: clientId },
+        { key: PIPELINE_STATE, value: 'running' },
+      ],
+      staticSummary: `Pipeline of client ${clientId}`,
+    });
+    started.push({ kind: 'client', workflowId, uiUrl: workflowUiUrl(config, workflowId) });
+  }
+
+  const workflowId = ingestWorkflowId(prefix, config.target.topic);
+  await temporal.workflow.start('ingest', {
+    ...common,
+    workflowId,
+    args: [{ settings: ingestSettings(config), mode: options.mode ?? 'continuous' }],
+    staticSummary: `Ingest of topic ${config.target.topic} (${options.mode ?? 'continuous'})`,
+  });
+  started.unshift({ kind: 'ingest', workflowId, uiUrl: workflowUiUrl(config, workflowId) });
+  return started;
+}
+
+export interface ClientReport extends ClientStatus {
+  workflowId: string;
+  uiUrl: string;
+}
+
+export interface StatusReport {
+  target: string;
+  namespace: string;
+  topic: string;
+  ingest: (IngestStatus & { lag: number; workflowId: string }) | null;
+  clients: ClientReport[];
+  /** Nothing left to do: no consumer lag, nothing queued or in flight anywhere. */
+  drained: boolean;
+}
+
+async function queryOrNull<T>(fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return null;
+    throw e;
+  }
+}
+
+/** Client workflows of this deployment that are running, per Temporal's visibility. */
+async function runningClients(config: ResolvedConfig, temporal: Client): Promise<string[]> {
+  const prefix = `${config.temporal.workflowIdPrefix}-client-`;
+  const ids: string[] = [];
+  for await (const wf of temporal.workflow.list({ query: `WorkflowType = 'clientPipeline' AND ExecutionStatus = 'Running'` })) {
+    if (wf.workflowId.startsWith(prefix)) ids.push(wf.workflowId.slice(prefix.length));
+  }
+  return ids;
+}
+
+export async function pipelineStatus(config: ResolvedConfig, temporal: Client, offsets: TopicOffsets, only?: string): Promise<StatusReport> {
+  const prefix = config.temporal.workflowIdPrefix;
+  const topic = config.target.topic;
+  const ingestId = ingestWorkflowId(prefix, topic);
+  const ingest = await queryOrNull(async () => {
+    const description = await temporal.workflow.getHandle(ingestId).describe();
+    if (description.status.name !== 'RUNNING') return null;
+    return temporal.workflow.getHandle(ingestId).query(ingestStatusQuery);
+  });
+  let lag = 0;
+  if (ingest) {
+    for (const w of await offsets.watermarks(topic)) {
+      const next = ingest.nextOffsets[String(w.partition)];
+      const position = next === undefined ? w.low : BigInt(next);
+      lag += Number(w.high > position ? w.high - position : 0n);
+    }
+  }
+  const ids = only ? [only] : [...new Set([...config.clients.known, ...(await runningClients(config, temporal))])].sort();
+  const clients: ClientReport[] = [];
+  for (const clientId of ids) {
+    const workflowId = clientWorkflowId(prefix, clientId);
+    const status = await queryOrNull(() => temporal.workflow.getHandle(workflowId).query(statusQuery));
+    if (status) clients.push({ ...status, workflowId, uiUrl: workflowUiUrl(config, workflowId) });
+    else if (only) throw new Error(`no pipeline workflow for client ${clientId} (${workflowId})`);
+  }
+  const drained =
+    ingest !== null && lag === 0 && ingest.phase === 'polling' && ingest.dispatchedSeq === ingest.nextSeq - 1 && clients.every((c) => c.queued === 0 && !c.busy);
+  return {
+    target: config.targetName,
+    namespace: config.temporal.namespace,
+    topic,
+    ingest: ingest ? { ...ingest, lag, workflowId: ingestId } : null,
+    clients,
+    drained,
+  };
+}
+
+function clientHandle(config: ResolvedConfig, temporal: Client, clientId: string) {
+  if (!isValidClientId(clientId)) throw new Error(`invalid client id ${JSON.stringify(clientId)}`);
+  return temporal.workflow.getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, clientId));
+}
+
+export async function pauseClient(config: ResolvedConfig, temporal: Client, clientId: string, reason?: string): Promise<void> {
+  await clientHandle(config, temporal, clientId).signal(pauseSignal, { reason });
+}
+
+export async function resumeClient(config: ResolvedConfig, temporal: Client, clientId: string): Promise<void> {
+  await clientHandle(config, temporal, clientId).signal(resumeSignal);
+}
+
+export async function replayBatches(config: ResolvedConfig, temporal: Client, clientId: string, request: ReplayRequest): Promise<ReplayOutcome[]> {
+  return clientHandle(config, temporal, clientId).executeUpdate(replayBatchesUpdate, { args: [request] });
+}

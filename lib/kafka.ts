@@ -1,0 +1,91 @@
+/**
+ * The Kafka client. Credentials come from the environment only (KAFKA_SASL_MECHANISM,
+ * KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE) and are never logged.
+ */
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Admin, KafkaConfig, SASLOptions } from 'kafkajs';
+
+function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
+  const mechanism = env.KAFKA_SASL_MECHANISM;
+  if (!mechanism) return undefined;
+  const username = env.KAFKA_SASL_USERNAME ?? '';
+  const password = env.KAFKA_SASL_PASSWORD_FILE ? readFileSync(env.KAFKA_SASL_PASSWORD_FILE, 'utf8').trim() : (env.KAFKA_SASL_PASSWORD ?? '');
+  if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
+    throw new Error(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, not ${mechanism}`);
+  }
+  return { mechanism, username, password };
+}
+
+export function createKafka(options: { brokers: string[]; clientId: string }, env: NodeJS.ProcessEnv = process.env): Kafka {
+  const sasl = saslFromEnv(env);
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.ERROR,
+    retry: { initialRetryTime: 300, retries: 8 },
+    ...(sasl ? { sasl, ssl: env.KAFKA_SSL !== 'false' } : {}),
+  };
+  return new Kafka(config);
+}
+
+export interface PartitionWatermark {
+  partition: number;
+  low: bigint;
+  high: bigint;
+}
+
+/**
+ * Offsets of topics through one admin connection, opened on first use and reopened after an
+ * error. One per process: ingest polls it several times a second while waiting for a batch.
+ */
+export class TopicOffsets {
+  private admin: Promise<Admin> | null = null;
+
+  constructor(private readonly kafka: Kafka) {}
+
+  private connection(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    return this.admin;
+  }
+
+  private async use<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+    try {
+      return await fn(await this.connection());
+    } catch (e) {
+      void this.close();
+      throw e;
+    }
+  }
+
+  /** Low and high watermarks (high = next offset to be written) of every partition. */
+  watermarks(topic: string): Promise<PartitionWatermark[]> {
+    return this.use(async (admin) =>
+      (await admin.fetchTopicOffsets(topic))
+        .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
+        .sort((a, b) => a.partition - b.partition),
+    );
+  }
+
+  /** Offsets a consumer group has committed, by partition (absent when none). */
+  async groupOffsets(groupId: string, topic: string): Promise<Record<string, string>> {
+    return this.use(async (admin) => {
+      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return Object.fromEntries((entry?.partitions ?? []).filter((p) => p.offset !== '-1').map((p) => [String(p.partition), p.offset]));
+    });
+  }
+
+  commitGroupOffsets(groupId: string, topic: string, partitions: { partition: number; offset: string }[]): Promise<void> {
+    return this.use((admin) => admin.setOffsets({ groupId, topic, partitions }));
+  }
+
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = null;
+    await admin?.then((a) => a.disconnect()).catch(() => undefined);
+  }
+}

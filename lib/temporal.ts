@@ -1,0 +1,13 @@
+/** Temporal client connection for the CLI and the worker. */
+import { Client, Connection } from '@temporalio/client';
+import type { ResolvedConfig } from './config/schema';
+
+export async function connectClient(config: ResolvedConfig): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+/** Web UI link of a workflow, for operators and alerts. */
+export function workflowUiUrl(config: ResolvedConfig, workflowId: string): string {
+  return `${config.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

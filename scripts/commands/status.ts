@@ -1,0 +1,48 @@
+import { loadConfig } from '../../lib/config/load';
+import { pipelineStatus } from '../../lib/control';
+import { createKafka, TopicOffsets } from '../../lib/kafka';
+import { isValidClientId } from '../../lib/rules';
+import { connectClient } from '../../lib/temporal';
+import { defineCommand, output, table, UsageError } from '../cli';
+
+export const statusCommand = defineCommand({
+  name: 'status',
+  usage: 'status [ID] [--json]',
+  summary:
+    'Per client: state, queued batches, processed, failed, last batch; for the ingest: consumer lag. `drained` is true when nothing is left to do.',
+  options: { json: { type: 'boolean' } },
+  optionHelp: { json: 'print as JSON (for scripts)' },
+  async run({ values, positionals }) {
+    const only = positionals[0];
+    if (positionals.length > 1) throw new UsageError('expected at most one client id');
+    if (only !== undefined && !isValidClientId(only)) throw new UsageError(`invalid client id ${JSON.stringify(only)}`);
+    const config = loadConfig();
+    const temporal = await connectClient(config);
+    const offsets = new TopicOffsets(createKafka(config.kafka));
+    try {
+      const report = await pipelineStatus(config, temporal, offsets, only);
+      output(values.json === true, report, () => {
+        const i = report.ingest;
+        const head = i
+          ? `ingest ${report.topic} (${i.mode}): ${i.phase}, ${i.batches} batches, ${i.messages} messages this run, lag ${i.lag}`
+          : `ingest ${report.topic}: not running (pipeline start)`;
+        const rows = report.clients.map((c) => ({
+          client: c.clientId,
+          state: c.state,
+          queued: c.queued,
+          processed: c.processed,
+          failed: c.failed,
+          records: c.totals.records,
+          silver: c.totals.silver,
+          dropped: c.totals.dropped,
+          'last batch': c.lastBatchId ?? '',
+          'last batch at': c.lastBatchAt ?? '',
+        }));
+        return `${head}\n${table(rows)}\n${report.drained ? 'drained: nothing queued, no lag' : 'working'}`;
+      });
+    } finally {
+      await offsets.close();
+      await temporal.connection.close();
+    }
+  },
+});

@@ -1,0 +1,144 @@
+/**
+ * `clientPipeline`: one long-running workflow per client. Batches arrive by signal (references
+ * into kafka_raw_bronze), queue durably in workflow state, and run one at a time through the
+ * bronze, silver and gold activities. A batch that fails for good is compensated (its partial
+ * outputs removed), recorded in pipeline_errors, and kept for replay; later batches go on.
+ */
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { ClientPipelineState } from './client-state';
+import { batchReadySignal, failureSignal, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from './messages';
+import { bookkeepingProfile, HISTORY_EVENTS_LIMIT, lakeProfile } from './profiles';
+import { CLIENT_ID, PIPELINE_STATE } from './search-attributes';
+import type { BatchRef, ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from './types';
+
+const lake = proxyActivities<ReturnType<typeof activities.createActivities>>(lakeProfile);
+const bookkeeping = proxyActivities<ReturnType<typeof activities.createActivities>>(bookkeepingProfile);
+
+export async function clientPipeline(input: ClientPipelineInput): Promise<void> {
+  const { clientId, ruleActions } = input;
+  const pipeline = new ClientPipelineState(clientId, input.state);
+  let publishedState: PipelineState | null = null;
+
+  const publish = (): void => {
+    const state = pipeline.state;
+    if (state !== publishedState) {
+      upsertSearchAttributes([
+        { key: CLIENT_ID, value: clientId },
+        { key: PIPELINE_STATE, value: state },
+      ]);
+      publishedState = state;
+    }
+    const s = pipeline.status();
+    const now = s.currentBatch ? `processing **${s.currentBatch}**` : s.paused ? 'paused' : 'waiting for batches';
+    setCurrentDetails(
+      [
+        `**${clientId}**: ${now}`,
+        `queued ${s.queued} · processed ${s.processed} batches · failed ${s.failed}`,
+        `records ${s.totals.records} · bronze ${s.totals.bronze} · silver ${s.totals.silver} · dropped ${s.totals.dropped}`,
+        s.lastError ? `last error: ${s.lastError}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+  };
+
+  setHandler(batchReadySignal, (batch) => {
+    if (pipeline.enqueue(batch)) publish();
+  });
+  setHandler(pauseSignal, ({ reason }) => {
+    pipeline.data.paused = true;
+    log.info('client paused', { clientId, reason });
+    publish();
+  });
+  setHandler(resumeSignal, () => {
+    pipeline.data.paused = false;
+    log.info('client resumed', { clientId });
+    publish();
+  });
+  setHandler(failureSignal, ({ error, batchId }) => {
+    pipeline.data.lastError = batchId ? `${batchId}: ${error}` : error;
+    publish();
+  });
+  setHandler(statusQuery, () => pipeline.status());
+  setHandler(
+    replayBatchesUpdate,
+    async (request: ReplayRequest): Promise<ReplayOutcome[]> => {
+      const { requeued, unknown } = pipeline.requeueFailed(request.allFailed ? 'all' : (request.batchIds ?? []));
+      publish();
+      const ids = new Set(requeued.map((f) => f.batchId));
+      await condition(() => !pipeline.data.queue.some((b) => ids.has(b.batchId)));
+      return [
+        ...requeued.map((f): ReplayOutcome => {
+          const still = pipeline.data.failedBatches.find((x) => x.batchId === f.batchId);
+          return still ? { batchId: f.batchId, outcome: 'failed', error: still.error } : { batchId: f.batchId, outcome: 'succeeded' };
+        }),
+        ...unknown.map((batchId): ReplayOutcome => ({ batchId, outcome: 'not-failed' })),
+      ];
+    },
+    {
+      validator: (request: ReplayRequest) => {
+        if (!request.allFailed && !(request.batchIds && request.batchIds.length > 0)) {
+          throw new Error('name batches to replay, or ask for all failed batches');
+        }
+        if (pipeline.data.paused) throw new Error(`client ${clientId} is paused; resume it before replaying`);
+      },
+    },
+  );
+
+  publish();
+  for (;;) {
+    const historyFull = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_LIMIT;
+    // A replay update in flight waits for batches this loop must still run, so continue-as-new
+    // happens only between batches with no handler running; all state is in pipeline.data.
+    const timeToContinue = (): boolean => historyFull() && allHandlersFinished();
+    await condition(() => pipeline.canWork || timeToContinue());
+    if (timeToContinue()) {
+      await continueAsNew<typeof clientPipeline>({ clientId, ruleActions, state: pipeline.data });
+    }
+    const batch = pipeline.next();
+    if (!batch) continue;
+    publish();
+    await processBatch(batch);
+    publish();
+  }
+
+  async function processBatch(batch: BatchRef): Promise<void> {
+    const args = { clientId, batch, ruleActions };
+    try {
+      const bronze = await lake.bronzeBatch.executeWithOptions(
+        { ...lakeProfile, summary: `bronze ${batch.batchId}: ${batch.records} records` },
+        [args],
+      );
+      const silver = await lake.silverBatch.executeWithOptions(
+        { ...lakeProfile, summary: `silver ${batch.batchId}: ${bronze.passed} records` },
+        [args],
+      );
+      await lake.goldBatch.executeWithOptions({ ...lakeProfile, summary: `gold ${batch.batchId}: ${silver.passed} records` }, [args]);
+      pipeline.recordSuccess(batch, bronze, silver, new Date().toISOString());
+    } catch (err) {
+      const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+      const errorType = cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : ((cause as Error).name ?? 'Error');
+      const message = (cause as Error).message ?? String(cause);
+      log.warn('batch failed', { clientId, batchId: batch.batchId, errorType, message });
+      // Compensate: remove whatever the batch wrote, so the tables hold it entirely or not at all.
+      await bookkeeping.discardClientBatch.executeWithOptions({ ...bookkeepingProfile, summary: `compensate ${batch.batchId}` }, [args]);
+      await bookkeeping.recordBatchFailure.executeWithOptions({ ...bookkeepingProfile, summary: `record failure of ${batch.batchId}` }, [
+        { ...args, error: message, errorType },
+      ]);
+      pipeline.recordFailure(batch, { error: message, errorType, failedAt: new Date().toISOString() });
+    }
+  }
+}

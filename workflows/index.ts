@@ -1,0 +1,3 @@
+// Every workflow the worker registers. Deterministic code only: no Node builtins, no IO.
+export { clientPipeline } from './client-pipeline';
+export { ingest } from './ingest';

@@ -1,0 +1,89 @@
+/**
+ * `ingest`: one per topic. Pulls micro-batches by offset range into kafka_raw_bronze, then hands
+ * each client its slice by reference. The Kafka position lives here (and in the lake's batch
+ * files); it advances only after a raw batch is durable, so a crash at any point redoes exactly
+ * the same batch.
+ */
+import { allHandlersFinished, continueAsNew, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { ingestStatusQuery } from './messages';
+import { dispatchProfile, HISTORY_EVENTS_LIMIT, kafkaProfile } from './profiles';
+import type { IngestInput, IngestState, IngestStatus, IngestSummary } from './types';
+
+type Activities = ReturnType<typeof activities.createActivities>;
+const kafka = proxyActivities<Activities>(kafkaProfile);
+const dispatch = proxyActivities<Activities>(dispatchProfile);
+
+export async function ingest(input: IngestInput): Promise<IngestSummary> {
+  const { settings, mode } = input;
+  const { topic } = settings;
+  let phase: IngestStatus['phase'] = 'starting';
+  let state: IngestState | undefined = input.state;
+
+  const status = (): IngestStatus => ({
+    topic,
+    mode,
+    phase,
+    nextSeq: state?.nextSeq ?? 0,
+    dispatchedSeq: state?.dispatchedSeq ?? -1,
+    batches: state?.batches ?? 0,
+    messages: state?.messages ?? 0,
+    nextOffsets: state?.nextOffsets ?? {},
+    lastBatchAt: state?.lastBatchAt ?? null,
+  });
+  setHandler(ingestStatusQuery, status);
+  const show = (): void =>
+    setCurrentDetails(
+      `**${topic}** (${mode}): ${phase}\n\nbatches ${state?.batches ?? 0} · messages ${state?.messages ?? 0} · next batch #${state?.nextSeq ?? 0}`,
+    );
+
+  // First run for this topic, or a fresh start after the old workflow was terminated: the lake
+  // knows how far ingestion got.
+  const current: IngestState = state ?? (await recover());
+  state = current;
+
+  for (;;) {
+    if (workflowInfo().historyLength > HISTORY_EVENTS_LIMIT || workflowInfo().continueAsNewSuggested) {
+      if (allHandlersFinished()) return continueAsNew<typeof ingest>({ settings, mode, state: current });
+    }
+    phase = 'polling';
+    show();
+    const result = await kafka.ingestBatch.executeWithOptions(
+      { ...kafkaProfile, summary: `batch #${current.nextSeq} of ${topic}` },
+      [{ settings, seq: current.nextSeq, nextOffsets: current.nextOffsets, stopAt: current.stopAt }],
+    );
+    if (result.kind === 'empty') {
+      if (current.stopAt !== null) {
+        phase = 'done';
+        show();
+        return { topic, batches: current.batches, messages: current.messages, nextOffsets: current.nextOffsets };
+      }
+      continue;
+    }
+    current.nextSeq = result.seq + 1;
+    current.nextOffsets = result.nextOffsets;
+    current.batches += 1;
+    current.messages += result.messages;
+    current.lastBatchAt = new Date().toISOString();
+    await dispatchBatch(current, result.seq);
+  }
+
+  async function recover(): Promise<IngestState> {
+    const recovered = await kafka.recoverIngestPosition({ topic });
+    const stopAt = mode === 'triggered' ? await kafka.endOffsets({ topic }) : null;
+    const fresh: IngestState = { ...recovered, batches: 0, messages: 0, lastBatchAt: null, stopAt };
+    state = fresh;
+    if (recovered.dispatchedSeq < recovered.nextSeq - 1) {
+      // The last batch may not have reached every client; handing it over twice is harmless.
+      await dispatchBatch(fresh, recovered.nextSeq - 1);
+    }
+    return fresh;
+  }
+
+  async function dispatchBatch(target: IngestState, seq: number): Promise<void> {
+    phase = 'dispatching';
+    show();
+    await dispatch.dispatchBatch.executeWithOptions({ ...dispatchProfile, summary: `hand batch #${seq} to clients` }, [{ settings, seq }]);
+    target.dispatchedSeq = seq;
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Signals, queries and updates, defined once and used by workflows, activities and the CLI.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BatchRef, ClientStatus, IngestStatus, ReplayOutcome, ReplayRequest } from './types';
+
+/** The ingest hands a client its slice of a raw batch. */
+export const batchReadySignal = defineSignal<[BatchRef]>('batchReady');
+export const pauseSignal = defineSignal<[{ reason?: string }]>('pause');
+export const resumeSignal = defineSignal<[]>('resume');
+/** An external system reports a failure that concerns this client (recorded and shown). */
+export const failureSignal = defineSignal<[{ error: string; batchId?: string }]>('failure');
+export const statusQuery = defineQuery<ClientStatus>('status');
+export const replayBatchesUpdate = defineUpdate<ReplayOutcome[], [ReplayRequest]>('replayBatches');
+
+export const ingestStatusQuery = defineQuery<IngestStatus>('ingestStatus');

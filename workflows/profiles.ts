@@ -1,0 +1,45 @@
+/**
+ * Named timeout and retry profiles, one per kind of activity. Short heartbeat timeouts matter:
+ * they are how Temporal notices a crashed worker and retries its activity elsewhere.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** Failures that retrying cannot fix: the batch is recorded as failed instead. */
+export const PERMANENT_ERROR_TYPES = ['DataQualityFailure', 'RawBatchMissing', 'InvalidInput'];
+
+/** Talking to Kafka: keep trying while the broker is away; waiting is the right thing to do. */
+export const kafkaProfile: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+};
+
+/** Starting or signalling client workflows. */
+export const dispatchProfile: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};
+
+/** Reading and writing the lake for one client batch: a few retries, then the batch is failed. */
+export const lakeProfile: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: PERMANENT_ERROR_TYPES,
+  },
+};
+
+/** Compensation and bookkeeping after a failure: must eventually happen. */
+export const bookkeepingProfile: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+/** Events after which a workflow continues as new, keeping its history small and bounded. */
+export const HISTORY_EVENTS_LIMIT = 2000;

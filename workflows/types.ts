@@ -1,0 +1,164 @@
+/**
+ * Types that cross the workflow boundary: workflow inputs, carried state, activity inputs and
+ * results. Every one of them is small and holds references (batch ids, offsets, counts), never
+ * message bodies (DESIGN.md invariant 1).
+ */
+import type { RuleActions } from '../lib/rules';
+
+/** Kafka offsets by partition, as decimal strings (offsets are 64-bit). */
+export type PartitionOffsets = Record<string, string>;
+
+export type PipelineMode = 'continuous' | 'triggered';
+
+export interface ClientsSettings {
+  known: string[];
+  autoDiscover: boolean;
+}
+
+export interface IngestSettings {
+  topic: string;
+  maxMessages: number;
+  maxWaitMs: number;
+  clients: ClientsSettings;
+  ruleActions: RuleActions;
+  /** Prefix and task queue of the client workflows this ingest starts or signals. */
+  workflowIdPrefix: string;
+  taskQueue: string;
+}
+
+export interface IngestState {
+  nextSeq: number;
+  nextOffsets: PartitionOffsets;
+  /** Highest batch whose hand-off to clients finished; a recovered ingest redoes the next one. */
+  dispatchedSeq: number;
+  batches: number;
+  messages: number;
+  lastBatchAt: string | null;
+  /** Triggered mode: stop once these offsets (the ones present at start) are ingested. */
+  stopAt: PartitionOffsets | null;
+}
+
+export interface IngestInput {
+  settings: IngestSettings;
+  mode: PipelineMode;
+  state?: IngestState;
+}
+
+export interface IngestSummary {
+  topic: string;
+  batches: number;
+  messages: number;
+  nextOffsets: PartitionOffsets;
+}
+
+export interface IngestStatus extends IngestSummary {
+  mode: PipelineMode;
+  nextSeq: number;
+  dispatchedSeq: number;
+  phase: 'starting' | 'polling' | 'dispatching' | 'done';
+  lastBatchAt: string | null;
+}
+
+/** One client's slice of one raw batch: the client reads it from kafka_raw_bronze by reference. */
+export interface BatchRef {
+  topic: string;
+  seq: number;
+  batchId: string;
+  /** Messages of this client in the raw batch. */
+  records: number;
+}
+
+export interface FailedBatch extends BatchRef {
+  error: string;
+  errorType: string;
+  failedAt: string;
+  attempts: number;
+}
+
+export interface ClientTotals {
+  batches: number;
+  records: number;
+  bronze: number;
+  silver: number;
+  dropped: number;
+  warned: number;
+}
+
+export interface ClientState {
+  queue: BatchRef[];
+  /** Highest sequence queued per topic: the ingest may hand a batch over twice, we take it once. */
+  lastQueuedSeq: Record<string, number>;
+  paused: boolean;
+  failedBatches: FailedBatch[];
+  totals: ClientTotals;
+  lastBatchAt: string | null;
+  lastBatchId: string | null;
+  lastError: string | null;
+}
+
+export interface ClientPipelineInput {
+  clientId: string;
+  ruleActions: RuleActions;
+  state?: ClientState;
+}
+
+export type PipelineState = 'running' | 'paused' | 'failing' | 'stopped';
+
+export interface ClientStatus {
+  clientId: string;
+  state: PipelineState;
+  paused: boolean;
+  queued: number;
+  busy: boolean;
+  currentBatch: string | null;
+  processed: number;
+  failed: number;
+  failedBatches: string[];
+  totals: ClientTotals;
+  lastBatchAt: string | null;
+  lastBatchId: string | null;
+  lastError: string | null;
+}
+
+export interface LayerCounts {
+  records: number;
+  passed: number;
+  dropped: number;
+  warned: number;
+}
+
+export interface ClientBatchInput {
+  clientId: string;
+  batch: BatchRef;
+  ruleActions: RuleActions;
+}
+
+export interface IngestBatchInput {
+  settings: IngestSettings;
+  seq: number;
+  nextOffsets: PartitionOffsets;
+  stopAt: PartitionOffsets | null;
+}
+
+export type IngestBatchResult =
+  | { kind: 'empty' }
+  | {
+      kind: 'batch';
+      seq: number;
+      batchId: string;
+      nextOffsets: PartitionOffsets;
+      messages: number;
+      clients: number;
+      unroutable: number;
+    };
+
+export interface ReplayRequest {
+  batchIds?: string[];
+  allFailed?: boolean;
+}
+
+export interface ReplayOutcome {
+  batchId: string;
+  outcome: 'succeeded' | 'failed' | 'not-failed';
+  error?: string;
+}
