@@ -119,7 +119,9 @@ export type GoldSlice = { day: string } | { undated: true };
 
 /** File name (without folder) of a gold slice. */
 export function goldSliceName(slice: GoldSlice): string {
-  return 'day' in slice ? slice.day : 'undated';
+  if (!('day' in slice)) return 'undated';
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(slice.day)) throw new Error(`invalid day ${JSON.stringify(slice.day)}`);
+  return slice.day;
 }
 
 /**
@@ -132,7 +134,7 @@ export function goldSliceSql(silverGlob: string, slice: GoldSlice): string {
   const total = `(CASE WHEN count(amount) = 0 THEN NULL ELSE coalesce(${exact}::DOUBLE, 0) + coalesce(${huge}, 0) END)`;
   let where: string;
   if ('day' in slice) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(slice.day)) throw new Error(`invalid day ${slice.day}`);
+    goldSliceName(slice); // validates the day before it becomes SQL text
     where = `event_timestamp >= TIMESTAMP '${slice.day}' AND event_timestamp < TIMESTAMP '${slice.day}' + INTERVAL 1 DAY`;
   } else {
     where = 'event_timestamp IS NULL';

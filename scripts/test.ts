@@ -1,0 +1,79 @@
+/**
+ * `npm test`: brings the local stack up (installing it on first use), runs every test tier with
+ * node's test runner, and stops what it started, whether the tests pass or fail.
+ *   --unit   pure unit tests only (no services needed)
+ *   FILES    only these test files
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../lib/config/load';
+import { stackSettings } from './stack/settings';
+import { down, up } from './stack/stack';
+import type { ServiceName } from './stack/stack';
+
+const ROOT = path.resolve(__dirname, '..');
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const p = path.join(dir, name);
+      return statSync(p).isDirectory() ? testFiles(p) : name.endsWith('.test.ts') ? [p] : [];
+    })
+    .sort();
+}
+
+/** Runs node's test runner: spec output for people, TAP into a file for the closing summary. */
+function runNodeTests(files: string[], tapFile: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files],
+      { cwd: ROOT, stdio: 'inherit' },
+    );
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** The plain closing line CI reads: `tests: N passed, N failed`. */
+function summary(tapFile: string): string {
+  const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
+  const count = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+  return `tests: ${count('pass')} passed, ${count('fail') + count('cancelled')} failed, ${count('skipped')} skipped`;
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const named = args.filter((a) => !a.startsWith('--')).map((a) => path.resolve(a));
+  const files = named.length > 0 ? named : testFiles(path.join(ROOT, 'test', unitOnly ? 'unit' : ''));
+  const needsStack = files.some((f) => !f.includes(`${path.sep}unit${path.sep}`));
+  const settings = stackSettings(loadConfig());
+  const say = (line: string) => process.stderr.write(`[stack] ${line}\n`);
+  let started: ServiceName[] = [];
+  try {
+    if (needsStack) {
+      const t0 = Date.now();
+      started = await up(settings, say);
+      say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    }
+    const tapFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'pipeline-tests-')), 'results.tap');
+    const code = await runNodeTests(files, tapFile);
+    process.stdout.write(`\n${summary(tapFile)}\n`);
+    return code;
+  } finally {
+    if (started.length > 0) await down(settings, say, started);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`npm test: ${(e as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config/load';
+import { ConfigError } from '../../lib/config/schema';
+
+function withFile(content: unknown): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+  const file = path.join(dir, 'pipeline.config.json');
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+describe('configuration', () => {
+  it('loads the shipped config with defaults filled in', () => {
+    const config = loadConfig({ file: DEFAULT_CONFIG_FILE, env: {} });
+    assert.equal(config.targetName, 'dev');
+    assert.equal(config.target.topic, 'client-events');
+    assert.equal(config.ruleActions.valid_status, 'drop');
+    assert.deepEqual(config.namespaces, ['default', 'prod']);
+    assert.ok(config.lakeDir.endsWith(path.join('lake', 'dev')));
+  });
+  it('applies environment overrides, including to the chosen target', () => {
+    const config = loadConfig({
+      file: DEFAULT_CONFIG_FILE,
+      env: { PIPELINE_TARGET: 'prod', PIPELINE_TOPIC: 'other', PIPELINE_KAFKA_BROKERS: 'a:1, b:2', PIPELINE_AUTO_DISCOVER: 'true', PIPELINE_BATCH_MAX_MESSAGES: '7', PIPELINE_LAKE_ROOT: '/data/lake' },
+    });
+    assert.equal(config.targetName, 'prod');
+    assert.equal(config.temporal.namespace, 'prod');
+    assert.equal(config.target.topic, 'other');
+    assert.deepEqual(config.kafka.brokers, ['a:1', 'b:2']);
+    assert.equal(config.clients.autoDiscover, true);
+    assert.equal(config.batch.maxMessages, 7);
+    assert.equal(config.lakeDir, '/data/lake/prod');
+  });
+  it('lists every problem at once', () => {
+    const file = withFile({
+      target: 'qa',
+      targets: { dev: { namespace: 'default', lakePrefix: '../up', topic: 'bad topic!', consumerGroup: 'g' } },
+      kafka: { brokers: [] },
+      temporal: { address: 'nohost' },
+      lake: { root: './lake' },
+      clients: { known: ['ok', 'not ok'] },
+      batch: { maxMessages: 0 },
+      rules: { valid_status: 'explode', malformed_json: 'warn' },
+      extra: true,
+    });
+    try {
+      loadConfig({ file, env: {} });
+      assert.fail('expected a ConfigError');
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      const joined = e.problems.join('\n');
+      for (const where of ['targets.dev.lakePrefix', 'targets.dev.topic', 'kafka.brokers', 'temporal.address', 'clients.known.1', 'batch.maxMessages', 'rules.valid_status', '(root)']) {
+        assert.ok(joined.includes(where), `missing ${where} in:\n${joined}`);
+      }
+      assert.ok(e.problems.length >= 8, joined);
+    }
+  });
+  it('reports the target and routing-rule actions that cannot work', () => {
+    const file = withFile({
+      target: 'qa',
+      targets: { dev: { namespace: 'default', lakePrefix: 'dev', topic: 't', consumerGroup: 'g' } },
+      kafka: { brokers: ['h:1'] },
+      temporal: { address: 'h:2' },
+      lake: { root: 'x' },
+      clients: {},
+      batch: {},
+      rules: { unknown_client: 'warn' },
+    });
+    assert.throws(() => loadConfig({ file, env: {} }), (e: unknown) => {
+      const problems = (e as ConfigError).problems.join('\n');
+      return problems.includes('target "qa" is not one of the configured targets (dev)') && problems.includes('rules.unknown_client');
+    });
+  });
+  it('explains a missing or unparsable file', () => {
+    assert.throws(() => loadConfig({ file: '/nonexistent/p.json', env: {} }), /does not exist/);
+    assert.throws(() => loadConfig({ file: withFile('{ nope'), env: {} }), /not valid JSON/);
+  });
+});
