@@ -53,17 +53,6 @@ const POLL_INTERVAL_MS = 200;
 export function createIngestActivities({ config, kafka, db, temporal, offsets }: IngestDeps) {
   const layout = new LakeLayout(config.lakeDir);
 
-  async function commitGroupOffsets(topic: string, ranges: BatchPlan['ranges']): Promise<void> {
-    // Best effort: makes the pipeline's position visible to Kafka tooling as a consumer group.
-    // The source of truth is the lake's done files, so a failure here changes nothing.
-    if (ranges.length === 0) return;
-    try {
-      await offsets.commitGroupOffsets(config.target.consumerGroup, topic, ranges.map((r) => ({ partition: r.partition, offset: r.until })));
-    } catch (e) {
-      log.debug('consumer group offsets not committed', { error: (e as Error).message });
-    }
-  }
-
   async function planBatch(input: IngestBatchInput, beat: (d?: unknown) => void): Promise<BatchPlan | null> {
     const { settings, seq, nextOffsets, stopAt } = input;
     const planPath = layout.planFile(settings.topic, seq);
@@ -141,7 +130,11 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets }:
         const done = await readJsonIfExists<BatchManifest>(layout.doneFile(input.settings.topic, input.seq));
         const manifest = done ?? (await planBatch(input, beat).then((plan) => (plan ? landBatch(input.settings, plan, beat) : null)));
         if (!manifest) return { kind: 'empty' };
-        await commitGroupOffsets(manifest.topic, manifest.ranges);
+        offsets.commitGroupOffsetsInBackground(
+          config.target.consumerGroup,
+          manifest.topic,
+          manifest.ranges.map((r) => ({ partition: r.partition, offset: r.until })),
+        );
         return {
           kind: 'batch',
           seq: manifest.seq,

@@ -79,11 +79,36 @@ export class TopicOffsets {
     });
   }
 
-  commitGroupOffsets(groupId: string, topic: string, partitions: { partition: number; offset: string }[]): Promise<void> {
-    return this.use((admin) => admin.setOffsets({ groupId, topic, partitions }));
+  private pendingCommits = new Map<string, { groupId: string; topic: string; partitions: Map<number, string> }>();
+  private committing: Promise<void> | null = null;
+
+  /**
+   * Records a consumer group's position in Kafka, in the background. kafkajs commits for an
+   * idle group by joining it (seconds), so commits run one at a time off the batch path, and a
+   * newer position replaces one still waiting. The position's source of truth is elsewhere;
+   * this only makes it visible to Kafka tooling, so failures are ignored.
+   */
+  commitGroupOffsetsInBackground(groupId: string, topic: string, partitions: { partition: number; offset: string }[]): void {
+    const key = `${groupId}\u0000${topic}`;
+    const pending = this.pendingCommits.get(key) ?? { groupId, topic, partitions: new Map<number, string>() };
+    for (const p of partitions) pending.partitions.set(p.partition, p.offset);
+    this.pendingCommits.set(key, pending);
+    this.committing ??= this.drainCommits().finally(() => {
+      this.committing = null;
+    });
+  }
+
+  private async drainCommits(): Promise<void> {
+    for (const [key, commit] of this.pendingCommits) {
+      this.pendingCommits.delete(key);
+      const partitions = [...commit.partitions].map(([partition, offset]) => ({ partition, offset }));
+      await this.use((admin) => admin.setOffsets({ groupId: commit.groupId, topic: commit.topic, partitions })).catch(() => undefined);
+    }
+    if (this.pendingCommits.size > 0) await this.drainCommits();
   }
 
   async close(): Promise<void> {
+    await this.committing;
     const admin = this.admin;
     this.admin = null;
     await admin?.then((a) => a.disconnect()).catch(() => undefined);
