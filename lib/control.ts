@@ -73,6 +73,32 @@ export async function startPipeline(
 export interface ClientReport extends ClientStatus {
   workflowId: string;
   uiUrl: string;
+  /** False when no worker answered the status query: the state comes from the search attribute, figures are unknown. */
+  answered: boolean;
+}
+
+const NO_WORKER = 'no worker answered the status query (is `pipeline worker` running?)';
+
+/** What can be said of a client whose workflow runs while no worker answers queries. */
+async function unansweredClient(temporal: Client, clientId: string, workflowId: string): Promise<ClientStatus> {
+  const description = await temporal.workflow.getHandle(workflowId).describe();
+  const state = (description.typedSearchAttributes.get(PIPELINE_STATE) as ClientStatus['state'] | undefined) ?? 'running';
+  return {
+    clientId,
+    state,
+    paused: state === 'paused',
+    queued: 0,
+    backlogRecords: 0,
+    busy: false,
+    currentBatch: null,
+    processed: 0,
+    failed: 0,
+    failedBatches: [],
+    totals: { batches: 0, records: 0, bronze: 0, silver: 0, dropped: 0, warned: 0 },
+    lastBatchAt: null,
+    lastBatchId: null,
+    lastError: NO_WORKER,
+  };
 }
 
 export interface StatusReport {
@@ -80,6 +106,8 @@ export interface StatusReport {
   namespace: string;
   topic: string;
   ingest: (IngestStatus & { lag: number; workflowId: string }) | null;
+  /** Why the ingest's figures are missing while its workflow runs, if they are. */
+  ingestNote: string | null;
   clients: ClientReport[];
   /** Nothing left to do: no consumer lag, nothing queued or in flight anywhere. */
   drained: boolean;
@@ -108,10 +136,17 @@ export async function pipelineStatus(config: ResolvedConfig, temporal: Client, o
   const prefix = config.temporal.workflowIdPrefix;
   const topic = config.target.topic;
   const ingestId = ingestWorkflowId(prefix, topic);
+  let ingestNote: string | null = null;
   const ingest = await queryOrNull(async () => {
     const description = await temporal.workflow.getHandle(ingestId).describe();
     if (description.status.name !== 'RUNNING') return null;
-    return temporal.workflow.getHandle(ingestId).query(ingestStatusQuery);
+    return temporal.workflow
+      .getHandle(ingestId)
+      .query(ingestStatusQuery)
+      .catch(() => {
+        ingestNote = NO_WORKER;
+        return null;
+      });
   });
   let lag = 0;
   if (ingest) {
@@ -125,17 +160,32 @@ export async function pipelineStatus(config: ResolvedConfig, temporal: Client, o
   const clients: ClientReport[] = [];
   for (const clientId of ids) {
     const workflowId = clientWorkflowId(prefix, clientId);
-    const status = await queryOrNull(() => temporal.workflow.getHandle(workflowId).query(statusQuery));
-    if (status) clients.push({ ...status, workflowId, uiUrl: workflowUiUrl(config, workflowId) });
+    let answered = true;
+    const status = await queryOrNull(() =>
+      temporal.workflow
+        .getHandle(workflowId)
+        .query(statusQuery)
+        .catch((e: unknown) => {
+          if (e instanceof WorkflowNotFoundError) throw e;
+          answered = false;
+          return unansweredClient(temporal, clientId, workflowId);
+        }),
+    );
+    if (status) clients.push({ ...status, workflowId, uiUrl: workflowUiUrl(config, workflowId), answered });
     else if (only) throw new Error(`no pipeline workflow for client ${clientId} (${workflowId})`);
   }
   const drained =
-    ingest !== null && lag === 0 && ingest.phase === 'polling' && ingest.dispatchedSeq === ingest.nextSeq - 1 && clients.every((c) => c.queued === 0 && !c.busy);
+    ingest !== null &&
+    lag === 0 &&
+    ingest.phase === 'polling' &&
+    ingest.dispatchedSeq === ingest.nextSeq - 1 &&
+    clients.every((c) => c.answered && c.queued === 0 && !c.busy);
   return {
     target: config.targetName,
     namespace: config.temporal.namespace,
     topic,
     ingest: ingest ? { ...ingest, lag, workflowId: ingestId } : null,
+    ingestNote,
     clients,
     drained,
   };

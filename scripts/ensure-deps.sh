@@ -6,3 +6,5 @@ if [ ! -x node_modules/.bin/tsx ] || [ package-lock.json -nt node_modules/.packa
   echo "installing npm packages (npm ci)..." >&2
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# `npx pipeline ...` in a clone: link the project's own command beside its dependencies' ones.
+ln -sf ../../bin/pipeline.js node_modules/.bin/pipeline

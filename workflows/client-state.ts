@@ -101,6 +101,7 @@ export class ClientPipelineState {
       state: this.state,
       paused: this.data.paused,
       queued: this.data.queue.length,
+      backlogRecords: this.data.queue.reduce((n, b) => n + b.records, 0),
       busy: this.current !== null,
       currentBatch: this.current?.batchId ?? null,
       processed: this.data.totals.batches,

@@ -109,6 +109,8 @@ export interface ClientStatus {
   state: PipelineState;
   paused: boolean;
   queued: number;
+  /** Records handed to this client and not yet processed (its share of the backlog). */
+  backlogRecords: number;
   busy: boolean;
   currentBatch: string | null;
   processed: number;

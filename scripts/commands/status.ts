@@ -25,11 +25,12 @@ export const statusCommand = defineCommand({
         const i = report.ingest;
         const head = i
           ? `ingest ${report.topic} (${i.mode}): ${i.phase}, ${i.batches} batches, ${i.messages} messages this run, lag ${i.lag}`
-          : `ingest ${report.topic}: not running (pipeline start)`;
-        const rows = report.clients.map((c) => ({
+          : `ingest ${report.topic}: ${report.ingestNote ?? 'not running (pipeline start)'}`;
+        const rows = report.clients.map((c) => (!c.answered ? { client: c.clientId, state: c.state, queued: '?', note: c.lastError } : {
           client: c.clientId,
           state: c.state,
           queued: c.queued,
+          backlog: c.backlogRecords,
           processed: c.processed,
           failed: c.failed,
           records: c.totals.records,
@@ -38,7 +39,7 @@ export const statusCommand = defineCommand({
           'last batch': c.lastBatchId ?? '',
           'last batch at': c.lastBatchAt ?? '',
         }));
-        return `${head}\n${table(rows)}\n${report.drained ? 'drained: nothing queued, no lag' : 'working'}`;
+        return `${head}\n${table(rows, ['client', 'state', 'queued', 'backlog', 'processed', 'failed', 'records', 'silver', 'dropped', 'last batch', 'last batch at', 'note'])}\n${report.drained ? 'drained: nothing queued, no lag' : 'working'}`;
       });
     } finally {
       await offsets.close();
