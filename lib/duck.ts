@@ -4,13 +4,15 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, listValue, timestampValue } from '@duckdb/node-api';
+import { DuckDBInstance, LIST, listValue, timestampValue, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { commitFile, tempPathFor } from './files';
 import { createTableSql, sqlIdent, sqlString } from './tables';
 import type { ColumnType, Columns } from './tables';
 
 export type Cell = string | number | bigint | null | readonly string[];
+
+const VARCHAR_LIST = LIST(VARCHAR);
 
 export async function openDuckDB(options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDBInstance> {
   return DuckDBInstance.create(':memory:', {
@@ -44,8 +46,8 @@ function appendCell(appender: DuckDBAppender, type: ColumnType, cell: Cell): voi
       return appender.appendDouble(Number(cell));
     case 'TIMESTAMP': // cells hold epoch microseconds
       return appender.appendTimestamp(timestampValue(BigInt(cell as number | bigint)));
-    case 'VARCHAR[]':
-      return appender.appendList(listValue(cell as readonly string[] as DuckDBValue[]));
+    case 'VARCHAR[]': // typed, so an empty list is a VARCHAR[] too
+      return appender.appendList(listValue(cell as readonly string[] as DuckDBValue[]), VARCHAR_LIST);
   }
 }
 
