@@ -46,7 +46,12 @@ export async function readRanges(
         }
         for (const m of batch.messages) {
           const offset = BigInt(m.offset);
-          if (offset < range.next || offset >= range.until) continue;
+          if (offset >= range.until) {
+            // Anything at or past the end (after a gap such as a transaction marker) ends the range.
+            range.next = range.until;
+            break;
+          }
+          if (offset < range.next) continue;
           messages.push({ partition: batch.partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, timestamp: m.timestamp });
           range.next = offset + 1n;
         }
