@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Admin, KafkaConfig, SASLOptions } from 'kafkajs';
+import type { Admin, KafkaConfig, logCreator as logCreatorType, SASLOptions } from 'kafkajs';
 
 function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
   const mechanism = env.KAFKA_SASL_MECHANISM;
@@ -17,12 +17,23 @@ function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
   return { mechanism, username, password };
 }
 
+/** Errors kafkajs logs while it retries them anyway, typically for seconds after a broker starts. */
+const TRANSIENT = /coordinator is loading|coordinator is not available|not the leader|no leader|leadership election|Connection error: connect ECONNREFUSED/i;
+
+/** kafkajs log lines to stderr as one JSON line each, without the ones it recovers from itself. */
+const logCreator: logCreatorType = () => ({ level, log }) => {
+  const error = typeof log.error === 'string' ? log.error : '';
+  if (level > logLevel.WARN || TRANSIENT.test(error) || TRANSIENT.test(log.message)) return;
+  process.stderr.write(`${JSON.stringify({ level: logLevel[level], logger: 'kafkajs', message: log.message, error: error || undefined })}\n`);
+};
+
 export function createKafka(options: { brokers: string[]; clientId: string }, env: NodeJS.ProcessEnv = process.env): Kafka {
   const sasl = saslFromEnv(env);
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: options.brokers,
-    logLevel: logLevel.ERROR,
+    logLevel: logLevel.WARN,
+    logCreator,
     retry: { initialRetryTime: 300, retries: 8 },
     ...(sasl ? { sasl, ssl: env.KAFKA_SSL !== 'false' } : {}),
   };

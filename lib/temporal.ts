@@ -3,7 +3,12 @@ import { Client, Connection } from '@temporalio/client';
 import type { ResolvedConfig } from './config/schema';
 
 export async function connectClient(config: ResolvedConfig): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
+  } catch (e) {
+    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${(e as Error).message}); is the stack up? (pipeline stack up)`);
+  }
   return new Client({ connection, namespace: config.temporal.namespace });
 }
 

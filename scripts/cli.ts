@@ -48,7 +48,7 @@ export async function runCommand(command: Command, argv: string[]): Promise<numb
   try {
     parsed = parseArgs({ args: argv, options: { ...command.options, ...commonOptions }, allowPositionals: true, strict: true });
   } catch (e) {
-    process.stderr.write(`pipeline ${command.name}: ${(e as Error).message.split('. ')[0]} (see pipeline ${command.name} --help)\n`);
+    process.stderr.write(`pipeline ${command.name}: ${(e as Error).message.split('\n')[0]?.split('. ')[0]} (see pipeline ${command.name} --help)\n`);
     return 2;
   }
   if (parsed.values.help) {

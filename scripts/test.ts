@@ -24,13 +24,37 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
+/** Every process of a test run carries this in its environment, so none can outlive the run. */
+const RUN_TAG = `PIPELINE_TEST_RUN=${process.pid}-${Date.now()}`;
+
+/**
+ * Kills processes a test left behind (a worker whose test died before its clean-up hook).
+ * Services the stack started are not tagged: `down` stops those.
+ */
+function killLeftovers(): number {
+  let killed = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+    if (pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(RUN_TAG)) {
+        process.kill(pid, 'SIGKILL');
+        killed += 1;
+      }
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
+  return killed;
+}
+
 /** Runs node's test runner: spec output for people, TAP into a file for the closing summary. */
 function runNodeTests(files: string[], tapFile: string): Promise<number> {
   return new Promise((resolve) => {
+    const [tagName, tagValue] = RUN_TAG.split('=') as [string, string];
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files],
-      { cwd: ROOT, stdio: 'inherit' },
+      { cwd: ROOT, stdio: 'inherit', env: { ...process.env, [tagName]: tagValue } },
     );
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
@@ -66,6 +90,8 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${summary(tapFile)}\n`);
     return code;
   } finally {
+    const leftovers = killLeftovers();
+    if (leftovers > 0) process.stderr.write(`killed ${leftovers} process(es) the tests left running\n`);
     if (started.length > 0) await down(settings, say, started);
   }
 }

@@ -55,26 +55,29 @@ export const ConfigSchema = z
         rawValueChars: z.int().min(64).max(1_000_000).default(4096),
       })
       .default({ maxMessageBytes: 1_048_576, rawValueChars: 4096 }),
-  })
-  .superRefine((config, ctx) => {
-    if (!(config.target in config.targets)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['target'],
-        message: `target "${config.target}" is not one of the configured targets (${Object.keys(config.targets).join(', ') || 'none'})`,
-      });
-    }
-    for (const rule of ROUTING_RULES) {
-      const action = config.rules[rule];
-      if (action !== undefined && action !== 'drop') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', rule],
-          message: `${rule} decides whether a record reaches a client, so its action can only be "drop"`,
-        });
-      }
-    }
   });
+
+/**
+ * Checks across fields, made on the raw input so they are reported together with any field
+ * problems (a zod refinement would only run once every field is valid).
+ */
+export function crossFieldProblems(input: unknown): string[] {
+  if (typeof input !== 'object' || input === null) return [];
+  const raw = input as { target?: unknown; targets?: unknown; rules?: unknown };
+  const problems: string[] = [];
+  const targetNames = typeof raw.targets === 'object' && raw.targets !== null ? Object.keys(raw.targets) : [];
+  const target = raw.target ?? 'dev';
+  if (typeof target === 'string' && !targetNames.includes(target)) {
+    problems.push(`target: "${target}" is not one of the configured targets (${targetNames.join(', ') || 'none'})`);
+  }
+  const rules = typeof raw.rules === 'object' && raw.rules !== null ? (raw.rules as Record<string, unknown>) : {};
+  for (const rule of ROUTING_RULES) {
+    if (rules[rule] !== undefined && rules[rule] !== 'drop') {
+      problems.push(`rules.${rule}: ${rule} decides whether a record reaches a client, so its action can only be "drop"`);
+    }
+  }
+  return problems;
+}
 
 export type PipelineConfig = z.infer<typeof ConfigSchema>;
 export type TargetConfig = z.infer<typeof TargetSchema>;
@@ -109,9 +112,10 @@ export function listProblems(error: z.ZodError): string[] {
 
 export function resolveConfig(input: unknown, joinPath: (a: string, b: string) => string): ResolvedConfig {
   const parsed = ConfigSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(listProblems(parsed.error));
+  const problems = [...(parsed.success ? [] : listProblems(parsed.error)), ...crossFieldProblems(input)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const config = parsed.data;
-  const target = config.targets[config.target] as TargetConfig; // checked by superRefine
+  const target = config.targets[config.target] as TargetConfig; // checked by crossFieldProblems
   return {
     targetName: config.target,
     target,

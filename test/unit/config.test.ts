@@ -72,7 +72,7 @@ describe('configuration', () => {
     });
     assert.throws(() => loadConfig({ file, env: {} }), (e: unknown) => {
       const problems = (e as ConfigError).problems.join('\n');
-      return problems.includes('target "qa" is not one of the configured targets (dev)') && problems.includes('rules.unknown_client');
+      return problems.includes('target: "qa" is not one of the configured targets (dev)') && problems.includes('rules.unknown_client');
     });
   });
   it('explains a missing or unparsable file', () => {
