@@ -27,9 +27,43 @@ export const DEFAULT_RULE_ACTIONS: RuleActions = Object.fromEntries(
 ) as RuleActions;
 
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-export const ClientId = z.string().regex(CLIENT_ID_PATTERN);
 export const EVENT_STATUSES = ['active', 'pending', 'completed', 'failed'] as const;
+
+// The message contract (DESIGN.md section 4), one schema per checked field. The rules below and
+// the EventMessage schema are both built from these, so they cannot drift apart.
+export const ClientId = z.string().regex(CLIENT_ID_PATTERN);
+export const IsoDateTime = z.string().refine((text) => parseIsoDateTimeMicros(text) !== null, 'not an ISO-8601 date-time');
 export const EventStatus = z.enum(EVENT_STATUSES);
+/** Absent or null, or a finite number >= 0 (zod numbers exclude infinities). */
+export const Amount = z.number().nonnegative().nullish();
+export const EventType = z.string().min(1);
+
+/** A message that passes every rule. Unknown fields are kept. */
+export const EventMessage = z.looseObject({
+  client_id: ClientId,
+  timestamp: IsoDateTime,
+  client_name: z.string().optional(),
+  event_type: EventType,
+  status: EventStatus,
+  amount: Amount,
+  data: z.unknown().optional(),
+  metadata: z.unknown().optional(),
+});
+export type EventMessage = z.infer<typeof EventMessage>;
+
+/** The rules that check one field of the message, and the schema that field must match. */
+export const FIELD_RULES = {
+  valid_client_id: { field: 'client_id', schema: ClientId },
+  not_null_timestamp: { field: 'timestamp', schema: IsoDateTime },
+  valid_status: { field: 'status', schema: EventStatus },
+  valid_amount: { field: 'amount', schema: Amount },
+  valid_event_type: { field: 'event_type', schema: EventType },
+} as const satisfies Partial<Record<RuleName, { field: string; schema: z.ZodType }>>;
+
+function passes(rule: keyof typeof FIELD_RULES, message: JsonObject): boolean {
+  const { field, schema } = FIELD_RULES[rule];
+  return schema.safeParse(message[field]).success;
+}
 
 export function isValidClientId(value: unknown): value is string {
   return ClientId.safeParse(value).success;
@@ -99,13 +133,13 @@ export function checkBronze(decoded: DecodedValue, clients: ClientDirectory): Br
   const broken: BronzeRule[] = [];
   const reasons: string[] = [];
   const rawClient = message.client_id;
-  const clientId = isValidClientId(rawClient) ? rawClient : null;
+  const clientId = passes('valid_client_id', message) ? (rawClient as string) : null;
   if (clientId === null) {
     broken.push('valid_client_id');
     reasons.push(rawClient === undefined || rawClient === null ? 'client_id is missing' : 'client_id is not a valid client id');
   }
   const rawTs = message.timestamp;
-  const eventMicros = typeof rawTs === 'string' ? parseIsoDateTimeMicros(rawTs) : null;
+  const eventMicros = passes('not_null_timestamp', message) ? parseIsoDateTimeMicros(rawTs as string) : null;
   if (eventMicros === null) {
     broken.push('not_null_timestamp');
     reasons.push(rawTs === undefined || rawTs === null ? 'timestamp is missing' : 'timestamp is not an ISO-8601 date-time');
@@ -130,17 +164,15 @@ export interface SilverVerdict {
 export function checkSilver(message: JsonObject): SilverVerdict {
   const broken: SilverRule[] = [];
   const reasons: string[] = [];
-  if (!EventStatus.safeParse(message.status).success) {
+  if (!passes('valid_status', message)) {
     broken.push('valid_status');
     reasons.push(`status ${describe(message.status)} is not one of ${EVENT_STATUSES.join(', ')}`);
   }
-  const amount = message.amount;
-  const amountOk = amount === undefined || amount === null || (typeof amount === 'number' && Number.isFinite(amount) && amount >= 0);
-  if (!amountOk) {
+  if (!passes('valid_amount', message)) {
     broken.push('valid_amount');
-    reasons.push(`amount ${describe(amount)} is not a number >= 0`);
+    reasons.push(`amount ${describe(message.amount)} is not a number >= 0`);
   }
-  if (typeof message.event_type !== 'string' || message.event_type.length === 0) {
+  if (!passes('valid_event_type', message)) {
     broken.push('valid_event_type');
     reasons.push(`event_type ${describe(message.event_type)} is not a non-empty string`);
   }

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -163,4 +163,17 @@ export async function deleteTopic(kafka: Kafka, topic: string): Promise<void> {
   } finally {
     await admin.disconnect();
   }
+}
+
+export const HISTORY_FIXTURES = path.join(ROOT, 'test', 'fixtures', 'histories');
+
+/**
+ * With RECORD_HISTORIES=1, saves a workflow's current history as a replay fixture (see
+ * test/workflows/replay.test.ts). Rerun after an intended change to workflow code.
+ */
+export async function recordHistory(temporal: Client, workflowId: string, name: string): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
+  mkdirSync(HISTORY_FIXTURES, { recursive: true });
+  writeFileSync(path.join(HISTORY_FIXTURES, `${name}.history.bin`), proto.api.history.v1.History.encode(history).finish());
 }

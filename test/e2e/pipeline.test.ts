@@ -21,7 +21,7 @@ import { ensureTopic, produceMessages } from '../../lib/produce';
 import { querySql } from '../../lib/sql-session';
 import { connectClient } from '../../lib/temporal';
 import { clientWorkflowId, ingestWorkflowId } from '../../workflows/ids';
-import { deleteTopic, historyStats, isolatedEnv, requireServices, startWorkerProcess, terminateWorkflows, waitFor } from '../helpers';
+import { deleteTopic, historyStats, isolatedEnv, recordHistory, requireServices, startWorkerProcess, terminateWorkflows, waitFor } from '../helpers';
 import type { HistoryStats, WorkerProcess } from '../helpers';
 import { expectedTables } from './expectations';
 
@@ -233,5 +233,7 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
       const history = await temporal.workflow.getHandle(id).fetchHistory();
       await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, id);
     }
+    await recordHistory(temporal, ingestWorkflowId(config.temporal.workflowIdPrefix, topic), 'ingest-with-worker-kill');
+    await recordHistory(temporal, clientWorkflowId(config.temporal.workflowIdPrefix, 'globex'), 'client-pipeline-with-worker-kill');
   });
 });

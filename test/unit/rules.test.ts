@@ -100,3 +100,20 @@ describe('rule actions', () => {
     assert.equal(outcomeOf(['valid_status', 'valid_amount'], { ...DEFAULT_RULE_ACTIONS, valid_amount: 'fail' }), 'fail');
   });
 });
+
+describe('EventMessage schema', () => {
+  it('accepts exactly the messages that break no rule', async () => {
+    const { EventMessage } = await import('../../lib/rules');
+    const { generateDemo } = await import('../../lib/demo');
+    for (const m of generateDemo({ count: 600, clients: 3, seed: 3 })) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(m.value.toString('utf8'));
+      } catch {
+        continue;
+      }
+      const clean = m.truth.rules.length === 0 || (m.truth.rules.length === 1 && m.truth.rules[0] === 'unknown_client');
+      assert.equal(EventMessage.safeParse(parsed).success, clean, m.value.toString());
+    }
+  });
+});

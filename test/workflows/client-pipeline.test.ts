@@ -20,7 +20,7 @@ import { PIPELINE_STATE } from '../../workflows/search-attributes';
 import { startWorker } from '../../workers/worker';
 import type { RuleActions } from '../../lib/rules';
 import type { RunningWorker } from '../../workers/worker';
-import { deleteTopic, isolatedEnv, requireServices, terminateWorkflows, waitFor } from '../helpers';
+import { deleteTopic, isolatedEnv, recordHistory, requireServices, terminateWorkflows, waitFor } from '../helpers';
 import type { TestEnv } from '../helpers';
 
 const event = (client: string, i: number, status = 'active') => ({
@@ -108,6 +108,7 @@ describe('clientPipeline: pause and resume one client', () => {
     assert.equal(h.client(resumed, 'acme').state, 'running');
     const [row] = await querySql(h.t.config, 'SELECT count(*) AS n FROM silver_acme');
     assert.equal(Number(row?.n), 300);
+    await recordHistory(h.temporal, clientWorkflowId(h.t.config.temporal.workflowIdPrefix, 'acme'), 'client-pipeline-pause-resume');
   });
 });
 
@@ -147,5 +148,6 @@ describe('clientPipeline: a `fail` rule fails the batch, which is compensated an
     assert.deepEqual(outcomes.map((o) => [o.batchId, o.outcome]), [[batchId, 'failed']]);
     const unknown = await replayBatches(h.t.config, h.temporal, 'acme', { batchIds: ['no-such-batch'] });
     assert.deepEqual(unknown, [{ batchId: 'no-such-batch', outcome: 'not-failed' }]);
+    await recordHistory(h.temporal, clientWorkflowId(prefix, 'acme'), 'client-pipeline-failed-batch-replay');
   });
 });
