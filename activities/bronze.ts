@@ -5,9 +5,8 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { ResolvedConfig } from '../lib/config/schema';
 import { withConnection } from '../lib/duck';
-import { boundedRawValue } from '../lib/event';
-import { LakeLayout, tableName } from '../lib/lake-layout';
-import { applyRules, metricRows } from '../lib/quality';
+import { LakeLayout } from '../lib/lake-layout';
+import { applyRules } from '../lib/quality';
 import type { Checked } from '../lib/quality';
 import { checkBronze, decodeMessageValue } from '../lib/rules';
 import { BRONZE_COLUMNS, sqlString } from '../lib/tables';
@@ -54,31 +53,18 @@ export function createBronzeActivities({ config, db }: { config: ResolvedConfig;
           });
           const result = applyRules(checked, CLIENT_BRONZE_RULES, ruleActions);
           const now = BigInt(Date.now()) * 1000n;
-          await writeLayer(conn, layout, {
+          return writeLayer(conn, layout, {
             layer: 'bronze',
             clientId,
-            batchId: batch.batchId,
+            batch,
             result,
             total: checked.length,
             columns: BRONZE_COLUMNS,
             file: layout.bronzeFile(clientId, batch.batchId),
             toRow: (r) => [clientId, r.eventMicros, r.value, batch.topic, r.partition, r.offset, r.kafkaMicros, batch.batchId, now],
-            toErrorRow: (d) => [
-              now,
-              clientId,
-              'bronze',
-              tableName.bronze(clientId),
-              [...d.broken],
-              d.reasons.join('; '),
-              batch.batchId,
-              batch.topic,
-              d.record.partition,
-              d.record.offset,
-              boundedRawValue(Buffer.from(d.record.value, 'utf8'), config.limits.rawValueChars),
-            ],
-            metricRows: metricRows(result.metrics, { nowMicros: now, batchId: batch.batchId, clientId, layer: 'bronze' }),
+            rawValueChars: config.limits.rawValueChars,
+            nowMicros: now,
           });
-          return { records: checked.length, passed: result.kept.length, dropped: result.dropped.length, warned: result.warned };
         }),
       );
     },

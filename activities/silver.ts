@@ -5,9 +5,9 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { ResolvedConfig } from '../lib/config/schema';
 import { withConnection } from '../lib/duck';
-import { boundedRawValue, silverFields } from '../lib/event';
-import { LakeLayout, tableName } from '../lib/lake-layout';
-import { applyRules, metricRows } from '../lib/quality';
+import { silverFields } from '../lib/event';
+import { LakeLayout } from '../lib/lake-layout';
+import { applyRules } from '../lib/quality';
 import type { Checked } from '../lib/quality';
 import { checkSilver, SILVER_RULES } from '../lib/rules';
 import type { JsonObject } from '../lib/rules';
@@ -50,10 +50,10 @@ export function createSilverActivities({ config, db }: { config: ResolvedConfig;
           });
           const result = applyRules(checked, SILVER_RULES, ruleActions);
           const now = BigInt(Date.now()) * 1000n;
-          await writeLayer(conn, layout, {
+          return writeLayer(conn, layout, {
             layer: 'silver',
             clientId,
-            batchId: batch.batchId,
+            batch,
             result,
             total: checked.length,
             columns: SILVER_COLUMNS,
@@ -78,22 +78,9 @@ export function createSilverActivities({ config, db }: { config: ResolvedConfig;
                 now,
               ];
             },
-            toErrorRow: (d) => [
-              now,
-              clientId,
-              'silver',
-              tableName.silver(clientId),
-              [...d.broken],
-              d.reasons.join('; '),
-              batch.batchId,
-              batch.topic,
-              d.record.partition,
-              d.record.offset,
-              boundedRawValue(Buffer.from(d.record.value, 'utf8'), config.limits.rawValueChars),
-            ],
-            metricRows: metricRows(result.metrics, { nowMicros: now, batchId: batch.batchId, clientId, layer: 'silver' }),
+            rawValueChars: config.limits.rawValueChars,
+            nowMicros: now,
           });
-          return { records: checked.length, passed: result.kept.length, dropped: result.dropped.length, warned: result.warned };
         }),
       );
     },

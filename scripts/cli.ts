@@ -23,6 +23,14 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A whole number >= 1 from an option's text, or the fallback when the option is absent. */
+export function positiveInt(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, not ${JSON.stringify(value)}`);
+  return n;
+}
+
 export const commonOptions = {
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../lib/config/load';
 import { isValidClientId } from '../../lib/rules';
 import { querySql } from '../../lib/sql-session';
-import { defineCommand, output, table, UsageError } from '../cli';
+import { defineCommand, output, positiveInt, table, UsageError } from '../cli';
 
 const UNITS: Record<string, string> = { m: 'minute', h: 'hour', d: 'day', w: 'week' };
 
@@ -22,8 +22,7 @@ export const errorsCommand = defineCommand({
     const client = values.client as string | undefined;
     if (client !== undefined && !isValidClientId(client)) throw new UsageError(`invalid client id ${JSON.stringify(client)}`);
     const interval = parseSince((values.since as string | undefined) ?? '1d');
-    const limit = Number((values.limit as string | undefined) ?? 50);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+    const limit = positiveInt(values.limit, 'limit', 50);
     const rows = await querySql(
       loadConfig(),
       `SELECT error_timestamp, client_id, layer, table_name, rules, error_message, batch_id, "partition", "offset", raw_value

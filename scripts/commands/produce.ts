@@ -2,14 +2,7 @@ import { loadConfig } from '../../lib/config/load';
 import { generateDemo } from '../../lib/demo';
 import { createKafka } from '../../lib/kafka';
 import { ensureTopic, produceMessages } from '../../lib/produce';
-import { defineCommand, UsageError } from '../cli';
-
-function positiveInt(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, not ${JSON.stringify(value)}`);
-  return n;
-}
+import { defineCommand, positiveInt, UsageError } from '../cli';
 
 export const produceCommand = defineCommand({
   name: 'produce',
