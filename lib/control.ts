@@ -6,9 +6,10 @@ import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { ResolvedConfig } from './config/schema';
-import type { TopicOffsets } from './kafka';
+import { createKafka, TopicOffsets } from './kafka';
 import { isValidClientId } from './rules';
-import { workflowUiUrl } from './temporal';
+import { connectClient, workflowUiUrl } from './temporal';
+import type { LiveClientState } from './views';
 import { clientWorkflowId, ingestWorkflowId } from '../workflows/ids';
 import { ingestStatusQuery, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from '../workflows/messages';
 import { CLIENT_ID, PIPELINE_STATE } from '../workflows/search-attributes';
@@ -113,6 +114,26 @@ export interface StatusReport {
   drained: boolean;
 }
 
+/** How long a status query may take: a worker answers in milliseconds, none means no answer at all. */
+const QUERY_DEADLINE_MS = 5000;
+
+/**
+ * Whether any worker polled the task queue lately. Without one, queries would each wait for the
+ * server's query timeout, so status skips them and says so.
+ */
+async function workerPolling(config: ResolvedConfig, temporal: Client): Promise<boolean> {
+  const response = await temporal.workflowService.describeTaskQueue({
+    namespace: config.temporal.namespace,
+    taskQueue: { name: config.temporal.taskQueue },
+    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW: queries are answered by workflow workers
+  });
+  return (response.pollers?.length ?? 0) > 0;
+}
+
+function withQueryDeadline<T>(temporal: Client, fn: () => Promise<T>): Promise<T> {
+  return temporal.withDeadline(Date.now() + QUERY_DEADLINE_MS, fn);
+}
+
 async function queryOrNull<T>(fn: () => Promise<T>): Promise<T | null> {
   try {
     return await fn();
@@ -136,17 +157,19 @@ export async function pipelineStatus(config: ResolvedConfig, temporal: Client, o
   const prefix = config.temporal.workflowIdPrefix;
   const topic = config.target.topic;
   const ingestId = ingestWorkflowId(prefix, topic);
+  const polling = await workerPolling(config, temporal);
   let ingestNote: string | null = null;
   const ingest = await queryOrNull(async () => {
     const description = await temporal.workflow.getHandle(ingestId).describe();
     if (description.status.name !== 'RUNNING') return null;
-    return temporal.workflow
-      .getHandle(ingestId)
-      .query(ingestStatusQuery)
-      .catch(() => {
-        ingestNote = NO_WORKER;
-        return null;
-      });
+    if (!polling) {
+      ingestNote = NO_WORKER;
+      return null;
+    }
+    return withQueryDeadline(temporal, () => temporal.workflow.getHandle(ingestId).query(ingestStatusQuery)).catch(() => {
+      ingestNote = NO_WORKER;
+      return null;
+    });
   });
   let lag = 0;
   if (ingest) {
@@ -157,23 +180,24 @@ export async function pipelineStatus(config: ResolvedConfig, temporal: Client, o
     }
   }
   const ids = only ? [only] : [...new Set([...config.clients.known, ...(await runningClients(config, temporal))])].sort();
-  const clients: ClientReport[] = [];
-  for (const clientId of ids) {
-    const workflowId = clientWorkflowId(prefix, clientId);
-    let answered = true;
-    const status = await queryOrNull(() =>
-      temporal.workflow
-        .getHandle(workflowId)
-        .query(statusQuery)
-        .catch((e: unknown) => {
+  // In parallel: status must stay quick with many clients.
+  const reports = await Promise.all(
+    ids.map(async (clientId): Promise<ClientReport | null> => {
+      const workflowId = clientWorkflowId(prefix, clientId);
+      let answered = polling;
+      const status = await queryOrNull(async () => {
+        if (!polling) return unansweredClient(temporal, clientId, workflowId);
+        return withQueryDeadline(temporal, () => temporal.workflow.getHandle(workflowId).query(statusQuery)).catch((e: unknown) => {
           if (e instanceof WorkflowNotFoundError) throw e;
           answered = false;
           return unansweredClient(temporal, clientId, workflowId);
-        }),
-    );
-    if (status) clients.push({ ...status, workflowId, uiUrl: workflowUiUrl(config, workflowId), answered });
-    else if (only) throw new Error(`no pipeline workflow for client ${clientId} (${workflowId})`);
-  }
+        });
+      });
+      return status ? { ...status, workflowId, uiUrl: workflowUiUrl(config, workflowId), answered } : null;
+    }),
+  );
+  const clients = reports.filter((r): r is ClientReport => r !== null);
+  if (only && clients.length === 0) throw new Error(`no pipeline workflow for client ${only} (${clientWorkflowId(prefix, only)})`);
   const drained =
     ingest !== null &&
     lag === 0 &&
@@ -206,4 +230,36 @@ export async function resumeClient(config: ResolvedConfig, temporal: Client, cli
 
 export async function replayBatches(config: ResolvedConfig, temporal: Client, clientId: string, request: ReplayRequest): Promise<ReplayOutcome[]> {
   return clientHandle(config, temporal, clientId).executeUpdate(replayBatchesUpdate, { args: [request] });
+}
+
+/**
+ * Client workflow states for the health view, or none when Temporal or Kafka cannot be reached
+ * in time: health from the lake alone is still worth showing.
+ */
+export async function liveClientStates(config: ResolvedConfig, timeoutMs = 8000): Promise<{ states: LiveClientState[]; problem: string | null }> {
+  const kafka = createKafka(config.kafka);
+  const offsets = new TopicOffsets(kafka);
+  let temporal: Client | null = null;
+  try {
+    const client = await connectClient(config);
+    temporal = client;
+    // A deadline on every call, not a race: the calls end before the connection is closed.
+    const report = await client.withDeadline(Date.now() + timeoutMs, () => pipelineStatus(config, client, offsets));
+    const lag = report.ingest?.lag ?? null;
+    return {
+      states: report.clients.map((c) => ({
+        client_id: c.clientId,
+        state: c.answered ? c.state : `${c.state} (no worker)`,
+        queued_batches: c.queued,
+        backlog_records: c.backlogRecords,
+        consumer_lag: lag,
+      })),
+      problem: null,
+    };
+  } catch (e) {
+    return { states: [], problem: (e as Error).message };
+  } finally {
+    await offsets.close();
+    await (temporal as Client | null)?.connection.close().catch(() => undefined);
+  }
 }

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { stageRows } from './duck';
 import { CLIENT_ID_PATTERN } from './rules';
 import { emptyRelationSql, ERROR_COLUMNS, GOLD_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS, BRONZE_COLUMNS, SILVER_COLUMNS, sqlIdent, sqlString } from './tables';
 import type { Columns } from './tables';
@@ -45,8 +46,30 @@ export async function lakeClients(lakeDir: string): Promise<string[]> {
   return [...clients].sort();
 }
 
-export async function createViews(conn: DuckDBConnection, lakeDir: string): Promise<string[]> {
+/** Live state of a client's workflow, from Temporal, for the health view. */
+export interface LiveClientState {
+  client_id: string;
+  state: string;
+  queued_batches: number;
+  backlog_records: number;
+  consumer_lag: number | null;
+}
+
+const LIVE_STATE_COLUMNS: Columns = [
+  ['client_id', 'VARCHAR'],
+  ['state', 'VARCHAR'],
+  ['queued_batches', 'BIGINT'],
+  ['backlog_records', 'BIGINT'],
+  ['consumer_lag', 'BIGINT'],
+];
+
+/**
+ * Creates every view. `live` (client workflow states from Temporal) fills the health view's
+ * state and backlog; without it they are `unknown` / null.
+ */
+export async function createViews(conn: DuckDBConnection, lakeDir: string, live: readonly LiveClientState[] = []): Promise<string[]> {
   const views: string[] = [];
+  await stageRows(conn, 'pipeline_client_state', LIVE_STATE_COLUMNS, live.map((l) => [l.client_id, l.state, l.queued_batches, l.backlog_records, l.consumer_lag]));
   const view = async (name: string, dir: string, depth: number, columns: Columns) => {
     await parquetView(conn, name, path.join(lakeDir, dir), depth, columns);
     views.push(name);
@@ -75,7 +98,7 @@ export async function createViews(conn: DuckDBConnection, lakeDir: string): Prom
     FROM kafka_raw_bronze WHERE client_id IS NOT NULL GROUP BY client_id`);
   views.push('client_list');
 
-  // Lake-side health; `pipeline health` adds the live workflow state and backlog from Temporal.
+  // Health: figures from the lake, state and backlog from the client workflows (when reachable).
   await conn.run(`CREATE OR REPLACE VIEW pipeline_health_monitor AS
     WITH raw AS (SELECT client_id, count(*) AS records_raw FROM kafka_raw_bronze WHERE client_id IS NOT NULL GROUP BY ALL),
     bronze AS (SELECT client_id, count(*) AS records_bronze, count(DISTINCT batch_id) AS batches_ok, max(processed_at) AS last_batch_at FROM (${perClient('bronze')}) GROUP BY ALL),
@@ -86,6 +109,7 @@ export async function createViews(conn: DuckDBConnection, lakeDir: string): Prom
                     arg_max(error_message, error_timestamp) AS last_error
              FROM pipeline_errors WHERE client_id IS NOT NULL GROUP BY ALL)
     SELECT raw.client_id,
+           coalesce(live.state, 'unknown') AS state,
            bronze.last_batch_at,
            coalesce(bronze.batches_ok, 0) AS batches_ok,
            coalesce(errs.batches_failed, 0) AS batches_failed,
@@ -94,8 +118,12 @@ export async function createViews(conn: DuckDBConnection, lakeDir: string): Prom
            coalesce(silver.records_silver, 0) AS records_silver,
            coalesce(errs.records_dropped, 0) AS records_dropped,
            round(coalesce(errs.records_dropped, 0) / raw.records_raw, 4) AS error_rate,
+           live.queued_batches,
+           live.backlog_records,
+           live.consumer_lag,
            errs.last_error
     FROM raw LEFT JOIN bronze USING (client_id) LEFT JOIN silver USING (client_id) LEFT JOIN errs USING (client_id)
+         LEFT JOIN pipeline_client_state AS live USING (client_id)
     ORDER BY raw.client_id`);
   views.push('pipeline_health_monitor');
   return views;

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../lib/config/load';
 import { isValidClientId } from '../../lib/rules';
+import { liveClientStates } from '../../lib/control';
 import { querySql } from '../../lib/sql-session';
 import { defineCommand, output, positiveInt, table, UsageError } from '../cli';
 
@@ -38,11 +39,14 @@ export const errorsCommand = defineCommand({
 export const healthCommand = defineCommand({
   name: 'health',
   usage: 'health [--json]',
-  summary: 'The pipeline_health_monitor view: per client records, drops, error rate, batches and last error.',
+  summary: 'The pipeline_health_monitor view: per client state, last batch, batches ok/failed, records, drops, error rate, backlog and last error.',
   options: { json: { type: 'boolean' } },
   optionHelp: { json: 'print as JSON' },
   async run({ values }) {
-    const rows = await querySql(loadConfig(), 'SELECT * FROM pipeline_health_monitor');
+    const config = loadConfig();
+    const live = await liveClientStates(config);
+    if (live.problem) process.stderr.write(`pipeline health: workflow state unavailable (${live.problem}); showing lake figures only\n`);
+    const rows = await querySql(config, 'SELECT * FROM pipeline_health_monitor', undefined, live.states);
     output(values.json === true, rows, () => table(rows));
   },
 });
