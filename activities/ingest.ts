@@ -157,7 +157,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets }:
         await temporal.workflow.signalWithStart('clientPipeline', {
           workflowId: clientWorkflowId(settings.workflowIdPrefix, clientId),
           taskQueue: settings.taskQueue,
-          args: [{ clientId, ruleActions: settings.ruleActions }],
+          args: [{ clientId, ruleActions: settings.ruleActions, continueAsNewAfterEvents: settings.continueAsNewAfterEvents }],
           signal: batchReadySignal,
           signalArgs: [{ topic: manifest.topic, seq: manifest.seq, batchId: manifest.batchId, records }],
           typedSearchAttributes: [

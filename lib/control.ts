@@ -24,6 +24,7 @@ export function ingestSettings(config: ResolvedConfig): IngestSettings {
     ruleActions: config.ruleActions,
     workflowIdPrefix: config.temporal.workflowIdPrefix,
     taskQueue: config.temporal.taskQueue,
+    continueAsNewAfterEvents: config.temporal.continueAsNewAfterEvents,
   };
 }
 
@@ -50,7 +51,7 @@ export async function startPipeline(
     await temporal.workflow.start('clientPipeline', {
       ...common,
       workflowId,
-      args: [{ clientId, ruleActions: config.ruleActions }],
+      args: [{ clientId, ruleActions: config.ruleActions, continueAsNewAfterEvents: config.temporal.continueAsNewAfterEvents }],
       typedSearchAttributes: [
         { key: CLIENT_ID, value: clientId },
         { key: PIPELINE_STATE, value: 'running' },

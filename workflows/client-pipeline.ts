@@ -15,12 +15,12 @@ import {
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { ClientPipelineState } from './client-state';
 import { batchReadySignal, failureSignal, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from './messages';
-import { bookkeepingProfile, HISTORY_EVENTS_LIMIT, lakeProfile } from './profiles';
+import { historyFull } from './history';
+import { bookkeepingProfile, lakeProfile } from './profiles';
 import { CLIENT_ID, PIPELINE_STATE } from './search-attributes';
 import type { BatchRef, ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from './types';
 
@@ -28,7 +28,7 @@ const lake = proxyActivities<ReturnType<typeof activities.createActivities>>(lak
 const bookkeeping = proxyActivities<ReturnType<typeof activities.createActivities>>(bookkeepingProfile);
 
 export async function clientPipeline(input: ClientPipelineInput): Promise<void> {
-  const { clientId, ruleActions } = input;
+  const { clientId, ruleActions, continueAsNewAfterEvents } = input;
   const pipeline = new ClientPipelineState(clientId, input.state);
   let publishedState: PipelineState | null = null;
 
@@ -100,13 +100,12 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
 
   publish();
   for (;;) {
-    const historyFull = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_LIMIT;
     // A replay update in flight waits for batches this loop must still run, so continue-as-new
     // happens only between batches with no handler running; all state is in pipeline.data.
-    const timeToContinue = (): boolean => historyFull() && allHandlersFinished();
+    const timeToContinue = (): boolean => historyFull(continueAsNewAfterEvents) && allHandlersFinished();
     await condition(() => pipeline.canWork || timeToContinue());
     if (timeToContinue()) {
-      await continueAsNew<typeof clientPipeline>({ clientId, ruleActions, state: pipeline.data });
+      await continueAsNew<typeof clientPipeline>({ clientId, ruleActions, continueAsNewAfterEvents, state: pipeline.data });
     }
     const batch = pipeline.next();
     if (!batch) continue;

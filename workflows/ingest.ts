@@ -4,10 +4,11 @@
  * files); it advances only after a raw batch is durable, so a crash at any point redoes exactly
  * the same batch.
  */
-import { allHandlersFinished, continueAsNew, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, continueAsNew, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { ingestStatusQuery } from './messages';
-import { dispatchProfile, HISTORY_EVENTS_LIMIT, kafkaProfile } from './profiles';
+import { historyFull } from './history';
+import { dispatchProfile, kafkaProfile } from './profiles';
 import type { IngestInput, IngestState, IngestStatus, IngestSummary } from './types';
 
 type Activities = ReturnType<typeof activities.createActivities>;
@@ -43,7 +44,7 @@ export async function ingest(input: IngestInput): Promise<IngestSummary> {
   state = current;
 
   for (;;) {
-    if (workflowInfo().historyLength > HISTORY_EVENTS_LIMIT || workflowInfo().continueAsNewSuggested) {
+    if (historyFull(settings.continueAsNewAfterEvents)) {
       if (allHandlersFinished()) return continueAsNew<typeof ingest>({ settings, mode, state: current });
     }
     phase = 'polling';

@@ -41,5 +41,5 @@ export const bookkeepingProfile: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 
-/** Events after which a workflow continues as new, keeping its history small and bounded. */
-export const HISTORY_EVENTS_LIMIT = 2000;
+/** Events after which a workflow continues as new by default, keeping its history small and bounded. */
+export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;

@@ -24,6 +24,8 @@ export interface IngestSettings {
   /** Prefix and task queue of the client workflows this ingest starts or signals. */
   workflowIdPrefix: string;
   taskQueue: string;
+  /** History events after which the ingest and the client workflows it starts continue as new. */
+  continueAsNewAfterEvents?: number;
 }
 
 export interface IngestState {
@@ -99,6 +101,7 @@ export interface ClientState {
 export interface ClientPipelineInput {
   clientId: string;
   ruleActions: RuleActions;
+  continueAsNewAfterEvents?: number;
   state?: ClientState;
 }
 

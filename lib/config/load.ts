@@ -19,6 +19,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, { path: string[]; kind: 'str
   PIPELINE_TASK_QUEUE: { path: ['temporal', 'taskQueue'], kind: 'string' },
   PIPELINE_WORKFLOW_ID_PREFIX: { path: ['temporal', 'workflowIdPrefix'], kind: 'string' },
   PIPELINE_TEMPORAL_UI_URL: { path: ['temporal', 'uiUrl'], kind: 'string' },
+  PIPELINE_CONTINUE_AS_NEW_AFTER_EVENTS: { path: ['temporal', 'continueAsNewAfterEvents'], kind: 'number' },
   PIPELINE_LAKE_ROOT: { path: ['lake', 'root'], kind: 'string' },
   PIPELINE_KNOWN_CLIENTS: { path: ['clients', 'known'], kind: 'list' },
   PIPELINE_AUTO_DISCOVER: { path: ['clients', 'autoDiscover'], kind: 'boolean' },

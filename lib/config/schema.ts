@@ -38,6 +38,8 @@ export const ConfigSchema = z
       /** Prefix of workflow ids, so several deployments (or test runs) can share a namespace. */
       workflowIdPrefix: SafeName.default('pipeline'),
       uiUrl: z.url().default('http://127.0.0.1:8233'),
+      /** History events after which workflows continue as new (bounded history, all state carried). */
+      continueAsNewAfterEvents: z.int().min(20).max(50_000).default(2000),
     }),
     lake: z.strictObject({ root: z.string().min(1) }),
     clients: z.strictObject({
