@@ -11,7 +11,7 @@ import type { Checked } from '../lib/quality';
 import { checkBronze, decodeMessageValue } from '../lib/rules';
 import { BRONZE_COLUMNS, sqlString } from '../lib/tables';
 import type { ClientBatchInput, LayerCounts } from '../workflows/types';
-import { assertClientId, requireFile, writeLayer } from './client-lake';
+import { assertClientId, assertSameLake, requireFile, writeLayer } from './client-lake';
 import { whileHeartbeating } from './heartbeat';
 
 interface RawRecord {
@@ -25,11 +25,12 @@ interface RawRecord {
 /** Bronze rules enforced per client (routing rules were settled by the ingest router). */
 const CLIENT_BRONZE_RULES = ['not_null_timestamp'] as const;
 
-export function createBronzeActivities({ config, db }: { config: ResolvedConfig; db: DuckDBInstance }) {
+export function createBronzeActivities({ config, db, lakeId }: { config: ResolvedConfig; db: DuckDBInstance; lakeId: string }) {
   const layout = new LakeLayout(config.lakeDir);
 
   return {
-    async bronzeBatch({ clientId, batch, ruleActions }: ClientBatchInput): Promise<LayerCounts> {
+    async bronzeBatch({ clientId, batch, ruleActions, lakeId: expectedLake }: ClientBatchInput): Promise<LayerCounts> {
+      assertSameLake(expectedLake, { lakeId, lakeDir: config.lakeDir });
       assertClientId(clientId);
       const rawFile = layout.rawFile(batch.topic, batch.batchId);
       await requireFile(rawFile, 'raw batch');

@@ -17,6 +17,19 @@ import { ERROR_COLUMNS, METRIC_COLUMNS } from '../lib/tables';
 import type { Columns } from '../lib/tables';
 import type { BatchRef, LayerCounts } from '../workflows/types';
 
+/**
+ * Refuses to touch a lake other than the workflow's. Retryable: another worker, with the right
+ * lake, can take the task; the message says what is misconfigured.
+ */
+export function assertSameLake(expected: string | undefined, own: { lakeId: string; lakeDir: string }): void {
+  if (expected !== undefined && expected !== own.lakeId) {
+    throw ApplicationFailure.retryable(
+      `this worker's lake ${own.lakeDir} (id ${own.lakeId}) is not the lake of this workflow (id ${expected}): a worker configured with another lake polls this task queue`,
+      'WrongLake',
+    );
+  }
+}
+
 export function assertClientId(clientId: string): void {
   if (!isValidClientId(clientId)) throw ApplicationFailure.nonRetryable(`invalid client id ${JSON.stringify(clientId)}`, 'InvalidInput');
 }

@@ -9,12 +9,13 @@ import { stageRows, withConnection, writeParquet } from '../lib/duck';
 import { LakeLayout } from '../lib/lake-layout';
 import { ERROR_COLUMNS } from '../lib/tables';
 import type { ClientBatchInput } from '../workflows/types';
-import { assertClientId } from './client-lake';
+import { assertClientId, assertSameLake } from './client-lake';
 
-export function createFailureActivities({ config, db }: { config: ResolvedConfig; db: DuckDBInstance }) {
+export function createFailureActivities({ config, db, lakeId }: { config: ResolvedConfig; db: DuckDBInstance; lakeId: string }) {
   const layout = new LakeLayout(config.lakeDir);
   return {
-    async recordBatchFailure({ clientId, batch, error, errorType }: ClientBatchInput & { error: string; errorType: string }): Promise<void> {
+    async recordBatchFailure({ clientId, batch, error, errorType, lakeId: expectedLake }: ClientBatchInput & { error: string; errorType: string }): Promise<void> {
+      assertSameLake(expectedLake, { lakeId, lakeDir: config.lakeDir });
       assertClientId(clientId);
       log.error('batch failed', { clientId, batchId: batch.batchId, errorType, error });
       const now = BigInt(Date.now()) * 1000n;

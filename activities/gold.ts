@@ -13,10 +13,10 @@ import { LakeLayout } from '../lib/lake-layout';
 import { goldSliceSql, touchedSlicesSql } from '../lib/tables';
 import type { GoldSlice } from '../lib/tables';
 import type { ClientBatchInput } from '../workflows/types';
-import { assertClientId } from './client-lake';
+import { assertClientId, assertSameLake } from './client-lake';
 import { whileHeartbeating } from './heartbeat';
 
-export function createGoldActivities({ config, db }: { config: ResolvedConfig; db: DuckDBInstance }) {
+export function createGoldActivities({ config, db, lakeId }: { config: ResolvedConfig; db: DuckDBInstance; lakeId: string }) {
   const layout = new LakeLayout(config.lakeDir);
 
   /** The gold slices (days, or undated) that some silver files hold rows for. */
@@ -46,7 +46,8 @@ export function createGoldActivities({ config, db }: { config: ResolvedConfig; d
 
   return {
     /** Recomputes the gold slices this batch's silver rows fall in. Returns gold rows written. */
-    async goldBatch({ clientId, batch }: ClientBatchInput): Promise<number> {
+    async goldBatch({ clientId, batch, lakeId: expectedLake }: ClientBatchInput): Promise<number> {
+      assertSameLake(expectedLake, { lakeId, lakeDir: config.lakeDir });
       assertClientId(clientId);
       return whileHeartbeating(() =>
         withConnection(db, async (conn) => rebuild(conn, clientId, await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)]))),
@@ -57,7 +58,8 @@ export function createGoldActivities({ config, db }: { config: ResolvedConfig; d
      * Compensation for a failed batch: removes everything it wrote for this client (bronze,
      * silver, their errors and metrics) and rebuilds the gold it had touched.
      */
-    async discardClientBatch({ clientId, batch }: ClientBatchInput): Promise<void> {
+    async discardClientBatch({ clientId, batch, lakeId: expectedLake }: ClientBatchInput): Promise<void> {
+      assertSameLake(expectedLake, { lakeId, lakeDir: config.lakeDir });
       assertClientId(clientId);
       await withConnection(db, async (conn) => {
         const slices = await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)]);

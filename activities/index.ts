@@ -14,6 +14,8 @@ import { createSilverActivities } from './silver';
 
 export interface ActivityDeps {
   config: ResolvedConfig;
+  /** Identity of config.lakeDir, read once at worker start. */
+  lakeId: string;
   kafka: Kafka;
   offsets: TopicOffsets;
   db: DuckDBInstance;

@@ -25,6 +25,7 @@ import { clientWorkflowId } from '../workflows/ids';
 import { batchReadySignal } from '../workflows/messages';
 import { CLIENT_ID, PIPELINE_STATE } from '../workflows/search-attributes';
 import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffsets } from '../workflows/types';
+import { assertSameLake } from './client-lake';
 import { whileHeartbeating } from './heartbeat';
 
 export interface IngestDeps {
@@ -33,6 +34,7 @@ export interface IngestDeps {
   db: DuckDBInstance;
   temporal: Client;
   offsets: TopicOffsets;
+  lakeId: string;
 }
 
 /** What the done file records: enough to answer a retry and to hand the batch to clients. */
@@ -50,7 +52,8 @@ export interface BatchManifest {
 
 const POLL_INTERVAL_MS = 200;
 
-export function createIngestActivities({ config, kafka, db, temporal, offsets }: IngestDeps) {
+export function createIngestActivities({ config, kafka, db, temporal, offsets, lakeId }: IngestDeps) {
+  const ownLake = { lakeId, lakeDir: config.lakeDir };
   const layout = new LakeLayout(config.lakeDir);
 
   async function planBatch(input: IngestBatchInput, beat: (d?: unknown) => void): Promise<BatchPlan | null> {
@@ -126,6 +129,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets }:
   return {
     /** Lands the next raw batch of a topic (or reports that none is available yet). */
     async ingestBatch(input: IngestBatchInput): Promise<IngestBatchResult> {
+      assertSameLake(input.settings.lakeId, ownLake);
       return whileHeartbeating(async (beat) => {
         const done = await readJsonIfExists<BatchManifest>(layout.doneFile(input.settings.topic, input.seq));
         const manifest = done ?? (await planBatch(input, beat).then((plan) => (plan ? landBatch(input.settings, plan, beat) : null)));
@@ -149,6 +153,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets }:
 
     /** Starts or signals the workflow of every client in a landed batch. Safe to repeat. */
     async dispatchBatch({ settings, seq }: { settings: IngestSettings; seq: number }): Promise<number> {
+      assertSameLake(settings.lakeId, ownLake);
       const manifest = await readJsonIfExists<BatchManifest>(layout.doneFile(settings.topic, seq));
       if (!manifest) throw ApplicationFailure.nonRetryable(`batch #${seq} of ${settings.topic} has no done file`, 'RawBatchMissing');
       const clients = Object.entries(manifest.clients).sort(([a], [b]) => a.localeCompare(b));
@@ -157,7 +162,8 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets }:
         await temporal.workflow.signalWithStart('clientPipeline', {
           workflowId: clientWorkflowId(settings.workflowIdPrefix, clientId),
           taskQueue: settings.taskQueue,
-          args: [{ clientId, ruleActions: settings.ruleActions, continueAsNewAfterEvents: settings.continueAsNewAfterEvents }],
+          args: [{ clientId, ruleActions: settings.ruleActions, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, lakeId: settings.lakeId }],
+          memo: { lakeId: settings.lakeId },
           signal: batchReadySignal,
           signalArgs: [{ topic: manifest.topic, seq: manifest.seq, batchId: manifest.batchId, records }],
           typedSearchAttributes: [
@@ -173,7 +179,8 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets }:
     },
 
     /** Where ingestion of a topic stands according to the lake (the durable Kafka position). */
-    async recoverIngestPosition({ topic }: { topic: string }): Promise<{ nextSeq: number; nextOffsets: PartitionOffsets; dispatchedSeq: number }> {
+    async recoverIngestPosition({ topic, lakeId: expectedLake }: { topic: string; lakeId?: string }): Promise<{ nextSeq: number; nextOffsets: PartitionOffsets; dispatchedSeq: number }> {
+      assertSameLake(expectedLake, ownLake);
       const doneSeqs = (await listFiles(layout.ingestDir(topic), '.done.json')).map((f) => Number.parseInt(f, 10));
       const lastDone = doneSeqs.length > 0 ? Math.max(...doneSeqs) : -1;
       const manifest = lastDone >= 0 ? await readJsonIfExists<BatchManifest>(layout.doneFile(topic, lastDone)) : null;

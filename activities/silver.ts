@@ -13,7 +13,7 @@ import { checkSilver, SILVER_RULES } from '../lib/rules';
 import type { JsonObject } from '../lib/rules';
 import { SILVER_COLUMNS, sqlString } from '../lib/tables';
 import type { ClientBatchInput, LayerCounts } from '../workflows/types';
-import { assertClientId, requireFile, writeLayer } from './client-lake';
+import { assertClientId, assertSameLake, requireFile, writeLayer } from './client-lake';
 import { whileHeartbeating } from './heartbeat';
 
 interface BronzeRecord {
@@ -24,11 +24,12 @@ interface BronzeRecord {
   eventMicros: bigint | null;
 }
 
-export function createSilverActivities({ config, db }: { config: ResolvedConfig; db: DuckDBInstance }) {
+export function createSilverActivities({ config, db, lakeId }: { config: ResolvedConfig; db: DuckDBInstance; lakeId: string }) {
   const layout = new LakeLayout(config.lakeDir);
 
   return {
-    async silverBatch({ clientId, batch, ruleActions }: ClientBatchInput): Promise<LayerCounts> {
+    async silverBatch({ clientId, batch, ruleActions, lakeId: expectedLake }: ClientBatchInput): Promise<LayerCounts> {
+      assertSameLake(expectedLake, { lakeId, lakeDir: config.lakeDir });
       assertClientId(clientId);
       const bronzeFile = layout.bronzeFile(clientId, batch.batchId);
       await requireFile(bronzeFile, 'bronze batch');

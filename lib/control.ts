@@ -7,6 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { ResolvedConfig } from './config/schema';
 import { createKafka, TopicOffsets } from './kafka';
+import { lakeIdentity } from './lake-identity';
 import { isValidClientId } from './rules';
 import { connectClient, workflowUiUrl } from './temporal';
 import type { LiveClientState } from './views';
@@ -15,7 +16,7 @@ import { ingestStatusQuery, pauseSignal, replayBatchesUpdate, resumeSignal, stat
 import { CLIENT_ID, PIPELINE_STATE } from '../workflows/search-attributes';
 import type { ClientStatus, IngestSettings, IngestStatus, PipelineMode, ReplayOutcome, ReplayRequest } from '../workflows/types';
 
-export function ingestSettings(config: ResolvedConfig): IngestSettings {
+export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSettings {
   return {
     topic: config.target.topic,
     maxMessages: config.batch.maxMessages,
@@ -25,7 +26,27 @@ export function ingestSettings(config: ResolvedConfig): IngestSettings {
     workflowIdPrefix: config.temporal.workflowIdPrefix,
     taskQueue: config.temporal.taskQueue,
     continueAsNewAfterEvents: config.temporal.continueAsNewAfterEvents,
+    lakeId,
   };
+}
+
+/** Refuses to attach to running workflows that write another lake (e.g. another clone's). */
+async function assertWorkflowLake(temporal: Client, workflowId: string, lakeId: string, lakeDir: string): Promise<void> {
+  let memo: Record<string, unknown> | undefined;
+  try {
+    const description = await temporal.workflow.getHandle(workflowId).describe();
+    if (description.status.name !== 'RUNNING') return;
+    memo = description.memo;
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return;
+    throw e;
+  }
+  const theirs = memo?.lakeId;
+  if (typeof theirs === 'string' && theirs !== lakeId) {
+    throw new Error(
+      `${workflowId} is running for another lake (id ${theirs}), not ${lakeDir} (id ${lakeId}); use that lake, another temporal.workflowIdPrefix, or terminate the old workflows`,
+    );
+  }
 }
 
 export interface StartedWorkflow {
@@ -43,6 +64,9 @@ export async function startPipeline(
   const prefix = config.temporal.workflowIdPrefix;
   const clients = options.clients ?? config.clients.known;
   for (const id of clients) if (!isValidClientId(id)) throw new Error(`invalid client id ${JSON.stringify(id)}`);
+  const lakeId = await lakeIdentity(config.lakeDir);
+  const ingestId = ingestWorkflowId(prefix, config.target.topic);
+  for (const id of [ingestId, ...clients.map((c) => clientWorkflowId(prefix, c))]) await assertWorkflowLake(temporal, id, lakeId, config.lakeDir);
   const common = { taskQueue: config.temporal.taskQueue, workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING };
   const started: StartedWorkflow[] = [];
 
@@ -51,7 +75,8 @@ export async function startPipeline(
     await temporal.workflow.start('clientPipeline', {
       ...common,
       workflowId,
-      args: [{ clientId, ruleActions: config.ruleActions, continueAsNewAfterEvents: config.temporal.continueAsNewAfterEvents }],
+      args: [{ clientId, ruleActions: config.ruleActions, continueAsNewAfterEvents: config.temporal.continueAsNewAfterEvents, lakeId }],
+      memo: { lakeId },
       typedSearchAttributes: [
         { key: CLIENT_ID, value: clientId },
         { key: PIPELINE_STATE, value: 'running' },
@@ -61,14 +86,14 @@ export async function startPipeline(
     started.push({ kind: 'client', workflowId, uiUrl: workflowUiUrl(config, workflowId) });
   }
 
-  const workflowId = ingestWorkflowId(prefix, config.target.topic);
   await temporal.workflow.start('ingest', {
     ...common,
-    workflowId,
-    args: [{ settings: ingestSettings(config), mode: options.mode ?? 'continuous' }],
+    workflowId: ingestId,
+    args: [{ settings: ingestSettings(config, lakeId), mode: options.mode ?? 'continuous' }],
+    memo: { lakeId },
     staticSummary: `Ingest of topic ${config.target.topic} (${options.mode ?? 'continuous'})`,
   });
-  started.unshift({ kind: 'ingest', workflowId, uiUrl: workflowUiUrl(config, workflowId) });
+  started.unshift({ kind: 'ingest', workflowId: ingestId, uiUrl: workflowUiUrl(config, ingestId) });
   return started;
 }
 

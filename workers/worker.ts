@@ -5,6 +5,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ResolvedConfig } from '../lib/config/schema';
 import { openDuckDB } from '../lib/duck';
+import { lakeIdentity } from '../lib/lake-identity';
 import { createKafka, TopicOffsets } from '../lib/kafka';
 import { connectClient } from '../lib/temporal';
 import { createActivities } from '../activities';
@@ -19,6 +20,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
   const kafka = createKafka(config.kafka);
   const offsets = new TopicOffsets(kafka);
   const db = await openDuckDB();
+  const lakeId = await lakeIdentity(config.lakeDir);
   const temporal = await connectClient(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await Worker.create({
@@ -26,7 +28,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createActivities({ config, kafka, offsets, db, temporal }),
+    activities: createActivities({ config, kafka, offsets, db, temporal, lakeId }),
     // DuckDB work is CPU-bound and shares one instance; a few at a time keeps batches flowing
     // without starving the ingest's Kafka polls.
     maxConcurrentActivityTaskExecutions: 8,

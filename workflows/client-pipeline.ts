@@ -28,7 +28,7 @@ const lake = proxyActivities<ReturnType<typeof activities.createActivities>>(lak
 const bookkeeping = proxyActivities<ReturnType<typeof activities.createActivities>>(bookkeepingProfile);
 
 export async function clientPipeline(input: ClientPipelineInput): Promise<void> {
-  const { clientId, ruleActions, continueAsNewAfterEvents } = input;
+  const { clientId, ruleActions, continueAsNewAfterEvents, lakeId } = input;
   const pipeline = new ClientPipelineState(clientId, input.state);
   let publishedState: PipelineState | null = null;
 
@@ -105,7 +105,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     const timeToContinue = (): boolean => historyFull(continueAsNewAfterEvents) && allHandlersFinished();
     await condition(() => pipeline.canWork || timeToContinue());
     if (timeToContinue()) {
-      await continueAsNew<typeof clientPipeline>({ clientId, ruleActions, continueAsNewAfterEvents, state: pipeline.data });
+      await continueAsNew<typeof clientPipeline>({ clientId, ruleActions, continueAsNewAfterEvents, lakeId, state: pipeline.data });
     }
     const batch = pipeline.next();
     if (!batch) continue;
@@ -115,7 +115,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
   }
 
   async function processBatch(batch: BatchRef): Promise<void> {
-    const args = { clientId, batch, ruleActions };
+    const args = { clientId, batch, ruleActions, lakeId };
     try {
       const bronze = await lake.bronzeBatch.executeWithOptions(
         { ...lakeProfile, summary: `bronze ${batch.batchId}: ${batch.records} records` },

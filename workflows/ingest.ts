@@ -70,7 +70,7 @@ export async function ingest(input: IngestInput): Promise<IngestSummary> {
   }
 
   async function recover(): Promise<IngestState> {
-    const recovered = await kafka.recoverIngestPosition({ topic });
+    const recovered = await kafka.recoverIngestPosition({ topic, lakeId: settings.lakeId });
     const stopAt = mode === 'triggered' ? await kafka.endOffsets({ topic }) : null;
     const fresh: IngestState = { ...recovered, batches: 0, messages: 0, lastBatchAt: null, stopAt };
     state = fresh;

@@ -26,6 +26,8 @@ export interface IngestSettings {
   taskQueue: string;
   /** History events after which the ingest and the client workflows it starts continue as new. */
   continueAsNewAfterEvents?: number;
+  /** Identity of the lake this pipeline writes (see lib/lake-identity.ts). */
+  lakeId?: string;
 }
 
 export interface IngestState {
@@ -102,6 +104,7 @@ export interface ClientPipelineInput {
   clientId: string;
   ruleActions: RuleActions;
   continueAsNewAfterEvents?: number;
+  lakeId?: string;
   state?: ClientState;
 }
 
@@ -136,6 +139,7 @@ export interface ClientBatchInput {
   clientId: string;
   batch: BatchRef;
   ruleActions: RuleActions;
+  lakeId?: string;
 }
 
 export interface IngestBatchInput {

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { localStackHome } from '../local-home';
 import { ConfigError, resolveConfig } from './schema';
 import type { ResolvedConfig } from './schema';
 
@@ -93,6 +94,7 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
     throw new ConfigError([`config file ${file} must hold a JSON object`]);
   }
   const merged = applyEnv(fileConfig as Json, env);
-  // A relative lake root is relative to the config file, not to wherever the command was run.
-  return resolveConfig(merged, (root, prefix) => path.resolve(path.dirname(file), root, prefix));
+  // A relative lake root is relative to the config file, not to wherever the command was run;
+  // without one, the lake sits beside the local stack's Temporal and Kafka state.
+  return resolveConfig(merged, (root, prefix) => path.resolve(path.dirname(file), root, prefix), path.join(localStackHome(env), 'lake'));
 }

@@ -41,7 +41,8 @@ export const ConfigSchema = z
       /** History events after which workflows continue as new (bounded history, all state carried). */
       continueAsNewAfterEvents: z.int().min(20).max(50_000).default(2000),
     }),
-    lake: z.strictObject({ root: z.string().min(1) }),
+    /** Without a root, the lake lives beside the local stack's state (see lib/local-home.ts). */
+    lake: z.strictObject({ root: z.string().min(1).optional() }).default({}),
     clients: z.strictObject({
       known: z.array(ClientId.describe('client id')).default([]),
       autoDiscover: z.boolean().default(false),
@@ -112,7 +113,7 @@ export function listProblems(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);
 }
 
-export function resolveConfig(input: unknown, joinPath: (a: string, b: string) => string): ResolvedConfig {
+export function resolveConfig(input: unknown, joinPath: (a: string, b: string) => string, defaultLakeRoot: string): ResolvedConfig {
   const parsed = ConfigSchema.safeParse(input);
   const problems = [...(parsed.success ? [] : listProblems(parsed.error)), ...crossFieldProblems(input)];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
@@ -123,7 +124,7 @@ export function resolveConfig(input: unknown, joinPath: (a: string, b: string) =
     target,
     kafka: config.kafka,
     temporal: { ...config.temporal, namespace: target.namespace },
-    lakeDir: joinPath(config.lake.root, target.lakePrefix),
+    lakeDir: joinPath(config.lake.root ?? defaultLakeRoot, target.lakePrefix),
     clients: config.clients,
     batch: config.batch,
     ruleActions: { ...DEFAULT_RULE_ACTIONS, ...stripUndefined(config.rules) },

@@ -1,6 +1,6 @@
 /** The local stack's ports and namespaces, taken from the pipeline configuration. */
 import type { ResolvedConfig } from '../../lib/config/schema';
-import { defaultStackHome } from './stack';
+import { localStackHome } from '../../lib/local-home';
 import type { StackSettings } from './stack';
 
 function portOf(hostPort: string): number {
@@ -9,7 +9,7 @@ function portOf(hostPort: string): number {
 
 export function stackSettings(config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): StackSettings {
   return {
-    home: defaultStackHome(env),
+    home: localStackHome(env),
     temporalPort: portOf(config.temporal.address),
     uiPort: Number(new URL(config.temporal.uiUrl).port || 8233),
     kafkaPort: portOf(config.kafka.brokers[0] ?? '127.0.0.1:9092'),

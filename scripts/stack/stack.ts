@@ -7,7 +7,6 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -36,9 +35,6 @@ export interface ServiceStatus {
   version: string;
 }
 
-export function defaultStackHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.PIPELINE_STACK_HOME ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'medallion-pipeline');
-}
 
 const paths = (home: string) => ({
   temporalBin: path.join(home, `temporal-${TEMPORAL_CLI_VERSION}`, 'bin', 'temporal'),
@@ -307,6 +303,21 @@ async function stopOne(home: string, name: ServiceName, say: Say): Promise<void>
 export async function down(settings: StackSettings, say: Say, only?: readonly ServiceName[]): Promise<void> {
   const names = only ?? (['temporal', 'kafka'] as const);
   await Promise.all(names.map((name) => stopOne(settings.home, name, say)));
+}
+
+/**
+ * Stops the stack and deletes its local state: Temporal's history, Kafka's log and the default
+ * lake. Installed binaries stay. Refuses while services it did not start use the ports.
+ */
+export async function reset(settings: StackSettings, say: Say): Promise<void> {
+  await down(settings, say);
+  for (const port of [settings.temporalPort, settings.kafkaPort]) {
+    if (await portOpen(port)) throw new Error(`port ${port} is still in use by a service this stack did not start; stop it first`);
+  }
+  for (const dir of [path.join(settings.home, 'state'), path.join(settings.home, 'lake')]) {
+    rmSync(dir, { recursive: true, force: true });
+    say(`deleted ${dir}`);
+  }
 }
 
 export async function status(settings: StackSettings): Promise<ServiceStatus[]> {

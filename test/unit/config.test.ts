@@ -15,12 +15,12 @@ function withFile(content: unknown): string {
 
 describe('configuration', () => {
   it('loads the shipped config with defaults filled in', () => {
-    const config = loadConfig({ file: DEFAULT_CONFIG_FILE, env: {} });
+    const config = loadConfig({ file: DEFAULT_CONFIG_FILE, env: { PIPELINE_STACK_HOME: '/tmp/stack' } });
     assert.equal(config.targetName, 'dev');
     assert.equal(config.target.topic, 'client-events');
     assert.equal(config.ruleActions.valid_status, 'drop');
     assert.deepEqual(config.namespaces, ['default', 'prod']);
-    assert.ok(config.lakeDir.endsWith(path.join('lake', 'dev')));
+    assert.equal(config.lakeDir, path.join('/tmp/stack', 'lake', 'dev'), 'the lake sits beside the local stack by default');
   });
   it('applies environment overrides, including to the chosen target', () => {
     const config = loadConfig({

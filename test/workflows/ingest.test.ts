@@ -73,4 +73,13 @@ describe('ingest workflow', () => {
     const [silver] = await querySql(t.config, 'SELECT count(*) AS n FROM silver_acme');
     assert.equal(Number(silver?.n), 620);
   });
+
+  it('refuses to attach running workflows to another lake', async () => {
+    const other = isolatedEnv('other-lake', { PIPELINE_WORKFLOW_ID_PREFIX: t.config.temporal.workflowIdPrefix, PIPELINE_TOPIC: t.config.target.topic, PIPELINE_KNOWN_CLIENTS: 'acme' });
+    try {
+      await assert.rejects(startPipeline(other.config, temporal), /is running for another lake .* use that lake, another temporal\.workflowIdPrefix, or terminate the old workflows/);
+    } finally {
+      other.cleanupLake();
+    }
+  });
 });
