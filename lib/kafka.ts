@@ -20,10 +20,16 @@ function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
 /** Errors kafkajs logs while it retries them anyway, typically for seconds after a broker starts. */
 const TRANSIENT = /coordinator is loading|coordinator is not available|not the leader|no leader|leadership election|Connection error: connect ECONNREFUSED/i;
 
+/**
+ * Producers retry a bounded number of times on purpose (a demo or test producer should fail, not
+ * hang); the pipeline's exactly-once rests on offsets, not on the producer's sequence numbers.
+ */
+const BOUNDED_RETRIES_WARNING = /Limiting retries for the idempotent producer/;
+
 /** kafkajs log lines to stderr as one JSON line each, without the ones it recovers from itself. */
 const logCreator: logCreatorType = () => ({ level, log }) => {
   const error = typeof log.error === 'string' ? log.error : '';
-  if (level > logLevel.WARN || TRANSIENT.test(error) || TRANSIENT.test(log.message)) return;
+  if (level > logLevel.WARN || TRANSIENT.test(error) || TRANSIENT.test(log.message) || BOUNDED_RETRIES_WARNING.test(log.message)) return;
   process.stderr.write(`${JSON.stringify({ level: logLevel[level], logger: 'kafkajs', message: log.message, error: error || undefined })}\n`);
 };
 
