@@ -10,6 +10,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   setCurrentDetails,
@@ -128,6 +129,8 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
       await lake.goldBatch.executeWithOptions({ ...lakeProfile, summary: `gold ${batch.batchId}: ${silver.passed} records` }, [args]);
       pipeline.recordSuccess(batch, bronze, silver, new Date().toISOString());
     } catch (err) {
+      // A cancelled workflow is being stopped, not failing a batch: nothing to compensate.
+      if (isCancellation(err)) throw err;
       const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
       const errorType = cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : ((cause as Error).name ?? 'Error');
       const message = (cause as Error).message ?? String(cause);
