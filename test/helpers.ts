@@ -111,6 +111,8 @@ export interface HistoryStats {
   bytes: number;
   /** Largest single payload (activity input/result, signal argument...). */
   maxPayloadBytes: number;
+  /** Activities that needed more than one attempt, with why the previous one ended. */
+  retriedActivities: { type: string; attempt: number; lastFailure: string }[];
   /** All payload data, decoded as text, to search for anything that should not be there. */
   payloadText: string;
 }
@@ -128,12 +130,25 @@ function collectPayloads(node: unknown, out: Uint8Array[]): void {
 
 /** Size and payloads of every run (continue-as-new included) of a workflow. */
 export async function historyStats(temporal: Client, workflowId: string): Promise<HistoryStats> {
-  const stats: HistoryStats = { workflowId, runs: 0, events: 0, bytes: 0, maxPayloadBytes: 0, payloadText: '' };
+  const stats: HistoryStats = { workflowId, runs: 0, events: 0, bytes: 0, maxPayloadBytes: 0, retriedActivities: [], payloadText: '' };
   const texts: string[] = [];
   for await (const run of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     const history = await temporal.workflow.getHandle(workflowId, run.runId).fetchHistory();
     stats.runs += 1;
     stats.events += history.events?.length ?? 0;
+    const types = new Map<string, string>();
+    for (const e of history.events ?? []) {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled) types.set(String(e.eventId), scheduled.activityType?.name ?? '?');
+      const started = e.activityTaskStartedEventAttributes;
+      if (started && (started.attempt ?? 1) > 1) {
+        stats.retriedActivities.push({
+          type: types.get(String(started.scheduledEventId)) ?? '?',
+          attempt: started.attempt ?? 0,
+          lastFailure: started.lastFailure?.message ?? '',
+        });
+      }
+    }
     stats.bytes += proto.api.history.v1.History.encode(history).finish().length;
     const payloads: Uint8Array[] = [];
     collectPayloads(history, payloads);
