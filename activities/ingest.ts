@@ -51,6 +51,11 @@ export interface BatchManifest {
 }
 
 const POLL_INTERVAL_MS = 200;
+/**
+ * How long one ingest activity waits for a first message on an idle topic. Waiting here, with
+ * heartbeats, instead of returning every maxWaitMs keeps an idle ingest's history nearly still.
+ */
+const IDLE_WAIT_MS = 20_000;
 
 export function createIngestActivities({ config, kafka, db, temporal, offsets, lakeId }: IngestDeps) {
   const ownLake = { lakeId, lakeDir: config.lakeDir };
@@ -62,14 +67,24 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     const existing = await readJsonIfExists<BatchPlan>(planPath);
     if (existing) return existing;
 
+    const refresh = async () => available(await offsets.watermarks(settings.topic), nextOffsets, stopAt);
+    const pause = () => new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+    let avail = await refresh();
+    if (stopAt !== null && totalAvailable(avail) === 0n) return null; // triggered: nothing left
+    // Idle topic: wait for a first message (bounded, so the workflow keeps control).
+    const idleDeadline = Date.now() + IDLE_WAIT_MS;
+    while (totalAvailable(avail) === 0n && Date.now() < idleDeadline) {
+      beat({ waiting: 'for messages' });
+      await pause();
+      avail = await refresh();
+    }
+    // Micro-batch: then wait (up to maxWaitMs) for a full batch, and take what there is.
     const deadline = Date.now() + settings.maxWaitMs;
-    let avail = available(await offsets.watermarks(settings.topic), nextOffsets, stopAt);
-    // Micro-batch: wait (up to maxWaitMs) for a full batch, then take what there is.
-    while (totalAvailable(avail) < BigInt(settings.maxMessages) && Date.now() < deadline) {
-      if (stopAt !== null && totalAvailable(avail) === 0n) return null; // triggered: nothing left
-      beat({ waiting: true });
-      await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
-      avail = available(await offsets.watermarks(settings.topic), nextOffsets, stopAt);
+    // (In triggered mode nothing beyond stopAt will come, so there is nothing to wait for.)
+    while (stopAt === null && totalAvailable(avail) > 0n && totalAvailable(avail) < BigInt(settings.maxMessages) && Date.now() < deadline) {
+      beat({ waiting: 'for a full batch' });
+      await pause();
+      avail = await refresh();
     }
     const ranges = planRanges(avail, settings.maxMessages);
     if (ranges.length === 0) return null;
