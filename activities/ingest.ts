@@ -61,14 +61,17 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
   const ownLake = { lakeId, lakeDir: config.lakeDir };
   const layout = new LakeLayout(config.lakeDir);
 
-  async function planBatch(input: IngestBatchInput, beat: (d?: unknown) => void): Promise<BatchPlan | null> {
+  async function planBatch(input: IngestBatchInput, beat: (d?: unknown) => void, cancelled: AbortSignal): Promise<BatchPlan | null> {
     const { settings, seq, nextOffsets, stopAt } = input;
     const planPath = layout.planFile(settings.topic, seq);
     const existing = await readJsonIfExists<BatchPlan>(planPath);
     if (existing) return existing;
 
     const refresh = async () => available(await offsets.watermarks(settings.topic), nextOffsets, stopAt);
-    const pause = () => new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+    const pause = async () => {
+      await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+      cancelled.throwIfAborted();
+    };
     let avail = await refresh();
     if (stopAt !== null && totalAvailable(avail) === 0n) return null; // triggered: nothing left
     // Idle topic: wait for a first message (bounded, so the workflow keeps control).
@@ -101,8 +104,8 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     return readJsonIfExists<BatchPlan>(planPath);
   }
 
-  async function landBatch(settings: IngestSettings, plan: BatchPlan, beat: (d?: unknown) => void): Promise<BatchManifest> {
-    const messages = await readRanges(kafka, plan.topic, plan.ranges, (read) => beat({ read }));
+  async function landBatch(settings: IngestSettings, plan: BatchPlan, beat: (d?: unknown) => void, cancelled: AbortSignal): Promise<BatchManifest> {
+    const messages = await readRanges(kafka, plan.topic, plan.ranges, (read) => beat({ read }), cancelled);
     if (messages.length !== rangeSize(plan.ranges)) {
       // Offsets inside a range can be missing only if the topic is compacted or transactional.
       log.warn('batch holds fewer messages than its offset ranges', { batchId: plan.batchId, expected: rangeSize(plan.ranges), read: messages.length });
@@ -145,9 +148,9 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     /** Lands the next raw batch of a topic (or reports that none is available yet). */
     async ingestBatch(input: IngestBatchInput): Promise<IngestBatchResult> {
       assertSameLake(input.settings.lakeId, ownLake);
-      return whileHeartbeating(async (beat) => {
+      return whileHeartbeating(async (beat, cancelled) => {
         const done = await readJsonIfExists<BatchManifest>(layout.doneFile(input.settings.topic, input.seq));
-        const manifest = done ?? (await planBatch(input, beat).then((plan) => (plan ? landBatch(input.settings, plan, beat) : null)));
+        const manifest = done ?? (await planBatch(input, beat, cancelled).then((plan) => (plan ? landBatch(input.settings, plan, beat, cancelled) : null)));
         if (!manifest) return { kind: 'empty' };
         offsets.commitGroupOffsetsInBackground(
           config.target.consumerGroup,

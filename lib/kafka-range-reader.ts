@@ -14,8 +14,10 @@ export async function readRanges(
   topic: string,
   ranges: readonly PartitionRange[],
   onProgress: (read: number) => void,
+  cancelled?: AbortSignal,
 ): Promise<RawMessage[]> {
   if (ranges.length === 0) return [];
+  cancelled?.throwIfAborted();
   const wanted = new Map(ranges.map((r) => [r.partition, { next: BigInt(r.from), until: BigInt(r.until) }]));
   const messages: RawMessage[] = [];
   const consumer = kafka.consumer({
@@ -33,6 +35,8 @@ export async function readRanges(
   });
   const remaining = new Set(wanted.keys());
   consumer.on(consumer.events.CRASH, (event) => fail(event.payload.error));
+  const onCancel = () => fail(cancelled?.reason ?? new Error('range read cancelled'));
+  cancelled?.addEventListener('abort', onCancel, { once: true });
   try {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -66,6 +70,7 @@ export async function readRanges(
     for (const r of ranges) consumer.seek({ topic, partition: r.partition, offset: r.from });
     await finished;
   } finally {
+    cancelled?.removeEventListener('abort', onCancel);
     await consumer.disconnect().catch(() => undefined);
   }
   return messages;

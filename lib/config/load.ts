@@ -64,7 +64,8 @@ export function applyEnv(fileConfig: Json, env: NodeJS.ProcessEnv): Json {
   const config = structuredClone(fileConfig);
   for (const [name, { path: keys, kind }] of Object.entries(ENV_OVERRIDES)) {
     const text = env[name];
-    if (text !== undefined && text !== '') setPath(config, keys, coerce(text, kind));
+    // Empty means unset, except for lists, where it is how to say "none".
+    if (text !== undefined && (text !== '' || kind === 'list')) setPath(config, keys, coerce(text, kind));
   }
   const targetName = typeof config.target === 'string' ? config.target : 'dev';
   for (const [name, field] of Object.entries(TARGET_ENV_OVERRIDES)) {

@@ -35,6 +35,12 @@ describe('configuration', () => {
     assert.equal(config.batch.maxMessages, 7);
     assert.equal(config.lakeDir, '/data/lake/prod');
   });
+  it('treats an empty list variable as an empty list, and other empty variables as unset', () => {
+    const config = loadConfig({ file: DEFAULT_CONFIG_FILE, env: { PIPELINE_KNOWN_CLIENTS: '', PIPELINE_TOPIC: '', PIPELINE_BATCH_MAX_MESSAGES: '' } });
+    assert.deepEqual(config.clients.known, []);
+    assert.equal(config.target.topic, 'client-events');
+    assert.equal(config.batch.maxMessages, 5000);
+  });
   it('lists every problem at once', () => {
     const file = withFile({
       target: 'qa',
