@@ -13,7 +13,15 @@ import { temporal as proto } from '@temporalio/proto';
 import type { Kafka } from 'kafkajs';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config/load';
 import type { ResolvedConfig } from '../lib/config/schema';
+import { pipelineStatus } from '../lib/control';
+import type { StatusReport } from '../lib/control';
+import { createKafka, TopicOffsets } from '../lib/kafka';
+import { ensureTopic } from '../lib/produce';
+import type { RuleActions } from '../lib/rules';
+import { connectClient } from '../lib/temporal';
 import { portOpen } from '../scripts/stack/stack';
+import { startWorker } from '../workers/worker';
+import type { RunningWorker } from '../workers/worker';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -191,4 +199,51 @@ export async function recordHistory(temporal: Client, workflowId: string, name: 
   const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
   mkdirSync(HISTORY_FIXTURES, { recursive: true });
   writeFileSync(path.join(HISTORY_FIXTURES, `${name}.history.bin`), proto.api.history.v1.History.encode(history).finish());
+}
+
+export interface PipelineHarness {
+  t: TestEnv;
+  temporal: Client;
+  kafka: Kafka;
+  offsets: TopicOffsets;
+  worker: RunningWorker;
+  status(): Promise<StatusReport>;
+  /** Ends the test's workflows, worker, connections, topic and lake. */
+  close(): Promise<void>;
+}
+
+/**
+ * What a workflow test needs: its own config, a topic, an in-process worker and connections.
+ * The workflows themselves are started by the test.
+ */
+export async function startHarness(
+  name: string,
+  overrides: Record<string, string>,
+  options: { partitions?: number; ruleActions?: Partial<RuleActions> } = {},
+): Promise<PipelineHarness> {
+  const t = isolatedEnv(name, overrides);
+  t.config.ruleActions = { ...t.config.ruleActions, ...options.ruleActions };
+  await requireServices(t.config);
+  const temporal = await connectClient(t.config);
+  const kafka = createKafka(t.config.kafka);
+  const offsets = new TopicOffsets(kafka);
+  await ensureTopic(kafka, t.config.target.topic, options.partitions ?? 2);
+  const worker = await startWorker(t.config);
+  return {
+    t,
+    temporal,
+    kafka,
+    offsets,
+    worker,
+    status: () => pipelineStatus(t.config, temporal, offsets),
+    async close() {
+      await terminateWorkflows(temporal, t.config.temporal.workflowIdPrefix);
+      worker.shutdown();
+      await worker.done;
+      await offsets.close();
+      await temporal.connection.close();
+      await deleteTopic(kafka, t.config.target.topic);
+      t.cleanupLake();
+    },
+  };
 }

@@ -4,67 +4,45 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
-import type { Kafka } from 'kafkajs';
-import { pipelineStatus, startPipeline } from '../../lib/control';
-import { createKafka, TopicOffsets } from '../../lib/kafka';
-import { ensureTopic, produceMessages } from '../../lib/produce';
+import { startPipeline } from '../../lib/control';
+import { produceMessages } from '../../lib/produce';
 import { querySql } from '../../lib/sql-session';
-import { connectClient } from '../../lib/temporal';
 import { clientWorkflowId } from '../../workflows/ids';
 import { CLIENT_ID, PIPELINE_STATE } from '../../workflows/search-attributes';
-import { startWorker } from '../../workers/worker';
-import type { RunningWorker } from '../../workers/worker';
-import { deleteTopic, isolatedEnv, requireServices, terminateWorkflows, waitFor } from '../helpers';
+import { startHarness, waitFor } from '../helpers';
+import type { PipelineHarness } from '../helpers';
 
 describe('auto-discovery of clients', () => {
-  const t = isolatedEnv('discover', { PIPELINE_KNOWN_CLIENTS: '', PIPELINE_AUTO_DISCOVER: 'true', PIPELINE_BATCH_MAX_WAIT_MS: '100' });
-  let temporal: Client;
-  let kafka: Kafka;
-  let offsets: TopicOffsets;
-  let worker: RunningWorker;
-
+  let h: PipelineHarness;
   before(async () => {
-    await requireServices(t.config);
-    temporal = await connectClient(t.config);
-    kafka = createKafka(t.config.kafka);
-    offsets = new TopicOffsets(kafka);
-    await ensureTopic(kafka, t.config.target.topic, 1);
-    worker = await startWorker(t.config);
+    h = await startHarness('discover', { PIPELINE_KNOWN_CLIENTS: '', PIPELINE_AUTO_DISCOVER: 'true', PIPELINE_BATCH_MAX_WAIT_MS: '100' }, { partitions: 1 });
   });
-  after(async () => {
-    await terminateWorkflows(temporal, t.config.temporal.workflowIdPrefix);
-    worker.shutdown();
-    await worker.done;
-    await offsets.close();
-    await temporal.connection.close();
-    await deleteTopic(kafka, t.config.target.topic);
-    t.cleanupLake();
-  });
+  after(() => h.close());
 
   it('starts a workflow for a client seen for the first time, with its search attributes', async () => {
-    assert.deepEqual(t.config.clients.known, []);
-    const started = await startPipeline(t.config, temporal);
+    const { config } = h.t;
+    assert.deepEqual(config.clients.known, []);
+    const started = await startPipeline(config, h.temporal);
     assert.deepEqual(started.map((s) => s.kind), ['ingest'], 'no client is known up front');
     const events = (client: string, n: number) =>
       Array.from({ length: n }, (_, i) => ({
         key: client,
         value: Buffer.from(JSON.stringify({ client_id: client, timestamp: '2026-11-20T10:00:00Z', event_type: 'signup', status: 'pending', n: i })),
       }));
-    await produceMessages(kafka, t.config.target.topic, [...events('newco', 40), ...events('other-co', 10)]);
+    await produceMessages(h.kafka, config.target.topic, [...events('newco', 40), ...events('other-co', 10)]);
 
     const status = await waitFor('discovered clients to drain', async () => {
-      const s = await pipelineStatus(t.config, temporal, offsets);
+      const s = await h.status();
       const ids = s.clients.map((c) => c.clientId).sort();
       return s.drained && ids.join() === 'newco,other-co' ? s : null;
     }, 60_000);
     assert.deepEqual(status.clients.map((c) => [c.clientId, c.totals.silver]).sort(), [['newco', 40], ['other-co', 10]]);
-    const description = await temporal.workflow.getHandle(clientWorkflowId(t.config.temporal.workflowIdPrefix, 'newco')).describe();
+    const description = await h.temporal.workflow.getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, 'newco')).describe();
     assert.equal(description.typedSearchAttributes.get(CLIENT_ID), 'newco');
     assert.equal(description.typedSearchAttributes.get(PIPELINE_STATE), 'running');
-    const [row] = await querySql(t.config, 'SELECT count(*) AS n FROM "silver_other-co"');
+    const [row] = await querySql(config, 'SELECT count(*) AS n FROM "silver_other-co"');
     assert.equal(Number(row?.n), 10);
-    const [errors] = await querySql(t.config, "SELECT count(*) AS n FROM pipeline_errors WHERE list_contains(rules, 'unknown_client')");
+    const [errors] = await querySql(config, "SELECT count(*) AS n FROM pipeline_errors WHERE list_contains(rules, 'unknown_client')");
     assert.equal(Number(errors?.n), 0, 'no record is dropped as unknown while discovery is on');
   });
 });

@@ -6,106 +6,67 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
-import type { Kafka } from 'kafkajs';
-import { pauseClient, pipelineStatus, replayBatches, resumeClient, startPipeline } from '../../lib/control';
+import { pauseClient, replayBatches, resumeClient, startPipeline } from '../../lib/control';
 import type { StatusReport } from '../../lib/control';
-import { createKafka, TopicOffsets } from '../../lib/kafka';
 import { LakeLayout } from '../../lib/lake-layout';
-import { ensureTopic, produceMessages } from '../../lib/produce';
+import { produceMessages } from '../../lib/produce';
 import { querySql } from '../../lib/sql-session';
-import { connectClient } from '../../lib/temporal';
 import { clientWorkflowId } from '../../workflows/ids';
 import { PIPELINE_STATE } from '../../workflows/search-attributes';
-import { startWorker } from '../../workers/worker';
 import type { RuleActions } from '../../lib/rules';
-import type { RunningWorker } from '../../workers/worker';
-import { deleteTopic, isolatedEnv, recordHistory, requireServices, terminateWorkflows, waitFor } from '../helpers';
-import type { TestEnv } from '../helpers';
+import { recordHistory, startHarness, waitFor } from '../helpers';
+import type { PipelineHarness } from '../helpers';
 
 const event = (client: string, i: number, status = 'active') => ({
   key: client,
   value: Buffer.from(JSON.stringify({ client_id: client, timestamp: `2026-11-20T10:${String(i % 60).padStart(2, '0')}:00Z`, event_type: 'purchase', status, amount: i })),
 });
 
-interface Harness {
-  t: TestEnv;
-  temporal: Client;
-  kafka: Kafka;
-  offsets: TopicOffsets;
-  worker: RunningWorker;
-  status: () => Promise<StatusReport>;
-  client: (s: StatusReport, id: string) => StatusReport['clients'][number];
+function clientOf(s: StatusReport, id: string): StatusReport['clients'][number] {
+  const c = s.clients.find((x) => x.clientId === id);
+  assert.ok(c, `no status for ${id}`);
+  return c;
 }
 
-async function harness(name: string, overrides: Record<string, string>, ruleActions: Partial<RuleActions> = {}): Promise<Harness> {
-  const t = isolatedEnv(name, { PIPELINE_KNOWN_CLIENTS: 'acme,globex', PIPELINE_BATCH_MAX_WAIT_MS: '200', ...overrides });
-  t.config.ruleActions = { ...t.config.ruleActions, ...ruleActions };
-  await requireServices(t.config);
-  const temporal = await connectClient(t.config);
-  const kafka = createKafka(t.config.kafka);
-  const offsets = new TopicOffsets(kafka);
-  await ensureTopic(kafka, t.config.target.topic, 2);
-  const worker = await startWorker(t.config);
-  await startPipeline(t.config, temporal);
-  return {
-    t,
-    temporal,
-    kafka,
-    offsets,
-    worker,
-    status: () => pipelineStatus(t.config, temporal, offsets),
-    client: (s, id) => {
-      const c = s.clients.find((x) => x.clientId === id);
-      assert.ok(c, `no status for ${id}`);
-      return c;
-    },
-  };
-}
-
-async function teardown(h: Harness | undefined): Promise<void> {
-  if (!h) return;
-  await terminateWorkflows(h.temporal, h.t.config.temporal.workflowIdPrefix);
-  h.worker.shutdown();
-  await h.worker.done;
-  await h.offsets.close();
-  await h.temporal.connection.close();
-  await deleteTopic(h.kafka, h.t.config.target.topic);
-  h.t.cleanupLake();
+/** A harness with acme and globex known, and their workflows started. */
+async function started(name: string, overrides: Record<string, string>, ruleActions: Partial<RuleActions> = {}): Promise<PipelineHarness> {
+  const h = await startHarness(name, { PIPELINE_KNOWN_CLIENTS: 'acme,globex', PIPELINE_BATCH_MAX_WAIT_MS: '200', ...overrides }, { ruleActions });
+  await startPipeline(h.t.config, h.temporal);
+  return h;
 }
 
 describe('clientPipeline: pause and resume one client', () => {
-  let h: Harness;
+  let h: PipelineHarness;
   before(async () => {
-    h = await harness('pause', {});
+    h = await started('pause', {});
   });
-  after(() => teardown(h));
+  after(() => h.close());
 
   it('queues batches durably while paused, without slowing the other client', async () => {
     const topic = h.t.config.target.topic;
     await pauseClient(h.t.config, h.temporal, 'acme', 'test');
-    await waitFor('acme paused', async () => h.client(await h.status(), 'acme').state === 'paused', 30_000);
+    await waitFor('acme paused', async () => clientOf(await h.status(), 'acme').state === 'paused', 30_000);
     await produceMessages(h.kafka, topic, [...Array.from({ length: 300 }, (_, i) => event('acme', i)), ...Array.from({ length: 200 }, (_, i) => event('globex', i))]);
 
     const whilePaused = await waitFor(
       'globex to finish while acme waits',
       async () => {
         const s = await h.status();
-        return s.ingest?.lag === 0 && h.client(s, 'globex').totals.silver === 200 && h.client(s, 'acme').backlogRecords === 300 ? s : null;
+        return s.ingest?.lag === 0 && clientOf(s, 'globex').totals.silver === 200 && clientOf(s, 'acme').backlogRecords === 300 ? s : null;
       },
       60_000,
     );
-    assert.equal(h.client(whilePaused, 'acme').totals.records, 0, 'a paused client processes nothing');
-    assert.ok(h.client(whilePaused, 'acme').queued >= 1);
+    assert.equal(clientOf(whilePaused, 'acme').totals.records, 0, 'a paused client processes nothing');
+    assert.ok(clientOf(whilePaused, 'acme').queued >= 1);
     const described = await h.temporal.workflow.getHandle(clientWorkflowId(h.t.config.temporal.workflowIdPrefix, 'acme')).describe();
     assert.equal(described.typedSearchAttributes.get(PIPELINE_STATE), 'paused');
 
     await resumeClient(h.t.config, h.temporal, 'acme');
     const resumed = await waitFor('acme to catch up', async () => {
       const s = await h.status();
-      return s.drained && h.client(s, 'acme').totals.silver === 300 ? s : null;
+      return s.drained && clientOf(s, 'acme').totals.silver === 300 ? s : null;
     }, 60_000);
-    assert.equal(h.client(resumed, 'acme').state, 'running');
+    assert.equal(clientOf(resumed, 'acme').state, 'running');
     const [row] = await querySql(h.t.config, 'SELECT count(*) AS n FROM silver_acme');
     assert.equal(Number(row?.n), 300);
     await recordHistory(h.temporal, clientWorkflowId(h.t.config.temporal.workflowIdPrefix, 'acme'), 'client-pipeline-pause-resume');
@@ -113,12 +74,12 @@ describe('clientPipeline: pause and resume one client', () => {
 });
 
 describe('clientPipeline: a `fail` rule fails the batch, which is compensated and replayable', () => {
-  let h: Harness;
+  let h: PipelineHarness;
   before(async () => {
     // valid_status set to fail: a batch holding a bad status fails as a whole.
-    h = await harness('fail', { PIPELINE_BATCH_MAX_MESSAGES: '100000' }, { valid_status: 'fail' });
+    h = await started('fail', { PIPELINE_BATCH_MAX_MESSAGES: '100000' }, { valid_status: 'fail' });
   });
-  after(() => teardown(h));
+  after(() => h.close());
 
   it('records the failure, removes partial output, keeps other clients going, and replays on request', async () => {
     const prefix = h.t.config.temporal.workflowIdPrefix;
@@ -126,9 +87,9 @@ describe('clientPipeline: a `fail` rule fails the batch, which is compensated an
     await produceMessages(h.kafka, topic, [...Array.from({ length: 50 }, (_, i) => event('acme', i, i === 7 ? 'archived' : 'active')), ...Array.from({ length: 40 }, (_, i) => event('globex', i))]);
     const s = await waitFor('the batch to fail for acme only', async () => {
       const st = await h.status();
-      return st.drained && h.client(st, 'acme').failed === 1 && h.client(st, 'globex').totals.silver === 40 ? st : null;
+      return st.drained && clientOf(st, 'acme').failed === 1 && clientOf(st, 'globex').totals.silver === 40 ? st : null;
     }, 90_000);
-    const acme = h.client(s, 'acme');
+    const acme = clientOf(s, 'acme');
     assert.equal(acme.state, 'failing');
     assert.match(acme.lastError ?? '', /valid_status/);
     const batchId = acme.failedBatches[0]!;

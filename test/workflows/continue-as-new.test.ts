@@ -5,54 +5,32 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
-import type { Kafka } from 'kafkajs';
-import { pipelineStatus, startPipeline } from '../../lib/control';
-import { createKafka, TopicOffsets } from '../../lib/kafka';
-import { ensureTopic, produceMessages } from '../../lib/produce';
+import { startPipeline } from '../../lib/control';
+import { produceMessages } from '../../lib/produce';
 import { querySql } from '../../lib/sql-session';
-import { connectClient } from '../../lib/temporal';
 import { clientWorkflowId, ingestWorkflowId } from '../../workflows/ids';
-import { startWorker } from '../../workers/worker';
-import type { RunningWorker } from '../../workers/worker';
-import { deleteTopic, isolatedEnv, requireServices, terminateWorkflows, waitFor } from '../helpers';
+import { startHarness, waitFor } from '../helpers';
+import type { PipelineHarness } from '../helpers';
 
 const CLIENTS = ['acme', 'globex'];
 const PER_CLIENT = 600;
 
 describe('continue-as-new under load', () => {
-  const t = isolatedEnv('can', {
-    PIPELINE_KNOWN_CLIENTS: CLIENTS.join(','),
-    PIPELINE_BATCH_MAX_MESSAGES: '50',
-    PIPELINE_BATCH_MAX_WAIT_MS: '100',
-    PIPELINE_CONTINUE_AS_NEW_AFTER_EVENTS: '40',
-  });
-  let temporal: Client;
-  let kafka: Kafka;
-  let offsets: TopicOffsets;
-  let worker: RunningWorker;
-  const prefix = t.config.temporal.workflowIdPrefix;
-
+  let h: PipelineHarness;
   before(async () => {
-    await requireServices(t.config);
-    temporal = await connectClient(t.config);
-    kafka = createKafka(t.config.kafka);
-    offsets = new TopicOffsets(kafka);
-    await ensureTopic(kafka, t.config.target.topic, 2);
-    worker = await startWorker(t.config);
+    h = await startHarness('can', {
+      PIPELINE_KNOWN_CLIENTS: CLIENTS.join(','),
+      PIPELINE_BATCH_MAX_MESSAGES: '50',
+      PIPELINE_BATCH_MAX_WAIT_MS: '100',
+      PIPELINE_CONTINUE_AS_NEW_AFTER_EVENTS: '40',
+    });
   });
-  after(async () => {
-    await terminateWorkflows(temporal, prefix);
-    worker.shutdown();
-    await worker.done;
-    await offsets.close();
-    await temporal.connection.close();
-    await deleteTopic(kafka, t.config.target.topic);
-    t.cleanupLake();
-  });
+  after(() => h.close());
 
   it('rolls both workflows over many times without losing or repeating a record', async () => {
-    await startPipeline(t.config, temporal);
+    const { config } = h.t;
+    const prefix = config.temporal.workflowIdPrefix;
+    await startPipeline(config, h.temporal);
     // Arrives in waves, so batches keep coming while workflows continue as new.
     for (let wave = 0; wave < 4; wave++) {
       const messages = CLIENTS.flatMap((client) =>
@@ -61,25 +39,25 @@ describe('continue-as-new under load', () => {
           value: Buffer.from(JSON.stringify({ client_id: client, timestamp: '2026-11-20T10:00:00Z', event_type: 'e', status: 'active', amount: 1, n: wave * 1000 + i })),
         })),
       );
-      await produceMessages(kafka, t.config.target.topic, messages);
+      await produceMessages(h.kafka, config.target.topic, messages);
       await new Promise((r) => setTimeout(r, 300));
     }
     const status = await waitFor('drained', async () => {
-      const s = await pipelineStatus(t.config, temporal, offsets);
+      const s = await h.status();
       return s.drained && s.clients.every((c) => c.totals.silver === PER_CLIENT) ? s : null;
     }, 180_000);
 
     const runs = async (workflowId: string) => {
       let n = 0;
-      for await (const _ of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) n += 1;
+      for await (const _ of h.temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) n += 1;
       return n;
     };
-    assert.ok((await runs(ingestWorkflowId(prefix, t.config.target.topic))) >= 3, 'the ingest continued as new');
+    assert.ok((await runs(ingestWorkflowId(prefix, config.target.topic))) >= 3, 'the ingest continued as new');
     for (const client of CLIENTS) {
       assert.ok((await runs(clientWorkflowId(prefix, client))) >= 3, `${client} continued as new`);
       const c = status.clients.find((x) => x.clientId === client)!;
       assert.equal(c.totals.records, PER_CLIENT, 'counters carried across runs');
-      const [row] = await querySql(t.config, `SELECT count(*) AS n, count(DISTINCT "offset" || '/' || "partition") AS d FROM "silver_${client}"`);
+      const [row] = await querySql(config, `SELECT count(*) AS n, count(DISTINCT "offset" || '/' || "partition") AS d FROM "silver_${client}"`);
       assert.equal(Number(row?.n), PER_CLIENT);
       assert.equal(Number(row?.d), PER_CLIENT);
     }

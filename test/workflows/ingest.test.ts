@@ -5,18 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
-import type { Kafka } from 'kafkajs';
-import { pipelineStatus, startPipeline } from '../../lib/control';
-import { createKafka, TopicOffsets } from '../../lib/kafka';
-import { ensureTopic, produceMessages } from '../../lib/produce';
+import { startPipeline } from '../../lib/control';
+import { produceMessages } from '../../lib/produce';
 import { querySql } from '../../lib/sql-session';
-import { connectClient } from '../../lib/temporal';
 import { ingestWorkflowId } from '../../workflows/ids';
 import type { IngestSummary } from '../../workflows/types';
-import { startWorker } from '../../workers/worker';
-import type { RunningWorker } from '../../workers/worker';
-import { deleteTopic, isolatedEnv, requireServices, terminateWorkflows, waitFor } from '../helpers';
+import { isolatedEnv, startHarness, waitFor } from '../helpers';
+import type { PipelineHarness } from '../helpers';
 
 const events = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => ({
@@ -25,36 +20,20 @@ const events = (n: number, from = 0) =>
   }));
 
 describe('ingest workflow', () => {
-  const t = isolatedEnv('ingest', { PIPELINE_KNOWN_CLIENTS: 'acme', PIPELINE_BATCH_MAX_MESSAGES: '150', PIPELINE_BATCH_MAX_WAIT_MS: '200' });
-  let temporal: Client;
-  let kafka: Kafka;
-  let offsets: TopicOffsets;
-  let worker: RunningWorker;
-  const ingestId = ingestWorkflowId(t.config.temporal.workflowIdPrefix, t.config.target.topic);
-  const rawCount = async () => Number((await querySql(t.config, 'SELECT count(*) AS n FROM kafka_raw_bronze'))[0]?.n);
+  let h: PipelineHarness;
+  const t = () => h.t;
+  const ingestId = () => ingestWorkflowId(t().config.temporal.workflowIdPrefix, t().config.target.topic);
+  const rawCount = async () => Number((await querySql(t().config, 'SELECT count(*) AS n FROM kafka_raw_bronze'))[0]?.n);
 
   before(async () => {
-    await requireServices(t.config);
-    temporal = await connectClient(t.config);
-    kafka = createKafka(t.config.kafka);
-    offsets = new TopicOffsets(kafka);
-    await ensureTopic(kafka, t.config.target.topic, 2);
-    worker = await startWorker(t.config);
+    h = await startHarness('ingest', { PIPELINE_KNOWN_CLIENTS: 'acme', PIPELINE_BATCH_MAX_MESSAGES: '150', PIPELINE_BATCH_MAX_WAIT_MS: '200' });
   });
-  after(async () => {
-    await terminateWorkflows(temporal, t.config.temporal.workflowIdPrefix);
-    worker.shutdown();
-    await worker.done;
-    await offsets.close();
-    await temporal.connection.close();
-    await deleteTopic(kafka, t.config.target.topic);
-    t.cleanupLake();
-  });
+  after(() => h.close());
 
   it('in triggered mode ingests what is present at start, in batches, then completes with a summary', async () => {
-    await produceMessages(kafka, t.config.target.topic, events(500));
-    await startPipeline(t.config, temporal, { mode: 'triggered' });
-    const summary = await temporal.workflow.getHandle(ingestId).result() as IngestSummary;
+    await produceMessages(h.kafka, t().config.target.topic, events(500));
+    await startPipeline(t().config, h.temporal, { mode: 'triggered' });
+    const summary = (await h.temporal.workflow.getHandle(ingestId()).result()) as IngestSummary;
     assert.equal(summary.messages, 500);
     assert.ok(summary.batches >= 4, `${summary.batches} batches of at most 150`);
     assert.equal(Object.values(summary.nextOffsets).reduce((n, o) => n + Number(o), 0), 500);
@@ -62,22 +41,19 @@ describe('ingest workflow', () => {
   });
 
   it('started again, continues from the lake without reading anything twice', async () => {
-    await produceMessages(kafka, t.config.target.topic, events(120, 500));
-    await startPipeline(t.config, temporal, { mode: 'continuous' });
-    await waitFor('the new messages', async () => {
-      const s = await pipelineStatus(t.config, temporal, offsets);
-      return s.drained && (await rawCount()) === 620;
-    }, 60_000);
-    const [dupes] = await querySql(t.config, 'SELECT count(*) - count(DISTINCT ("partition", "offset")) AS d FROM kafka_raw_bronze');
+    await produceMessages(h.kafka, t().config.target.topic, events(120, 500));
+    await startPipeline(t().config, h.temporal, { mode: 'continuous' });
+    await waitFor('the new messages', async () => (await h.status()).drained && (await rawCount()) === 620, 60_000);
+    const [dupes] = await querySql(t().config, 'SELECT count(*) - count(DISTINCT ("partition", "offset")) AS d FROM kafka_raw_bronze');
     assert.equal(Number(dupes?.d), 0);
-    const [silver] = await querySql(t.config, 'SELECT count(*) AS n FROM silver_acme');
+    const [silver] = await querySql(t().config, 'SELECT count(*) AS n FROM silver_acme');
     assert.equal(Number(silver?.n), 620);
   });
 
   it('refuses to attach running workflows to another lake', async () => {
-    const other = isolatedEnv('other-lake', { PIPELINE_WORKFLOW_ID_PREFIX: t.config.temporal.workflowIdPrefix, PIPELINE_TOPIC: t.config.target.topic, PIPELINE_KNOWN_CLIENTS: 'acme' });
+    const other = isolatedEnv('other-lake', { PIPELINE_WORKFLOW_ID_PREFIX: t().config.temporal.workflowIdPrefix, PIPELINE_TOPIC: t().config.target.topic, PIPELINE_KNOWN_CLIENTS: 'acme' });
     try {
-      await assert.rejects(startPipeline(other.config, temporal), /is running for another lake .* use that lake, another temporal\.workflowIdPrefix, or terminate the old workflows/);
+      await assert.rejects(startPipeline(other.config, h.temporal), /is running for another lake .* use that lake, another temporal\.workflowIdPrefix, or terminate the old workflows/);
     } finally {
       other.cleanupLake();
     }
