@@ -72,6 +72,10 @@ export interface WorkerProcess {
 export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'pipeline.ts'), 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  // Never keep a test file's process alive: a test that fails before its clean-up must still
+  // end, and `npm test` kills whatever it left behind.
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
