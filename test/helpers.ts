@@ -72,14 +72,20 @@ export interface WorkerProcess {
 export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'pipeline.ts'), 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  // Never keep a test file's process alive: a test that fails before its clean-up must still
-  // end, and `npm test` kills whatever it left behind.
-  child.unref();
-  for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  // Once the worker runs, it must not keep the test file's process alive: a test that fails
+  // before its clean-up must still end (`npm test` kills whatever it left behind). Until then
+  // the pipes are what the test is waiting on, so they stay referenced.
+  const release = () => {
+    child.unref();
+    for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  };
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('worker running')) resolve();
+      if (out.includes('worker running')) {
+        release();
+        resolve();
+      }
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
