@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { ResolvedConfig } from '../lib/config/schema';
-import { countRows, withConnection, writeParquet } from '../lib/duck';
+import { withConnection, writeParquetOrRemove } from '../lib/duck';
 import { exists } from '../lib/files';
 import { LakeLayout } from '../lib/lake-layout';
 import { goldSliceSql, touchedSlicesSql } from '../lib/tables';
@@ -35,11 +35,13 @@ export function createGoldActivities({ config, db, lakeId }: { config: ResolvedC
     let rows = 0;
     for (const slice of slices) {
       const file = layout.goldFile(clientId, slice);
-      const query = anySilver ? goldSliceSql(silverGlob, slice) : null;
-      const n = query ? await countRows(conn, query) : 0;
-      if (n === 0) await fs.rm(file, { force: true });
-      else await writeParquet(conn, query as string, file);
-      rows += n;
+      if (!anySilver) {
+        await fs.rm(file, { force: true });
+        continue;
+      }
+      // Aggregated once; the slice's file is written, or removed when the slice is now empty.
+      await conn.run(`CREATE OR REPLACE TEMP TABLE gold_slice AS ${goldSliceSql(silverGlob, slice)}`);
+      rows += await writeParquetOrRemove(conn, 'gold_slice', file);
     }
     return rows;
   }

@@ -91,7 +91,7 @@ export async function writeParquetOrRemove(conn: DuckDBConnection, table: string
   return count;
 }
 
-export async function countRows(conn: DuckDBConnection, query: string, params?: Record<string, DuckDBValue>): Promise<number> {
-  const reader = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (${query})`, params);
+export async function countRows(conn: DuckDBConnection, query: string): Promise<number> {
+  const reader = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM (${query})`);
   return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
 }

@@ -88,14 +88,6 @@ export class TopicOffsets {
     );
   }
 
-  /** Offsets a consumer group has committed, by partition (absent when none). */
-  async groupOffsets(groupId: string, topic: string): Promise<Record<string, string>> {
-    return this.use(async (admin) => {
-      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return Object.fromEntries((entry?.partitions ?? []).filter((p) => p.offset !== '-1').map((p) => [String(p.partition), p.offset]));
-    });
-  }
-
   private pendingCommits = new Map<string, { groupId: string; topic: string; partitions: Map<number, string> }>();
   private committing: Promise<void> | null = null;
 
