@@ -153,7 +153,7 @@ export function generateDemo(options: DemoOptions): DemoMessage[] {
 
     const kind = DEFECT_KINDS[defectTurn++ % DEFECT_KINDS.length] as Defect;
     const { rules, dropAt } = DEFECTS[kind];
-    let value: Buffer;
+    let value: Buffer | undefined;
     let key: string | null = clientId;
     let claimed: string | null = clientId;
     const ghost = `ghost-${1 + (i % 3)}`;
@@ -173,24 +173,20 @@ export function generateDemo(options: DemoOptions): DemoMessage[] {
         break;
       case 'missing_client_id':
         delete event.client_id;
-        value = Buffer.from(JSON.stringify(event));
         claimed = null;
         break;
       case 'long_client_id':
         event.client_id = `${clientId}-${'x'.repeat(64 - clientId.length)}`; // 65 characters
-        value = Buffer.from(JSON.stringify(event));
         claimed = null;
         break;
       case 'bad_client_and_timestamp':
         event.client_id = '../../etc/passwd';
         delete event.timestamp;
-        value = Buffer.from(JSON.stringify(event));
         claimed = null;
         break;
       case 'unknown_client':
         event.client_id = ghost;
         event.client_name = 'Ghost Trading';
-        value = Buffer.from(JSON.stringify(event));
         key = ghost;
         claimed = ghost;
         break;
@@ -198,41 +194,35 @@ export function generateDemo(options: DemoOptions): DemoMessage[] {
         event.client_id = ghost;
         event.client_name = 'Ghost Trading';
         event.timestamp = '2026-02-30T10:00:00Z';
-        value = Buffer.from(JSON.stringify(event));
         key = ghost;
         claimed = ghost;
         break;
       case 'missing_timestamp':
         delete event.timestamp;
-        value = Buffer.from(JSON.stringify(event));
         break;
       case 'invalid_timestamp':
         event.timestamp = random() < 0.5 ? 'yesterday at noon' : '2026-11-20';
-        value = Buffer.from(JSON.stringify(event));
         break;
       case 'bad_status':
         event.status = 'archived';
-        value = Buffer.from(JSON.stringify(event));
         break;
       case 'negative_amount':
         event.amount = -0.01;
-        value = Buffer.from(JSON.stringify(event));
         break;
       case 'string_amount':
         event.amount = '12.50';
-        value = Buffer.from(JSON.stringify(event));
         break;
       case 'empty_event_type':
         event.event_type = '';
-        value = Buffer.from(JSON.stringify(event));
         break;
       case 'all_silver_rules':
         event.status = null;
         event.amount = -5;
         delete event.event_type;
-        value = Buffer.from(JSON.stringify(event));
         break;
     }
+    // Every defect but the three non-JSON ones is the event, changed above, as JSON.
+    value ??= Buffer.from(JSON.stringify(event));
     const routedTo = dropAt === 'router' ? null : clientId;
     messages.push({ key, value, truth: { kind, clientId: routedTo, claimedClientId: claimed, rules, dropAt } });
   }
