@@ -9,7 +9,7 @@ import type { ResolvedConfig } from './config/schema';
 import { createKafka, TopicOffsets } from './kafka';
 import { lakeIdentity } from './lake-identity';
 import { isValidClientId } from './rules';
-import { connectClient, workflowUiUrl } from './temporal';
+import { withTemporalClient, workflowUiUrl } from './temporal';
 import type { LiveClientState } from './views';
 import { clientWorkflowId, ingestWorkflowId } from '../workflows/ids';
 import { ingestStatusQuery, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from '../workflows/messages';
@@ -263,14 +263,12 @@ export async function replayBatches(config: ResolvedConfig, temporal: Client, cl
  * in time: health from the lake alone is still worth showing.
  */
 export async function liveClientStates(config: ResolvedConfig, timeoutMs = 8000): Promise<{ states: LiveClientState[]; problem: string | null }> {
-  const kafka = createKafka(config.kafka);
-  const offsets = new TopicOffsets(kafka);
-  let temporal: Client | null = null;
+  const offsets = new TopicOffsets(createKafka(config.kafka));
   try {
-    const client = await connectClient(config);
-    temporal = client;
     // A deadline on every call, not a race: the calls end before the connection is closed.
-    const report = await client.withDeadline(Date.now() + timeoutMs, () => pipelineStatus(config, client, offsets));
+    const report = await withTemporalClient(config, (temporal) =>
+      temporal.withDeadline(Date.now() + timeoutMs, () => pipelineStatus(config, temporal, offsets)),
+    );
     const lag = report.ingest?.lag ?? null;
     return {
       states: report.clients.map((c) => ({
@@ -286,6 +284,5 @@ export async function liveClientStates(config: ResolvedConfig, timeoutMs = 8000)
     return { states: [], problem: (e as Error).message };
   } finally {
     await offsets.close();
-    await (temporal as Client | null)?.connection.close().catch(() => undefined);
   }
 }

@@ -12,6 +12,16 @@ export async function connectClient(config: ResolvedConfig): Promise<Client> {
   return new Client({ connection, namespace: config.temporal.namespace });
 }
 
+/** Runs `fn` with a client, and closes its connection whatever happens. */
+export async function withTemporalClient<T>(config: ResolvedConfig, fn: (temporal: Client) => Promise<T>): Promise<T> {
+  const temporal = await connectClient(config);
+  try {
+    return await fn(temporal);
+  } finally {
+    await temporal.connection.close();
+  }
+}
+
 /** Web UI link of a workflow, for operators and alerts. */
 export function workflowUiUrl(config: ResolvedConfig, workflowId: string): string {
   return `${config.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;

@@ -1,7 +1,9 @@
 import { loadConfig } from '../../lib/config/load';
 import { pauseClient, replayBatches, resumeClient } from '../../lib/control';
 import { isValidClientId } from '../../lib/rules';
-import { connectClient } from '../../lib/temporal';
+import type { Client } from '@temporalio/client';
+import type { ResolvedConfig } from '../../lib/config/schema';
+import { withTemporalClient } from '../../lib/temporal';
 import { defineCommand, output, table, UsageError } from '../cli';
 
 function oneClient(positionals: string[]): string {
@@ -11,14 +13,10 @@ function oneClient(positionals: string[]): string {
   return id;
 }
 
-async function withTemporal<T>(fn: (config: ReturnType<typeof loadConfig>, temporal: Awaited<ReturnType<typeof connectClient>>) => Promise<T>): Promise<T> {
+/** Runs an action with the loaded config and a Temporal client. */
+function withTemporal<T>(fn: (config: ResolvedConfig, temporal: Client) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const temporal = await connectClient(config);
-  try {
-    return await fn(config, temporal);
-  } finally {
-    await temporal.connection.close();
-  }
+  return withTemporalClient(config, (temporal) => fn(config, temporal));
 }
 
 export const pauseCommand = defineCommand({

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../lib/config/load';
 import { startPipeline } from '../../lib/control';
 import { isValidClientId } from '../../lib/rules';
-import { connectClient } from '../../lib/temporal';
+import { withTemporalClient } from '../../lib/temporal';
 import { defineCommand, output, table, UsageError } from '../cli';
 
 export const startCommand = defineCommand({
@@ -22,12 +22,7 @@ export const startCommand = defineCommand({
     if (clients && values.all) throw new UsageError('use either --client or --all');
     for (const id of clients ?? []) if (!isValidClientId(id)) throw new UsageError(`invalid client id ${JSON.stringify(id)}`);
     const config = loadConfig();
-    const temporal = await connectClient(config);
-    try {
-      const started = await startPipeline(config, temporal, { clients, mode });
-      output(values.json === true, started, () => `workflows running:\n${table(started.map((s) => ({ kind: s.kind, workflow: s.workflowId, 'web ui': s.uiUrl })))}`);
-    } finally {
-      await temporal.connection.close();
-    }
+    const started = await withTemporalClient(config, (temporal) => startPipeline(config, temporal, { clients, mode }));
+    output(values.json === true, started, () => `workflows running:\n${table(started.map((s) => ({ kind: s.kind, workflow: s.workflowId, 'web ui': s.uiUrl })))}`);
   },
 });

@@ -2,7 +2,7 @@ import { loadConfig } from '../../lib/config/load';
 import { pipelineStatus } from '../../lib/control';
 import { createKafka, TopicOffsets } from '../../lib/kafka';
 import { isValidClientId } from '../../lib/rules';
-import { connectClient } from '../../lib/temporal';
+import { withTemporalClient } from '../../lib/temporal';
 import { defineCommand, output, table, UsageError } from '../cli';
 
 export const statusCommand = defineCommand({
@@ -17,10 +17,9 @@ export const statusCommand = defineCommand({
     if (positionals.length > 1) throw new UsageError('expected at most one client id');
     if (only !== undefined && !isValidClientId(only)) throw new UsageError(`invalid client id ${JSON.stringify(only)}`);
     const config = loadConfig();
-    const temporal = await connectClient(config);
     const offsets = new TopicOffsets(createKafka(config.kafka));
     try {
-      const report = await pipelineStatus(config, temporal, offsets, only);
+      const report = await withTemporalClient(config, (temporal) => pipelineStatus(config, temporal, offsets, only));
       output(values.json === true, report, () => {
         const i = report.ingest;
         const head = i
@@ -43,7 +42,6 @@ export const statusCommand = defineCommand({
       });
     } finally {
       await offsets.close();
-      await temporal.connection.close();
     }
   },
 });
