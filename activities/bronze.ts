@@ -2,16 +2,16 @@
  * Bronze: a client's slice of a raw batch, with the bronze rules applied. The router already
  * dropped records that cannot reach a client; what is left to enforce here is the timestamp.
  */
-import type { DuckDBInstance } from '@duckdb/node-api';
-import type { ResolvedConfig } from '../lib/config/schema';
-import { withConnection } from '../lib/duck';
-import { LakeLayout } from '../lib/lake-layout';
-import { applyRules } from '../lib/quality';
-import type { Checked } from '../lib/quality';
-import { checkBronze, decodeMessageValue } from '../lib/rules';
-import { BRONZE_COLUMNS, sqlString } from '../lib/tables';
-import type { ClientBatchInput, LayerCounts } from '../workflows/types';
-import { assertClientId, assertSameLake, requireFile, writeLayer } from './client-lake';
+import { withConnection } from '../adapters/lake/duck';
+import { LakeLayout } from '../domain/lake-layout';
+import { applyRules } from '../domain/quality';
+import type { Checked } from '../domain/quality';
+import { checkBronze, decodeMessageValue } from '../domain/rules';
+import { BRONZE_COLUMNS, sqlString } from '../domain/tables';
+import type { LakeDeps } from './deps';
+import type { ClientBatchInput, LayerCounts } from '../contract/types';
+import { writeLayer } from './client-lake';
+import { guardClientBatch, requireFile } from './guards';
 import { whileHeartbeating } from './heartbeat';
 
 interface RawRecord {
@@ -25,13 +25,13 @@ interface RawRecord {
 /** Bronze rules enforced per client (routing rules were settled by the ingest router). */
 const CLIENT_BRONZE_RULES = ['not_null_timestamp'] as const;
 
-export function createBronzeActivities({ config, db, lakeId }: { config: ResolvedConfig; db: DuckDBInstance; lakeId: string }) {
+export function createBronzeActivities({ config, db, lakeId }: LakeDeps) {
   const layout = new LakeLayout(config.lakeDir);
 
   return {
-    async bronzeBatch({ clientId, batch, ruleActions, lakeId: expectedLake }: ClientBatchInput): Promise<LayerCounts> {
-      assertSameLake(expectedLake, { lakeId, lakeDir: config.lakeDir });
-      assertClientId(clientId);
+    async bronzeBatch(input: ClientBatchInput): Promise<LayerCounts> {
+      guardClientBatch({ config, lakeId }, input);
+      const { clientId, batch, ruleActions } = input;
       const rawFile = layout.rawFile(batch.topic, batch.batchId);
       await requireFile(rawFile, 'raw batch');
       return whileHeartbeating(() =>

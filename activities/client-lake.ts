@@ -3,40 +3,18 @@
  * layer's outputs (kept rows, error rows, quality metrics) for one batch.
  */
 import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType } from '../contract/errors';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Cell } from '../lib/duck';
-import { stageRows, writeParquet, writeParquetOrRemove } from '../lib/duck';
-import { exists } from '../lib/files';
-import { tableName } from '../lib/lake-layout';
-import type { LakeLayout } from '../lib/lake-layout';
-import { boundedRawValue } from '../lib/event';
-import { failureMessage, metricRows } from '../lib/quality';
-import type { LayerResult } from '../lib/quality';
-import { isValidClientId } from '../lib/rules';
-import { ERROR_COLUMNS, METRIC_COLUMNS } from '../lib/tables';
-import type { Columns } from '../lib/tables';
-import type { BatchRef, LayerCounts } from '../workflows/types';
-
-/**
- * Refuses to touch a lake other than the workflow's. Retryable: another worker, with the right
- * lake, can take the task; the message says what is misconfigured.
- */
-export function assertSameLake(expected: string | undefined, own: { lakeId: string; lakeDir: string }): void {
-  if (expected !== undefined && expected !== own.lakeId) {
-    throw ApplicationFailure.retryable(
-      `this worker's lake ${own.lakeDir} (id ${own.lakeId}) is not the lake of this workflow (id ${expected}): a worker configured with another lake polls this task queue`,
-      'WrongLake',
-    );
-  }
-}
-
-export function assertClientId(clientId: string): void {
-  if (!isValidClientId(clientId)) throw ApplicationFailure.nonRetryable(`invalid client id ${JSON.stringify(clientId)}`, 'InvalidInput');
-}
-
-export async function requireFile(path: string, what: string): Promise<void> {
-  if (!(await exists(path))) throw ApplicationFailure.nonRetryable(`${what} ${path} does not exist`, 'RawBatchMissing');
-}
+import type { Cell } from '../domain/tables';
+import { stageRows, writeParquet, writeParquetOrRemove } from '../adapters/lake/duck';
+import { tableName } from '../domain/lake-layout';
+import type { LakeLayout } from '../domain/lake-layout';
+import { boundedRawValue } from '../domain/event';
+import { failureMessage, metricRows } from '../domain/quality';
+import type { LayerResult } from '../domain/quality';
+import { ERROR_COLUMNS, METRIC_COLUMNS } from '../domain/tables';
+import type { Columns } from '../domain/tables';
+import type { BatchRef, LayerCounts } from '../contract/types';
 
 /** A record of a layer's input, with what an error row needs of it. */
 export interface LayerRecord {
@@ -69,7 +47,7 @@ export async function writeLayer<T extends LayerRecord>(conn: DuckDBConnection, 
   if (result.failing.length > 0) {
     throw ApplicationFailure.create({
       message: failureMessage(result.failing, out.total),
-      type: 'DataQualityFailure',
+      type: ErrorType.DataQualityFailure,
       nonRetryable: true,
       details: [{ layer, clientId, batchId: batch.batchId, records: result.failing.length }],
     });

@@ -5,18 +5,18 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { ResolvedConfig } from '../lib/config/schema';
-import { withConnection, writeParquetOrRemove } from '../lib/duck';
-import { exists } from '../lib/files';
-import { LakeLayout } from '../lib/lake-layout';
-import { goldSliceSql, touchedSlicesSql } from '../lib/tables';
-import type { GoldSlice } from '../lib/tables';
-import type { ClientBatchInput } from '../workflows/types';
-import { assertClientId, assertSameLake } from './client-lake';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { withConnection, writeParquetOrRemove } from '../adapters/lake/duck';
+import { exists } from '../adapters/lake/files';
+import { LakeLayout } from '../domain/lake-layout';
+import { goldSliceSql, touchedSlicesSql } from '../domain/tables';
+import type { GoldSlice } from '../domain/tables';
+import type { LakeDeps } from './deps';
+import type { ClientBatchInput } from '../contract/types';
+import { guardClientBatch } from './guards';
 import { whileHeartbeating } from './heartbeat';
 
-export function createGoldActivities({ config, db, lakeId }: { config: ResolvedConfig; db: DuckDBInstance; lakeId: string }) {
+export function createGoldActivities({ config, db, lakeId }: LakeDeps) {
   const layout = new LakeLayout(config.lakeDir);
 
   /** The gold slices (days, or undated) that some silver files hold rows for. */
@@ -48,9 +48,9 @@ export function createGoldActivities({ config, db, lakeId }: { config: ResolvedC
 
   return {
     /** Recomputes the gold slices this batch's silver rows fall in. Returns gold rows written. */
-    async goldBatch({ clientId, batch, lakeId: expectedLake }: ClientBatchInput): Promise<number> {
-      assertSameLake(expectedLake, { lakeId, lakeDir: config.lakeDir });
-      assertClientId(clientId);
+    async goldBatch(input: ClientBatchInput): Promise<number> {
+      guardClientBatch({ config, lakeId }, input);
+      const { clientId, batch } = input;
       return whileHeartbeating(() =>
         withConnection(db, async (conn) => rebuild(conn, clientId, await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)]))),
       );
@@ -60,9 +60,9 @@ export function createGoldActivities({ config, db, lakeId }: { config: ResolvedC
      * Compensation for a failed batch: removes everything it wrote for this client (bronze,
      * silver, their errors and metrics) and rebuilds the gold it had touched.
      */
-    async discardClientBatch({ clientId, batch, lakeId: expectedLake }: ClientBatchInput): Promise<void> {
-      assertSameLake(expectedLake, { lakeId, lakeDir: config.lakeDir });
-      assertClientId(clientId);
+    async discardClientBatch(input: ClientBatchInput): Promise<void> {
+      guardClientBatch({ config, lakeId }, input);
+      const { clientId, batch } = input;
       await withConnection(db, async (conn) => {
         const slices = await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)]);
         const files = [

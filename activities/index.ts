@@ -1,28 +1,18 @@
 /**
- * All activities, built from the IO handles the worker owns. Workflows import only the type.
+ * All activities, built from the IO handles the worker owns. Workflows see them only through
+ * contract/activities.ts.
  */
-import type { DuckDBInstance } from '@duckdb/node-api';
-import type { Client } from '@temporalio/client';
-import type { Kafka } from 'kafkajs';
-import type { ResolvedConfig } from '../lib/config/schema';
-import type { TopicOffsets } from '../lib/kafka';
+import type { PipelineActivities } from '../contract/activities';
 import { createBronzeActivities } from './bronze';
+import type { ActivityDeps } from './deps';
 import { createFailureActivities } from './failures';
 import { createGoldActivities } from './gold';
 import { createIngestActivities } from './ingest';
 import { createSilverActivities } from './silver';
 
-export interface ActivityDeps {
-  config: ResolvedConfig;
-  /** Identity of config.lakeDir, read once at worker start. */
-  lakeId: string;
-  kafka: Kafka;
-  offsets: TopicOffsets;
-  db: DuckDBInstance;
-  temporal: Client;
-}
+export type { ActivityDeps } from './deps';
 
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): PipelineActivities {
   return {
     ...createIngestActivities(deps),
     ...createBronzeActivities(deps),

@@ -8,34 +8,22 @@
  *   3. done file  (the batch is complete; its result is read back on any retry)
  */
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
-import type { DuckDBInstance } from '@duckdb/node-api';
-import type { Kafka } from 'kafkajs';
-import type { TopicOffsets } from '../lib/kafka';
-import { available, nextOffsetsAfter, planRanges, rangeSize, totalAvailable } from '../lib/batch-plan';
-import type { BatchPlan } from '../lib/batch-plan';
-import type { ResolvedConfig } from '../lib/config/schema';
-import { stageRows, withConnection, writeParquet, writeParquetOrRemove } from '../lib/duck';
-import { listFiles, readJsonIfExists, writeJsonAtomically } from '../lib/files';
-import { readRanges } from '../lib/kafka-range-reader';
-import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../lib/lake-layout';
-import { routeBatch } from '../lib/router';
-import { ERROR_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS } from '../lib/tables';
-import { clientWorkflowId } from '../workflows/ids';
-import { batchReadySignal } from '../workflows/messages';
-import { CLIENT_ID, PIPELINE_STATE } from '../workflows/search-attributes';
-import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffsets } from '../workflows/types';
-import { assertSameLake } from './client-lake';
+import { ErrorType } from '../contract/errors';
+import { available, nextOffsetsAfter, planRanges, rangeSize, totalAvailable } from '../domain/batch-plan';
+import type { BatchPlan } from '../domain/batch-plan';
+import { stageRows, withConnection, writeParquet, writeParquetOrRemove } from '../adapters/lake/duck';
+import { listFiles, readJsonIfExists, writeJsonAtomically } from '../adapters/lake/files';
+import { readRanges } from '../adapters/kafka/range-reader';
+import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
+import { routeBatch } from '../domain/router';
+import { ERROR_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS } from '../domain/tables';
+import { clientWorkflowId } from '../contract/ids';
+import { batchReadySignal } from '../contract/messages';
+import { CLIENT_ID, PIPELINE_STATE } from '../contract/search-attributes';
+import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffsets } from '../contract/types';
+import { assertSameLake } from './guards';
+import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeat';
-
-export interface IngestDeps {
-  config: ResolvedConfig;
-  kafka: Kafka;
-  db: DuckDBInstance;
-  temporal: Client;
-  offsets: TopicOffsets;
-  lakeId: string;
-}
 
 /** What the done file records: enough to answer a retry and to hand the batch to clients. */
 export interface BatchManifest {
@@ -57,7 +45,7 @@ const POLL_INTERVAL_MS = 200;
  */
 const IDLE_WAIT_MS = 20_000;
 
-export function createIngestActivities({ config, kafka, db, temporal, offsets, lakeId }: IngestDeps) {
+export function createIngestActivities({ config, kafka, db, temporal, offsets, lakeId }: ActivityDeps) {
   const ownLake = { lakeId, lakeDir: config.lakeDir };
   const layout = new LakeLayout(config.lakeDir);
 
@@ -173,7 +161,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     async dispatchBatch({ settings, seq }: { settings: IngestSettings; seq: number }): Promise<number> {
       assertSameLake(settings.lakeId, ownLake);
       const manifest = await readJsonIfExists<BatchManifest>(layout.doneFile(settings.topic, seq));
-      if (!manifest) throw ApplicationFailure.nonRetryable(`batch #${seq} of ${settings.topic} has no done file`, 'RawBatchMissing');
+      if (!manifest) throw ApplicationFailure.nonRetryable(`batch #${seq} of ${settings.topic} has no done file`, ErrorType.RawBatchMissing);
       const clients = Object.entries(manifest.clients).sort(([a], [b]) => a.localeCompare(b));
       let handed = 0;
       for (const [clientId, records] of clients) {

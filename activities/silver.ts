@@ -2,18 +2,19 @@
  * Silver: a client's bronze batch with the silver rules applied, typed and enriched (source and
  * region from metadata), with lineage back to the Kafka record.
  */
-import type { DuckDBInstance } from '@duckdb/node-api';
-import type { ResolvedConfig } from '../lib/config/schema';
-import { withConnection } from '../lib/duck';
-import { silverFields } from '../lib/event';
-import { LakeLayout } from '../lib/lake-layout';
-import { applyRules } from '../lib/quality';
-import type { Checked } from '../lib/quality';
-import { checkSilver, SILVER_RULES } from '../lib/rules';
-import type { JsonObject } from '../lib/rules';
-import { SILVER_COLUMNS, sqlString } from '../lib/tables';
-import type { ClientBatchInput, LayerCounts } from '../workflows/types';
-import { assertClientId, assertSameLake, requireFile, writeLayer } from './client-lake';
+import { withConnection } from '../adapters/lake/duck';
+import { silverFields } from '../domain/event';
+import { LakeLayout } from '../domain/lake-layout';
+import { applyRules } from '../domain/quality';
+import type { Checked } from '../domain/quality';
+import { checkSilver } from '../domain/rules';
+import { SILVER_RULES } from '../contract/rules';
+import type { JsonObject } from '../domain/rules';
+import { SILVER_COLUMNS, sqlString } from '../domain/tables';
+import type { LakeDeps } from './deps';
+import type { ClientBatchInput, LayerCounts } from '../contract/types';
+import { writeLayer } from './client-lake';
+import { guardClientBatch, requireFile } from './guards';
 import { whileHeartbeating } from './heartbeat';
 
 interface BronzeRecord {
@@ -24,13 +25,13 @@ interface BronzeRecord {
   eventMicros: bigint | null;
 }
 
-export function createSilverActivities({ config, db, lakeId }: { config: ResolvedConfig; db: DuckDBInstance; lakeId: string }) {
+export function createSilverActivities({ config, db, lakeId }: LakeDeps) {
   const layout = new LakeLayout(config.lakeDir);
 
   return {
-    async silverBatch({ clientId, batch, ruleActions, lakeId: expectedLake }: ClientBatchInput): Promise<LayerCounts> {
-      assertSameLake(expectedLake, { lakeId, lakeDir: config.lakeDir });
-      assertClientId(clientId);
+    async silverBatch(input: ClientBatchInput): Promise<LayerCounts> {
+      guardClientBatch({ config, lakeId }, input);
+      const { clientId, batch, ruleActions } = input;
       const bronzeFile = layout.bronzeFile(clientId, batch.batchId);
       await requireFile(bronzeFile, 'bronze batch');
       return whileHeartbeating(() =>

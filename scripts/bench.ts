@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config/load';
-import { pipelineStatus, startPipeline } from '../lib/control';
-import { demoClientIds, generateDemo } from '../lib/demo';
-import { createKafka, TopicOffsets } from '../lib/kafka';
-import { ensureTopic, produceMessages } from '../lib/produce';
-import { connectClient } from '../lib/temporal';
-import { clientWorkflowId, ingestWorkflowId } from '../workflows/ids';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
+import { pipelineStatus, startPipeline } from '../adapters/temporal/control';
+import { demoClientIds, generateDemo } from '../domain/demo';
+import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
+import { ensureTopic, produceMessages } from '../adapters/kafka/produce';
+import { connectClient } from '../adapters/temporal/client';
+import { clientWorkflowId, ingestWorkflowId } from '../contract/ids';
 import { startWorker } from '../workers/worker';
 
 async function activityTimes(temporal: Awaited<ReturnType<typeof connectClient>>, workflowIds: string[]): Promise<Map<string, number[]>> {

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../lib/config/schema';
+import { ConfigError } from '../config/schema';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -3,12 +3,12 @@
  * (installing it on first use), runs a worker, produces demo traffic, starts the workflows,
  * and keeps going until Ctrl-C; then it stops what it started.
  */
-import { loadConfig } from '../lib/config/load';
-import { pipelineStatus, startPipeline } from '../lib/control';
-import { generateDemo } from '../lib/demo';
-import { createKafka, TopicOffsets } from '../lib/kafka';
-import { ensureTopic, produceMessages } from '../lib/produce';
-import { connectClient } from '../lib/temporal';
+import { loadConfig } from '../config/load';
+import { pipelineStatus, startPipeline } from '../adapters/temporal/control';
+import { generateDemo } from '../domain/demo';
+import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
+import { ensureTopic, produceMessages } from '../adapters/kafka/produce';
+import { connectClient } from '../adapters/temporal/client';
 import { startWorker } from '../workers/worker';
 import { stackSettings } from './stack/settings';
 import { down, up } from './stack/stack';

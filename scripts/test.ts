@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../lib/config/load';
+import { loadConfig } from '../config/load';
 import { stackSettings } from './stack/settings';
 import { down, up } from './stack/stack';
 import type { ServiceName } from './stack/stack';

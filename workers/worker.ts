@@ -3,11 +3,11 @@
  * into the activities, and polls the task queue. Several may run, on several machines.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
-import type { ResolvedConfig } from '../lib/config/schema';
-import { openDuckDB } from '../lib/duck';
-import { lakeIdentity } from '../lib/lake-identity';
-import { createKafka, TopicOffsets } from '../lib/kafka';
-import { connectClient } from '../lib/temporal';
+import type { ResolvedConfig } from '../config/schema';
+import { openDuckDB } from '../adapters/lake/duck';
+import { lakeIdentity } from '../adapters/lake/lake-identity';
+import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
+import { connectClient } from '../adapters/temporal/client';
 import { createActivities } from '../activities';
 
 export interface RunningWorker {

@@ -17,16 +17,16 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type * as activities from '../activities';
+import type { PipelineActivities } from '../contract/activities';
 import { ClientPipelineState } from './client-state';
-import { batchReadySignal, failureSignal, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from './messages';
+import { batchReadySignal, failureSignal, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from '../contract/messages';
 import { historyFull } from './history';
 import { bookkeepingProfile, lakeProfile } from './profiles';
-import { CLIENT_ID, PIPELINE_STATE } from './search-attributes';
-import type { BatchRef, ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from './types';
+import { CLIENT_ID, PIPELINE_STATE } from '../contract/search-attributes';
+import type { BatchRef, ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from '../contract/types';
 
-const lake = proxyActivities<ReturnType<typeof activities.createActivities>>(lakeProfile);
-const bookkeeping = proxyActivities<ReturnType<typeof activities.createActivities>>(bookkeepingProfile);
+const lake = proxyActivities<PipelineActivities>(lakeProfile);
+const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
 
 export async function clientPipeline(input: ClientPipelineInput): Promise<void> {
   const { clientId, ruleActions, continueAsNewAfterEvents, lakeId } = input;

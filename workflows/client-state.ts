@@ -2,7 +2,7 @@
  * The state of one client's pipeline and the rules for changing it. Deterministic and free of
  * Temporal APIs, so it is carried across continue-as-new as plain data and unit-tested directly.
  */
-import type { BatchRef, ClientState, ClientStatus, FailedBatch, LayerCounts, PipelineState } from './types';
+import type { BatchRef, ClientState, ClientStatus, FailedBatch, LayerCounts, PipelineState } from '../contract/types';
 
 export function initialClientState(): ClientState {
   return {

@@ -5,15 +5,14 @@
  * the same batch.
  */
 import { allHandlersFinished, continueAsNew, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
-import type * as activities from '../activities';
-import { ingestStatusQuery } from './messages';
+import type { PipelineActivities } from '../contract/activities';
+import { ingestStatusQuery } from '../contract/messages';
 import { historyFull } from './history';
 import { dispatchProfile, kafkaProfile } from './profiles';
-import type { IngestInput, IngestState, IngestStatus, IngestSummary } from './types';
+import type { IngestInput, IngestState, IngestStatus, IngestSummary } from '../contract/types';
 
-type Activities = ReturnType<typeof activities.createActivities>;
-const kafka = proxyActivities<Activities>(kafkaProfile);
-const dispatch = proxyActivities<Activities>(dispatchProfile);
+const kafka = proxyActivities<PipelineActivities>(kafkaProfile);
+const dispatch = proxyActivities<PipelineActivities>(dispatchProfile);
 
 export async function ingest(input: IngestInput): Promise<IngestSummary> {
   const { settings, mode } = input;

@@ -3,15 +3,14 @@
  * they are how Temporal notices a crashed worker and retries its activity elsewhere.
  */
 import type { ActivityOptions } from '@temporalio/workflow';
+import { PERMANENT_ERROR_TYPES } from '../contract/errors';
 
-/** Failures that retrying cannot fix: the batch is recorded as failed instead. */
-export const PERMANENT_ERROR_TYPES = ['DataQualityFailure', 'RawBatchMissing', 'InvalidInput'];
 
 /** Talking to Kafka: keep trying while the broker is away; waiting is the right thing to do. */
 export const kafkaProfile: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: [...PERMANENT_ERROR_TYPES] },
 };
 
 /** Starting or signalling client workflows. */
@@ -30,7 +29,7 @@ export const lakeProfile: ActivityOptions = {
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
     maximumAttempts: 6,
-    nonRetryableErrorTypes: PERMANENT_ERROR_TYPES,
+    nonRetryableErrorTypes: [...PERMANENT_ERROR_TYPES],
   },
 };
 

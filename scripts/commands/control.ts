@@ -1,9 +1,9 @@
-import { loadConfig } from '../../lib/config/load';
-import { pauseClient, replayBatches, resumeClient } from '../../lib/control';
-import { isValidClientId } from '../../lib/rules';
+import { loadConfig } from '../../config/load';
+import { pauseClient, replayBatches, resumeClient } from '../../adapters/temporal/control';
+import { isValidClientId } from '../../domain/rules';
 import type { Client } from '@temporalio/client';
-import type { ResolvedConfig } from '../../lib/config/schema';
-import { withTemporalClient } from '../../lib/temporal';
+import type { ResolvedConfig } from '../../config/schema';
+import { withTemporalClient } from '../../adapters/temporal/client';
 import { defineCommand, output, table, UsageError } from '../cli';
 
 function oneClient(positionals: string[]): string {

@@ -1,7 +1,7 @@
-import { loadConfig } from '../../lib/config/load';
-import { isValidClientId } from '../../lib/rules';
-import { liveClientStates } from '../../lib/control';
-import { querySql } from '../../lib/sql-session';
+import { loadConfig } from '../../config/load';
+import { isValidClientId } from '../../domain/rules';
+import { liveClientStates } from '../../adapters/temporal/control';
+import { querySql } from '../../adapters/lake/sql-session';
 import { defineCommand, output, positiveInt, table, UsageError } from '../cli';
 
 const UNITS: Record<string, string> = { m: 'minute', h: 'hour', d: 'day', w: 'week' };

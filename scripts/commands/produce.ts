@@ -1,7 +1,7 @@
-import { loadConfig } from '../../lib/config/load';
-import { generateDemo } from '../../lib/demo';
-import { createKafka } from '../../lib/kafka';
-import { ensureTopic, produceMessages } from '../../lib/produce';
+import { loadConfig } from '../../config/load';
+import { generateDemo } from '../../domain/demo';
+import { createKafka } from '../../adapters/kafka/kafka';
+import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
 import { defineCommand, positiveInt, UsageError } from '../cli';
 
 export const produceCommand = defineCommand({

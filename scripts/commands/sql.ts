@@ -1,6 +1,6 @@
-import { loadConfig } from '../../lib/config/load';
-import { liveClientStates } from '../../lib/control';
-import { querySql } from '../../lib/sql-session';
+import { loadConfig } from '../../config/load';
+import { liveClientStates } from '../../adapters/temporal/control';
+import { querySql } from '../../adapters/lake/sql-session';
 import { defineCommand, output, table, UsageError } from '../cli';
 
 export const sqlCommand = defineCommand({

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../lib/config/load';
+import { loadConfig } from '../../config/load';
 import { defineCommand, output, table, UsageError } from '../cli';
 import { stackSettings } from '../stack/settings';
 import { down, reset, status, up } from '../stack/stack';

@@ -1,7 +1,7 @@
-import { loadConfig } from '../../lib/config/load';
-import { startPipeline } from '../../lib/control';
-import { isValidClientId } from '../../lib/rules';
-import { withTemporalClient } from '../../lib/temporal';
+import { loadConfig } from '../../config/load';
+import { startPipeline } from '../../adapters/temporal/control';
+import { isValidClientId } from '../../domain/rules';
+import { withTemporalClient } from '../../adapters/temporal/client';
 import { defineCommand, output, table, UsageError } from '../cli';
 
 export const startCommand = defineCommand({

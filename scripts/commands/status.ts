@@ -1,8 +1,8 @@
-import { loadConfig } from '../../lib/config/load';
-import { pipelineStatus } from '../../lib/control';
-import { createKafka, TopicOffsets } from '../../lib/kafka';
-import { isValidClientId } from '../../lib/rules';
-import { withTemporalClient } from '../../lib/temporal';
+import { loadConfig } from '../../config/load';
+import { pipelineStatus } from '../../adapters/temporal/control';
+import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
+import { isValidClientId } from '../../domain/rules';
+import { withTemporalClient } from '../../adapters/temporal/client';
 import { defineCommand, output, table, UsageError } from '../cli';
 
 export const statusCommand = defineCommand({

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../lib/config/load';
+import { loadConfig } from '../../config/load';
 import { startWorker } from '../../workers/worker';
 import { defineCommand } from '../cli';
 

@@ -1,6 +1,6 @@
 /** The local stack's ports and namespaces, taken from the pipeline configuration. */
-import type { ResolvedConfig } from '../../lib/config/schema';
-import { localStackHome } from '../../lib/local-home';
+import type { ResolvedConfig } from '../../config/schema';
+import { localStackHome } from '../../config/local-home';
 import type { StackSettings } from './stack';
 
 function portOf(hostPort: string): number {

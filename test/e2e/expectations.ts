@@ -3,7 +3,7 @@
  * the messages' stated truth only (no pipeline code), so the end-to-end test checks the
  * pipeline against an independent account.
  */
-import type { DemoMessage } from '../../lib/demo';
+import type { DemoMessage } from '../../domain/demo';
 
 export interface ErrorGroup {
   client_id: string | null;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { available, nextOffsetsAfter, planRanges, rangeSize, totalAvailable } from '../../lib/batch-plan';
+import { available, nextOffsetsAfter, planRanges, rangeSize, totalAvailable } from '../../domain/batch-plan';
 
 const wm = (partition: number, low: number, high: number) => ({ partition, low: BigInt(low), high: BigInt(high) });
 

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../lib/config/load';
-import { ConfigError } from '../../lib/config/schema';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load';
+import { ConfigError } from '../../config/schema';
 
 function withFile(content: unknown): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFECT_KINDS, generateDemo } from '../../lib/demo';
-import { checkBronze, checkSilver, decodeMessageValue, isUnroutable } from '../../lib/rules';
+import { DEFECT_KINDS, generateDemo } from '../../domain/demo';
+import { checkBronze, checkSilver, decodeMessageValue, isUnroutable } from '../../domain/rules';
 
 // The demo states what each message is meant to break; the rules must agree, message by message.
 describe('demo traffic', () => {

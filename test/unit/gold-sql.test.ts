@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { openDuckDB, stageRows, writeParquet } from '../../lib/duck';
-import type { Cell } from '../../lib/duck';
-import { goldSliceSql, SILVER_COLUMNS, touchedSlicesSql } from '../../lib/tables';
+import { openDuckDB, stageRows, writeParquet } from '../../adapters/lake/duck';
+import type { Cell } from '../../domain/tables';
+import { goldSliceSql, SILVER_COLUMNS, touchedSlicesSql } from '../../domain/tables';
 
 const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
 function silver(eventType: string, at: string | null, amount: number | null, offset: number): Cell[] {

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { assertSameLake } from '../../activities/client-lake';
-import { lakeIdentity } from '../../lib/lake-identity';
+import { assertSameLake } from '../../activities/guards';
+import { lakeIdentity } from '../../adapters/lake/lake-identity';
 
 describe('lake identity', () => {
   it('is created once and then stable', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchId, LakeLayout, ROUTER_SCOPE, tableName } from '../../lib/lake-layout';
+import { batchId, LakeLayout, ROUTER_SCOPE, tableName } from '../../domain/lake-layout';
 
 describe('lake layout', () => {
   const layout = new LakeLayout('/lake/dev');

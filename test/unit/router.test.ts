@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_RULE_ACTIONS } from '../../lib/rules';
-import { routeBatch } from '../../lib/router';
-import type { RawMessage } from '../../lib/router';
+import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
+import { routeBatch } from '../../domain/router';
+import type { RawMessage } from '../../domain/router';
 
 const msg = (offset: number, value: unknown): RawMessage => ({
   partition: 0,

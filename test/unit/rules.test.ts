@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkBronze, checkSilver, decodeMessageValue, DEFAULT_RULE_ACTIONS, isUnroutable, isValidClientId, outcomeOf } from '../../lib/rules';
-import type { ClientDirectory } from '../../lib/rules';
+import { checkBronze, checkSilver, decodeMessageValue, isUnroutable, isValidClientId, outcomeOf } from '../../domain/rules';
+import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
+import type { ClientDirectory } from '../../domain/rules';
 
 const known: ClientDirectory = { knownClients: new Set(['acme']), autoDiscover: false };
 const bronze = (msg: unknown, dir: ClientDirectory = known) => checkBronze(decodeMessageValue(Buffer.from(JSON.stringify(msg)), 1 << 20), dir);
@@ -103,8 +104,8 @@ describe('rule actions', () => {
 
 describe('EventMessage schema', () => {
   it('accepts exactly the messages that break no rule', async () => {
-    const { EventMessage } = await import('../../lib/rules');
-    const { generateDemo } = await import('../../lib/demo');
+    const { EventMessage } = await import('../../domain/rules');
+    const { generateDemo } = await import('../../domain/demo');
     for (const m of generateDemo({ count: 600, clients: 3, seed: 3 })) {
       let parsed: unknown;
       try {

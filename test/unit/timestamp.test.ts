@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatMicrosUtc, parseIsoDateTimeMicros } from '../../lib/timestamp';
+import { formatMicrosUtc, parseIsoDateTimeMicros } from '../../domain/timestamp';
 
 describe('parseIsoDateTimeMicros', () => {
   it('keeps microseconds and truncates finer fractions', () => {

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startPipeline } from '../../lib/control';
-import { produceMessages } from '../../lib/produce';
-import { querySql } from '../../lib/sql-session';
-import { clientWorkflowId } from '../../workflows/ids';
-import { CLIENT_ID, PIPELINE_STATE } from '../../workflows/search-attributes';
+import { startPipeline } from '../../adapters/temporal/control';
+import { produceMessages } from '../../adapters/kafka/produce';
+import { querySql } from '../../adapters/lake/sql-session';
+import { clientWorkflowId } from '../../contract/ids';
+import { CLIENT_ID, PIPELINE_STATE } from '../../contract/search-attributes';
 import { startHarness, waitFor } from '../helpers';
 import type { PipelineHarness } from '../helpers';
 

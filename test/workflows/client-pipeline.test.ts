@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { pauseClient, replayBatches, resumeClient, startPipeline } from '../../lib/control';
-import type { StatusReport } from '../../lib/control';
-import { LakeLayout } from '../../lib/lake-layout';
-import { produceMessages } from '../../lib/produce';
-import { querySql } from '../../lib/sql-session';
-import { clientWorkflowId } from '../../workflows/ids';
-import { PIPELINE_STATE } from '../../workflows/search-attributes';
-import type { RuleActions } from '../../lib/rules';
+import { pauseClient, replayBatches, resumeClient, startPipeline } from '../../adapters/temporal/control';
+import type { StatusReport } from '../../adapters/temporal/control';
+import { LakeLayout } from '../../domain/lake-layout';
+import { produceMessages } from '../../adapters/kafka/produce';
+import { querySql } from '../../adapters/lake/sql-session';
+import { clientWorkflowId } from '../../contract/ids';
+import { PIPELINE_STATE } from '../../contract/search-attributes';
+import type { RuleActions } from '../../contract/rules';
 import { recordHistory, startHarness, waitFor } from '../helpers';
 import type { PipelineHarness } from '../helpers';
 

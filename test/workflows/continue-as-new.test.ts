@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startPipeline } from '../../lib/control';
-import { produceMessages } from '../../lib/produce';
-import { querySql } from '../../lib/sql-session';
-import { clientWorkflowId, ingestWorkflowId } from '../../workflows/ids';
+import { startPipeline } from '../../adapters/temporal/control';
+import { produceMessages } from '../../adapters/kafka/produce';
+import { querySql } from '../../adapters/lake/sql-session';
+import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
 import { startHarness, waitFor } from '../helpers';
 import type { PipelineHarness } from '../helpers';
 

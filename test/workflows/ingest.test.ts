@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startPipeline } from '../../lib/control';
-import { produceMessages } from '../../lib/produce';
-import { querySql } from '../../lib/sql-session';
-import { ingestWorkflowId } from '../../workflows/ids';
-import type { IngestSummary } from '../../workflows/types';
+import { startPipeline } from '../../adapters/temporal/control';
+import { produceMessages } from '../../adapters/kafka/produce';
+import { querySql } from '../../adapters/lake/sql-session';
+import { ingestWorkflowId } from '../../contract/ids';
+import type { IngestSummary } from '../../contract/types';
 import { isolatedEnv, startHarness, waitFor } from '../helpers';
 import type { PipelineHarness } from '../helpers';
 

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import type { PartitionRange } from './batch-plan';
-import type { RawMessage } from './router';
+import type { PartitionRange } from '../../domain/batch-plan';
+import type { RawMessage } from '../../domain/router';
 
 export async function readRanges(
   kafka: Kafka,

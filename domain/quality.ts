@@ -2,9 +2,9 @@
  * Applying one layer's rules to a batch: which records are kept, which become error rows, what
  * the quality metrics say, and whether a `fail` rule fails the batch. Pure.
  */
-import type { Cell } from './duck';
+import type { Cell } from './tables';
 import { outcomeOf } from './rules';
-import type { RuleActions, RuleName } from './rules';
+import type { RuleActions, RuleName } from '../contract/rules';
 
 export interface Checked<T> {
   record: T;

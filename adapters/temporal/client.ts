@@ -1,6 +1,6 @@
 /** Temporal client connection for the CLI and the worker. */
 import { Client, Connection } from '@temporalio/client';
-import type { ResolvedConfig } from './config/schema';
+import type { ResolvedConfig } from '../../config/schema';
 
 export async function connectClient(config: ResolvedConfig): Promise<Client> {
   let connection: Connection;

@@ -5,16 +5,16 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
-import type { ResolvedConfig } from './config/schema';
-import { createKafka, TopicOffsets } from './kafka';
-import { lakeIdentity } from './lake-identity';
-import { isValidClientId } from './rules';
-import { withTemporalClient, workflowUiUrl } from './temporal';
-import type { LiveClientState } from './views';
-import { clientWorkflowId, ingestWorkflowId } from '../workflows/ids';
-import { ingestStatusQuery, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from '../workflows/messages';
-import { CLIENT_ID, PIPELINE_STATE } from '../workflows/search-attributes';
-import type { ClientStatus, IngestSettings, IngestStatus, PipelineMode, ReplayOutcome, ReplayRequest } from '../workflows/types';
+import type { ResolvedConfig } from '../../config/schema';
+import { createKafka, TopicOffsets } from '../kafka/kafka';
+import { lakeIdentity } from '../lake/lake-identity';
+import { isValidClientId } from '../../domain/rules';
+import { withTemporalClient, workflowUiUrl } from './client';
+import type { LiveClientState } from '../lake/views';
+import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
+import { ingestStatusQuery, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from '../../contract/messages';
+import { CLIENT_ID, PIPELINE_STATE } from '../../contract/search-attributes';
+import type { ClientStatus, IngestSettings, IngestStatus, PipelineMode, ReplayOutcome, ReplayRequest } from '../../contract/types';
 
 export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSettings {
   return {

@@ -4,11 +4,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { localStackHome } from '../local-home';
+import { localStackHome } from './local-home';
 import { ConfigError, resolveConfig } from './schema';
 import type { ResolvedConfig } from './schema';
 
-export const DEFAULT_CONFIG_FILE = path.resolve(__dirname, '..', '..', 'pipeline.config.json');
+export const DEFAULT_CONFIG_FILE = path.resolve(__dirname, '..', 'pipeline.config.json');
 
 type Json = Record<string, unknown>;
 

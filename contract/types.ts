@@ -3,7 +3,7 @@
  * results. Every one of them is small and holds references (batch ids, offsets, counts), never
  * message bodies (DESIGN.md invariant 1).
  */
-import type { RuleActions } from '../lib/rules';
+import type { RuleActions } from './rules';
 
 /** Kafka offsets by partition, as decimal strings (offsets are 64-bit). */
 export type PartitionOffsets = Record<string, string>;

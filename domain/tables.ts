@@ -3,6 +3,9 @@
  * columns; the Parquet files are exactly these columns in this order.
  */
 
+/** One value of a staged row, as the lake adapter appends it (timestamps as epoch microseconds). */
+export type Cell = string | number | bigint | null | readonly string[];
+
 export type ColumnType = 'VARCHAR' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'TIMESTAMP' | 'VARCHAR[]';
 export type Columns = ReadonlyArray<readonly [name: string, type: ColumnType]>;
 

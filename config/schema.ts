@@ -3,8 +3,9 @@
  * files and the environment lives in ./load.ts.
  */
 import { z } from 'zod';
-import { ALL_RULES, ClientId, DEFAULT_RULE_ACTIONS, ROUTING_RULES, RULE_ACTIONS } from '../rules';
-import type { RuleActions, RuleName } from '../rules';
+import { ClientId } from '../domain/rules';
+import { ALL_RULES, DEFAULT_RULE_ACTIONS, ROUTING_RULES, RULE_ACTIONS } from '../contract/rules';
+import type { RuleActions, RuleName } from '../contract/rules';
 
 /** Kafka's own topic name rule; topics also become folder names in the lake. */
 const TopicName = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 characters of A-Z a-z 0-9 . _ -');

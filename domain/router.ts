@@ -3,11 +3,12 @@
  * a client (not a JSON object, invalid client_id, unknown client) becomes its one pipeline_errors
  * row here, naming every bronze rule it broke. Pure.
  */
-import type { Cell } from './duck';
+import type { Cell } from './tables';
 import { boundedRawValue } from './event';
-import { BRONZE_RULES, checkBronze, decodeMessageValue, isUnroutable } from './rules';
+import { checkBronze, decodeMessageValue, isUnroutable } from './rules';
+import { BRONZE_RULES } from '../contract/rules';
 import type { ClientDirectory } from './rules';
-import type { RuleActions } from './rules';
+import type { RuleActions } from '../contract/rules';
 
 export interface RawMessage {
   partition: number;

@@ -1,6 +1,6 @@
 /** A read-only SQL session over the lake's views, for `pipeline sql`, `errors` and `health`. */
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { ResolvedConfig } from './config/schema';
+import type { ResolvedConfig } from '../../config/schema';
 import { openDuckDB, withConnection } from './duck';
 import { createViews } from './views';
 import type { LiveClientState } from './views';

@@ -2,7 +2,7 @@
  * Deciding which offsets form the next raw batch. Pure. Once written, a plan is final: every
  * retry of that batch reads exactly these ranges, so the batch's content never changes.
  */
-import type { PartitionOffsets } from '../workflows/types';
+import type { PartitionOffsets } from '../contract/types';
 
 export interface PartitionRange {
   partition: number;

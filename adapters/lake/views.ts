@@ -7,9 +7,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { stageRows } from './duck';
-import { CLIENT_ID_PATTERN } from './rules';
-import { emptyRelationSql, ERROR_COLUMNS, GOLD_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS, BRONZE_COLUMNS, SILVER_COLUMNS, sqlIdent, sqlString } from './tables';
-import type { Columns } from './tables';
+import { CLIENT_ID_PATTERN } from '../../domain/rules';
+import { emptyRelationSql, ERROR_COLUMNS, GOLD_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS, BRONZE_COLUMNS, SILVER_COLUMNS, sqlIdent, sqlString } from '../../domain/tables';
+import type { Columns } from '../../domain/tables';
 
 async function hasParquet(dir: string, depth: number): Promise<boolean> {
   let entries;

@@ -7,10 +7,8 @@ import path from 'node:path';
 import { DuckDBInstance, LIST, listValue, timestampValue, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { commitFile, tempPathFor } from './files';
-import { createTableSql, sqlIdent, sqlString } from './tables';
-import type { ColumnType, Columns } from './tables';
-
-export type Cell = string | number | bigint | null | readonly string[];
+import { createTableSql, sqlIdent, sqlString } from '../../domain/tables';
+import type { Cell, ColumnType, Columns } from '../../domain/tables';
 
 const VARCHAR_LIST = LIST(VARCHAR);
 

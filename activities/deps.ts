@@ -1,0 +1,22 @@
+/**
+ * The IO handles activities are built from. The worker opens them once and injects them; each
+ * stage's factory takes what it needs of this one type.
+ */
+import type { DuckDBInstance } from '@duckdb/node-api';
+import type { Client } from '@temporalio/client';
+import type { Kafka } from 'kafkajs';
+import type { TopicOffsets } from '../adapters/kafka/kafka';
+import type { ResolvedConfig } from '../config/schema';
+
+export interface ActivityDeps {
+  config: ResolvedConfig;
+  /** Identity of config.lakeDir, read once at worker start. */
+  lakeId: string;
+  kafka: Kafka;
+  offsets: TopicOffsets;
+  db: DuckDBInstance;
+  temporal: Client;
+}
+
+/** What the activities that read and write one client's tables need. */
+export type LakeDeps = Pick<ActivityDeps, 'config' | 'db' | 'lakeId'>;
