@@ -52,31 +52,73 @@ export interface PartitionWatermark {
   high: bigint;
 }
 
+/** One admin connection, and how many lookups are using it right now. */
+interface AdminConnection {
+  admin: Promise<Admin>;
+  users: number;
+  /** Failed: no new lookups use it, and it is disconnected once the last one is done. */
+  retired: boolean;
+}
+
 /**
  * Offsets of topics through one admin connection, opened on first use and reopened after an
  * error. One per process: ingest polls it several times a second while waiting for a batch.
+ *
+ * A connection is disconnected only when no lookup is using it: on close, after lookups in
+ * flight are answered; after an error, once the lookups still using it are done. A lookup after
+ * close is refused, since the connection it would open would never be closed.
  */
 export class TopicOffsets {
-  private admin: Promise<Admin> | null = null;
+  private current: AdminConnection | null = null;
+  private closing: Promise<void> | null = null;
+  /** Lookups and disconnects still running; close waits for them. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(private readonly kafka: Kafka) {}
+  constructor(private readonly kafka: Pick<Kafka, 'admin'>) {}
 
-  private connection(): Promise<Admin> {
-    this.admin ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })();
-    return this.admin;
+  private connection(): AdminConnection {
+    this.current ??= {
+      admin: (async () => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        return admin;
+      })(),
+      users: 0,
+      retired: false,
+    };
+    return this.current;
   }
 
-  private async use<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
-    try {
-      return await fn(await this.connection());
-    } catch (e) {
-      void this.close();
-      throw e;
-    }
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    const forget = () => this.inFlight.delete(p);
+    void p.then(forget, forget);
+    return p;
+  }
+
+  private disconnectIfIdle(conn: AdminConnection): void {
+    if (conn.retired && conn.users === 0) void this.track(conn.admin.then((a) => a.disconnect()).catch(() => undefined));
+  }
+
+  /** Runs one request on the shared connection. Commits may still run while closing. */
+  private use<T>(fn: (admin: Admin) => Promise<T>, { whileClosing = false } = {}): Promise<T> {
+    if (this.closing && !whileClosing) return Promise.reject(new Error('Kafka offsets lookup after close: this TopicOffsets is closed'));
+    const conn = this.connection();
+    conn.users += 1;
+    return this.track(
+      (async () => {
+        try {
+          return await fn(await conn.admin);
+        } catch (e) {
+          conn.retired = true;
+          if (this.current === conn) this.current = null;
+          throw e;
+        } finally {
+          conn.users -= 1;
+          this.disconnectIfIdle(conn);
+        }
+      })(),
+    );
   }
 
   /** Low and high watermarks (high = next offset to be written) of every partition. */
@@ -98,6 +140,7 @@ export class TopicOffsets {
    * this only makes it visible to Kafka tooling, so failures are ignored.
    */
   commitGroupOffsetsInBackground(groupId: string, topic: string, partitions: { partition: number; offset: string }[]): void {
+    if (this.closing) return; // it would need a connection that close has already let go
     const key = `${groupId}\u0000${topic}`;
     const pending = this.pendingCommits.get(key) ?? { groupId, topic, partitions: new Map<number, string>() };
     for (const p of partitions) pending.partitions.set(p.partition, p.offset);
@@ -111,15 +154,24 @@ export class TopicOffsets {
     for (const [key, commit] of this.pendingCommits) {
       this.pendingCommits.delete(key);
       const partitions = [...commit.partitions].map(([partition, offset]) => ({ partition, offset }));
-      await this.use((admin) => admin.setOffsets({ groupId: commit.groupId, topic: commit.topic, partitions })).catch(() => undefined);
+      await this.use((admin) => admin.setOffsets({ groupId: commit.groupId, topic: commit.topic, partitions }), { whileClosing: true }).catch(() => undefined);
     }
     if (this.pendingCommits.size > 0) await this.drainCommits();
   }
 
-  async close(): Promise<void> {
-    await this.committing;
-    const admin = this.admin;
-    this.admin = null;
-    await admin?.then((a) => a.disconnect()).catch(() => undefined);
+  /** Sends the commits still waiting, lets lookups in flight finish, then disconnects. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.committing;
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+      const conn = this.current;
+      this.current = null;
+      if (conn) {
+        conn.retired = true;
+        this.disconnectIfIdle(conn);
+        await Promise.allSettled([...this.inFlight]);
+      }
+    })();
+    return this.closing;
   }
 }
