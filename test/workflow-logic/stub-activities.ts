@@ -1,0 +1,136 @@
+/**
+ * Test doubles for the pipeline's activities: they record every call, succeed at once by default,
+ * and fail, refuse as the wrong lake, or hold until released when a test asks them to.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { PipelineActivities } from '../../contract/activities';
+import { ErrorType } from '../../contract/errors';
+import type { ClientBatchInput, LayerCounts } from '../../contract/types';
+
+export type ClientStep = 'bronzeBatch' | 'silverBatch' | 'goldBatch' | 'discardClientBatch' | 'recordBatchFailure';
+
+export interface Call {
+  step: ClientStep;
+  batchId: string;
+  attempt: number;
+}
+
+/** What a step does for one batch: fail for good, refuse as the wrong lake a number of times, or hold. */
+export type Behaviour = { kind: 'fail'; message?: string } | { kind: 'wrong-lake'; times: number } | { kind: 'hold' };
+
+/** A promise with its resolver, for steps that wait on the test. */
+class Gate {
+  resolve: () => void = () => undefined;
+  readonly promise = new Promise<void>((r) => (this.resolve = r));
+}
+
+interface Held {
+  started: Gate;
+  released: Gate;
+}
+
+const key = (step: ClientStep, batchId: string): string => `${step}/${batchId}`;
+
+export class StubActivities {
+  readonly calls: Call[] = [];
+  private readonly behaviours = new Map<string, Behaviour>();
+  private readonly wrongLakeSeen = new Map<string, number>();
+  private readonly held = new Map<string, Held>();
+
+  /** Makes `step` of `batchId` behave so from now on (until `clear`). */
+  on(step: ClientStep, batchId: string, behaviour: Behaviour): this {
+    this.behaviours.set(key(step, batchId), behaviour);
+    if (behaviour.kind === 'hold') this.held.set(key(step, batchId), { started: new Gate(), released: new Gate() });
+    return this;
+  }
+
+  clear(step: ClientStep, batchId: string): void {
+    this.behaviours.delete(key(step, batchId));
+  }
+
+  /** Resolves once a held step has started (the batch is in progress). */
+  started(step: ClientStep, batchId: string): Promise<void> {
+    const gate = this.held.get(key(step, batchId));
+    if (!gate) throw new Error(`${step} of ${batchId} is not held`);
+    return gate.started.promise;
+  }
+
+  release(step: ClientStep, batchId: string): void {
+    this.held.get(key(step, batchId))?.released.resolve();
+    this.clear(step, batchId);
+  }
+
+  /** Lets every held step go, so the worker can shut down. */
+  releaseAll(): void {
+    for (const gate of this.held.values()) gate.released.resolve();
+  }
+
+  /** The calls for one batch, as `step` names in order. */
+  stepsOf(batchId: string): ClientStep[] {
+    return this.calls.filter((c) => c.batchId === batchId).map((c) => c.step);
+  }
+
+  count(step: ClientStep, batchId: string): number {
+    return this.calls.filter((c) => c.step === step && c.batchId === batchId).length;
+  }
+
+  private async run(step: ClientStep, input: ClientBatchInput): Promise<void> {
+    const { batchId } = input.batch;
+    this.calls.push({ step, batchId, attempt: Context.current().info.attempt });
+    const behaviour = this.behaviours.get(key(step, batchId));
+    if (!behaviour) return;
+    switch (behaviour.kind) {
+      case 'fail':
+        throw ApplicationFailure.nonRetryable(behaviour.message ?? `${step} broke a rule`, ErrorType.DataQualityFailure);
+      case 'wrong-lake': {
+        const seen = (this.wrongLakeSeen.get(key(step, batchId)) ?? 0) + 1;
+        this.wrongLakeSeen.set(key(step, batchId), seen);
+        if (seen > behaviour.times) return;
+        // A short retry delay keeps the test fast; the retry policy's attempt limit still applies.
+        throw ApplicationFailure.create({ message: 'wrong lake', type: ErrorType.WrongLake, nextRetryDelay: 20 });
+      }
+      case 'hold':
+        return this.hold(step, batchId);
+    }
+  }
+
+  /** Heartbeats until released or cancelled, like a long lake write that honours cancellation. */
+  private async hold(step: ClientStep, batchId: string): Promise<void> {
+    const gate = this.held.get(key(step, batchId));
+    if (!gate) return;
+    gate.started.resolve();
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), 50);
+    try {
+      await Promise.race([gate.released.promise, ctx.cancelled]);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** The activities a worker registers. Ingest activities are never reached by client workflows. */
+  activities(): PipelineActivities {
+    const counts = (input: ClientBatchInput): LayerCounts => ({ records: input.batch.records, passed: input.batch.records, dropped: 0, warned: 0 });
+    const unused = (name: string) => (): Promise<never> => Promise.reject(new Error(`${name} is not stubbed`));
+    return {
+      bronzeBatch: async (input) => {
+        await this.run('bronzeBatch', input);
+        return counts(input);
+      },
+      silverBatch: async (input) => {
+        await this.run('silverBatch', input);
+        return counts(input);
+      },
+      goldBatch: async (input) => {
+        await this.run('goldBatch', input);
+        return input.batch.records;
+      },
+      discardClientBatch: (input) => this.run('discardClientBatch', input),
+      recordBatchFailure: (input) => this.run('recordBatchFailure', input),
+      ingestBatch: unused('ingestBatch'),
+      dispatchBatch: unused('dispatchBatch'),
+      recoverIngestPosition: unused('recoverIngestPosition'),
+      endOffsets: unused('endOffsets'),
+    };
+  }
+}
