@@ -9,6 +9,7 @@ import { ERROR_COLUMNS } from '../domain/tables';
 import type { LakeDeps } from './deps';
 import type { ClientBatchInput } from '../contract/types';
 import { guardClientBatch } from './guards';
+import { whileHeartbeating } from './heartbeat';
 
 export function createFailureActivities({ config, db, lakeId }: LakeDeps) {
   const layout = new LakeLayout(config.lakeDir);
@@ -18,12 +19,14 @@ export function createFailureActivities({ config, db, lakeId }: LakeDeps) {
       const { clientId, batch, error, errorType } = input;
       log.error('batch failed', { clientId, batchId: batch.batchId, errorType, error });
       const now = BigInt(Date.now()) * 1000n;
-      await withConnection(db, async (conn) => {
-        await stageRows(conn, 'batch_error', ERROR_COLUMNS, [
-          [now, clientId, 'batch', 'clientPipeline', [], `${errorType}: ${error}`, batch.batchId, batch.topic, null, null, null],
-        ]);
-        await writeParquet(conn, 'SELECT * FROM batch_error', layout.errorsFile('batch', clientId, batch.batchId));
-      });
+      await whileHeartbeating(() =>
+        withConnection(db, async (conn) => {
+          await stageRows(conn, 'batch_error', ERROR_COLUMNS, [
+            [now, clientId, 'batch', 'clientPipeline', [], `${errorType}: ${error}`, batch.batchId, batch.topic, null, null, null],
+          ]);
+          await writeParquet(conn, 'SELECT * FROM batch_error', layout.errorsFile('batch', clientId, batch.batchId));
+        }),
+      );
     },
   };
 }

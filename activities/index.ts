@@ -4,6 +4,7 @@
  */
 import type { PipelineActivities } from '../contract/activities';
 import { createBronzeActivities } from './bronze';
+import { createCompensationActivities } from './compensation';
 import type { ActivityDeps } from './deps';
 import { createFailureActivities } from './failures';
 import { createGoldActivities } from './gold';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps): PipelineActivities {
     ...createBronzeActivities(deps),
     ...createSilverActivities(deps),
     ...createGoldActivities(deps),
+    ...createCompensationActivities(deps),
     ...createFailureActivities(deps),
   };
 }

@@ -1,12 +1,13 @@
 /**
  * DuckDB plumbing: one instance per process, a connection per unit of work, rows staged with the
- * appender and written to Parquet through write-then-rename.
+ * appender and written to Parquet through write-then-rename (fenced, see fence.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, LIST, listValue, timestampValue, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { commitFile, tempPathFor } from './files';
+import { currentFence } from './fence';
+import { commitFile, removeFile, tempPathFor } from './files';
 import { createTableSql, sqlIdent, sqlString } from '../../domain/tables';
 import type { Cell, ColumnType, Columns } from '../../domain/tables';
 
@@ -22,11 +23,17 @@ export async function openDuckDB(options: { threads?: number; memoryLimit?: stri
   });
 }
 
+/** Runs `fn` on a connection of its own. Inside a fence, the fence going down interrupts its queries. */
 export async function withConnection<T>(db: DuckDBInstance, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const fence = currentFence();
+  fence?.throwIfAborted();
   const conn = await db.connect();
+  const interrupt = (): void => conn.interrupt();
+  fence?.addEventListener('abort', interrupt, { once: true });
   try {
     return await fn(conn);
   } finally {
+    fence?.removeEventListener('abort', interrupt);
     conn.closeSync();
   }
 }
@@ -82,7 +89,7 @@ export async function writeParquet(conn: DuckDBConnection, query: string, finalP
 export async function writeParquetOrRemove(conn: DuckDBConnection, table: string, finalPath: string): Promise<number> {
   const count = await countRows(conn, `SELECT * FROM ${sqlIdent(table)}`);
   if (count === 0) {
-    await fs.rm(finalPath, { force: true });
+    await removeFile(finalPath);
     return 0;
   }
   await writeParquet(conn, `SELECT * FROM ${sqlIdent(table)}`, finalPath);

@@ -1,13 +1,18 @@
 /**
  * Durable, atomic file commits. A file appears under its final name complete or not at all, and
  * is on disk before the call returns (fsync of the file and its folder), so a crash at any
- * instant leaves either the old state or the new one.
+ * instant leaves either the old state or the new one. Every commit and removal checks the publish
+ * fence first: work that was superseded publishes nothing.
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { assertMayPublish } from './fence';
 
-/** A temporary name beside `finalPath` (same folder, so rename is atomic). Never ends in .parquet/.json. */
+/**
+ * A temporary name beside `finalPath` (same folder, so rename is atomic), unique to one write, so
+ * two attempts never share one. Never ends in .parquet/.json, so no table reads it.
+ */
 export function tempPathFor(finalPath: string): string {
   return `${finalPath}.tmp-${randomUUID()}`;
 }
@@ -21,11 +26,23 @@ async function fsyncPath(p: string): Promise<void> {
   }
 }
 
-/** Moves a finished temp file into place, replacing any earlier version. */
+/** Moves a finished temp file into place, replacing any earlier version. Drops it if refused. */
 export async function commitFile(tempPath: string, finalPath: string): Promise<void> {
-  await fsyncPath(tempPath);
-  await fs.rename(tempPath, finalPath);
+  try {
+    await fsyncPath(tempPath);
+    assertMayPublish();
+    await fs.rename(tempPath, finalPath);
+  } catch (e) {
+    await fs.rm(tempPath, { force: true });
+    throw e;
+  }
   await fsyncPath(path.dirname(finalPath));
+}
+
+/** Removes a published file (a table's file that is now empty, or a compensated batch's). */
+export async function removeFile(finalPath: string): Promise<void> {
+  assertMayPublish();
+  await fs.rm(finalPath, { force: true });
 }
 
 /**
@@ -33,8 +50,9 @@ export async function commitFile(tempPath: string, finalPath: string): Promise<v
  * the temp file) when another attempt got there first; the caller then uses what is there.
  */
 export async function commitFileIfAbsent(tempPath: string, finalPath: string): Promise<boolean> {
-  await fsyncPath(tempPath);
   try {
+    await fsyncPath(tempPath);
+    assertMayPublish();
     await fs.link(tempPath, finalPath);
     await fsyncPath(path.dirname(finalPath));
     return true;
@@ -49,7 +67,12 @@ export async function commitFileIfAbsent(tempPath: string, finalPath: string): P
 export async function writeJsonAtomically(finalPath: string, value: unknown, { onlyIfAbsent = false } = {}): Promise<boolean> {
   await fs.mkdir(path.dirname(finalPath), { recursive: true });
   const temp = tempPathFor(finalPath);
-  await fs.writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
+  try {
+    await fs.writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
+  } catch (e) {
+    await fs.rm(temp, { force: true });
+    throw e;
+  }
   if (onlyIfAbsent) return commitFileIfAbsent(temp, finalPath);
   await commitFile(temp, finalPath);
   return true;
