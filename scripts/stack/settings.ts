@@ -1,7 +1,7 @@
 /** The local stack's ports and namespaces, taken from the pipeline configuration. */
 import type { ResolvedConfig } from '../../config/schema';
 import { localStackHome } from '../../config/local-home';
-import type { StackSettings } from './stack';
+import type { StackSettings } from './layout';
 
 function portOf(hostPort: string): number {
   return Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
