@@ -17,9 +17,8 @@ import { readRanges } from '../adapters/kafka/range-reader';
 import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
 import { routeBatch } from '../domain/router';
 import { ERROR_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS } from '../domain/tables';
-import { clientWorkflowId } from '../contract/ids';
+import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../contract/client-workflow';
 import { batchReadySignal } from '../contract/messages';
-import { CLIENT_ID, PIPELINE_STATE } from '../contract/search-attributes';
 import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffsets } from '../contract/types';
 import { assertSameLake } from './guards';
 import type { ActivityDeps } from './deps';
@@ -165,18 +164,10 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       const clients = Object.entries(manifest.clients).sort(([a], [b]) => a.localeCompare(b));
       let handed = 0;
       for (const [clientId, records] of clients) {
-        await temporal.workflow.signalWithStart('clientPipeline', {
-          workflowId: clientWorkflowId(settings.workflowIdPrefix, clientId),
-          taskQueue: settings.taskQueue,
-          args: [{ clientId, ruleActions: settings.ruleActions, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, lakeId: settings.lakeId }],
-          memo: { lakeId: settings.lakeId },
+        await temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, {
+          ...clientWorkflowStart(settings, clientId),
           signal: batchReadySignal,
           signalArgs: [{ topic: manifest.topic, seq: manifest.seq, batchId: manifest.batchId, records }],
-          typedSearchAttributes: [
-            { key: CLIENT_ID, value: clientId },
-            { key: PIPELINE_STATE, value: 'running' },
-          ],
-          staticSummary: `Pipeline of client ${clientId}`,
         });
         handed += 1;
         Context.current().heartbeat(handed);

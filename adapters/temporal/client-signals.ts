@@ -1,0 +1,24 @@
+/** Operator messages to one client's workflow: pause, resume, replay failed batches. */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { ResolvedConfig } from '../../config/schema';
+import { isValidClientId } from '../../domain/rules';
+import { clientWorkflowId } from '../../contract/ids';
+import { pauseSignal, replayBatchesUpdate, resumeSignal } from '../../contract/messages';
+import type { ReplayOutcome, ReplayRequest } from '../../contract/types';
+
+function clientHandle(config: ResolvedConfig, temporal: Client, clientId: string): WorkflowHandle {
+  if (!isValidClientId(clientId)) throw new Error(`invalid client id ${JSON.stringify(clientId)}`);
+  return temporal.workflow.getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, clientId));
+}
+
+export async function pauseClient(config: ResolvedConfig, temporal: Client, clientId: string, reason?: string): Promise<void> {
+  await clientHandle(config, temporal, clientId).signal(pauseSignal, { reason });
+}
+
+export async function resumeClient(config: ResolvedConfig, temporal: Client, clientId: string): Promise<void> {
+  await clientHandle(config, temporal, clientId).signal(resumeSignal);
+}
+
+export async function replayBatches(config: ResolvedConfig, temporal: Client, clientId: string, request: ReplayRequest): Promise<ReplayOutcome[]> {
+  return clientHandle(config, temporal, clientId).executeUpdate(replayBatchesUpdate, { args: [request] });
+}

@@ -1,0 +1,84 @@
+/** Starting the pipeline: the ingest workflow of the topic and the client workflows. */
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import type { ResolvedConfig } from '../../config/schema';
+import { lakeIdentity } from '../lake/lake-identity';
+import { isValidClientId } from '../../domain/rules';
+import { workflowUiUrl } from './client';
+import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../../contract/client-workflow';
+import { ingestWorkflowId } from '../../contract/ids';
+import type { IngestSettings, PipelineMode } from '../../contract/types';
+
+export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSettings {
+  return {
+    topic: config.target.topic,
+    maxMessages: config.batch.maxMessages,
+    maxWaitMs: config.batch.maxWaitMs,
+    clients: { known: config.clients.known, autoDiscover: config.clients.autoDiscover },
+    ruleActions: config.ruleActions,
+    workflowIdPrefix: config.temporal.workflowIdPrefix,
+    taskQueue: config.temporal.taskQueue,
+    continueAsNewAfterEvents: config.temporal.continueAsNewAfterEvents,
+    lakeId,
+  };
+}
+
+/** Refuses to attach to running workflows that write another lake (e.g. another clone's). */
+async function assertWorkflowLake(temporal: Client, workflowId: string, lakeId: string, lakeDir: string): Promise<void> {
+  let memo: Record<string, unknown> | undefined;
+  try {
+    const description = await temporal.workflow.getHandle(workflowId).describe();
+    if (description.status.name !== 'RUNNING') return;
+    memo = description.memo;
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return;
+    throw e;
+  }
+  const theirs = memo?.lakeId;
+  if (typeof theirs === 'string' && theirs !== lakeId) {
+    throw new Error(
+      `${workflowId} is running for another lake (id ${theirs}), not ${lakeDir} (id ${lakeId}); use that lake, another temporal.workflowIdPrefix, or terminate the old workflows`,
+    );
+  }
+}
+
+export interface StartedWorkflow {
+  kind: 'ingest' | 'client';
+  workflowId: string;
+  uiUrl: string;
+}
+
+/** Starts the ingest workflow and the client workflows; whatever already runs is left as is. */
+export async function startPipeline(
+  config: ResolvedConfig,
+  temporal: Client,
+  options: { clients?: string[]; mode?: PipelineMode } = {},
+): Promise<StartedWorkflow[]> {
+  const clients = options.clients ?? config.clients.known;
+  for (const id of clients) if (!isValidClientId(id)) throw new Error(`invalid client id ${JSON.stringify(id)}`);
+  const lakeId = await lakeIdentity(config.lakeDir);
+  const settings = ingestSettings(config, lakeId);
+  const ingestId = ingestWorkflowId(settings.workflowIdPrefix, settings.topic);
+  const clientStarts = clients.map((clientId) => clientWorkflowStart(settings, clientId));
+  for (const id of [ingestId, ...clientStarts.map((s) => s.workflowId)]) await assertWorkflowLake(temporal, id, lakeId, config.lakeDir);
+  const useExisting = { workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING };
+  const started: StartedWorkflow[] = [];
+
+  for (const start of clientStarts) {
+    await temporal.workflow.start(CLIENT_WORKFLOW_TYPE, { ...start, ...useExisting });
+    started.push({ kind: 'client', workflowId: start.workflowId, uiUrl: workflowUiUrl(config, start.workflowId) });
+  }
+
+  const mode = options.mode ?? 'continuous';
+  await temporal.workflow.start('ingest', {
+    ...useExisting,
+    taskQueue: settings.taskQueue,
+    workflowId: ingestId,
+    args: [{ settings, mode }],
+    memo: { lakeId },
+    staticSummary: `Ingest of topic ${settings.topic} (${mode})`,
+  });
+  started.unshift({ kind: 'ingest', workflowId: ingestId, uiUrl: workflowUiUrl(config, ingestId) });
+  return started;
+}

@@ -1,0 +1,38 @@
+/**
+ * How a client workflow is started, whoever starts it (`pipeline start`, or the ingest's
+ * signal-with-start when a batch names a client): the same id, queue, input, memo and search
+ * attributes either way. Pure: it only builds the options object.
+ */
+import type { SearchAttributePair } from '@temporalio/common';
+import { clientWorkflowId } from './ids';
+import { CLIENT_ID, PIPELINE_STATE } from './search-attributes';
+import type { ClientPipelineInput, IngestSettings } from './types';
+
+export const CLIENT_WORKFLOW_TYPE = 'clientPipeline';
+
+export type ClientWorkflowSettings = Pick<IngestSettings, 'workflowIdPrefix' | 'taskQueue' | 'ruleActions' | 'continueAsNewAfterEvents' | 'lakeId'>;
+
+export interface ClientWorkflowStart {
+  workflowId: string;
+  taskQueue: string;
+  args: [ClientPipelineInput];
+  /** The lake the workflow writes, so a second deployment cannot attach to it by mistake. */
+  memo: { lakeId: string | undefined };
+  typedSearchAttributes: SearchAttributePair[];
+  staticSummary: string;
+}
+
+export function clientWorkflowStart(settings: ClientWorkflowSettings, clientId: string): ClientWorkflowStart {
+  const { ruleActions, continueAsNewAfterEvents, lakeId } = settings;
+  return {
+    workflowId: clientWorkflowId(settings.workflowIdPrefix, clientId),
+    taskQueue: settings.taskQueue,
+    args: [{ clientId, ruleActions, continueAsNewAfterEvents, lakeId }],
+    memo: { lakeId },
+    typedSearchAttributes: [
+      { key: CLIENT_ID, value: clientId },
+      { key: PIPELINE_STATE, value: 'running' },
+    ],
+    staticSummary: `Pipeline of client ${clientId}`,
+  };
+}
