@@ -7,7 +7,8 @@ import { LakeLayout } from '../domain/lake-layout';
 import { applyRules } from '../domain/quality';
 import type { Checked } from '../domain/quality';
 import { checkBronze, decodeMessageValue } from '../domain/rules';
-import { BRONZE_COLUMNS, sqlString } from '../domain/tables';
+import { clientRawRecordsSql } from '../domain/layer-sql';
+import { BRONZE_COLUMNS } from '../domain/tables';
 import type { LakeDeps } from './deps';
 import type { ClientBatchInput, LayerCounts } from '../contract/types';
 import { writeLayer } from './client-lake';
@@ -36,11 +37,7 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps) {
       await requireFile(rawFile, 'raw batch');
       return whileHeartbeating(() =>
         withConnection(db, async (conn) => {
-          const reader = await conn.runAndReadAll(
-            `SELECT "partition", "offset", value, epoch_us(kafka_timestamp) AS kafka_us
-             FROM read_parquet(${sqlString(rawFile)}) WHERE client_id = $client ORDER BY "partition", "offset"`,
-            { client: clientId },
-          );
+          const reader = await conn.runAndReadAll(clientRawRecordsSql(rawFile), { client: clientId });
           // The raw table routed this record here, so its client is known for this check.
           const directory = { knownClients: new Set([clientId]), autoDiscover: true };
           const checked: Checked<RawRecord>[] = reader.getRowObjectsJS().map((row) => {

@@ -10,7 +10,8 @@ import type { Checked } from '../domain/quality';
 import { checkSilver } from '../domain/rules';
 import { SILVER_RULES } from '../contract/rules';
 import type { JsonObject } from '../domain/rules';
-import { SILVER_COLUMNS, sqlString } from '../domain/tables';
+import { bronzeRecordsSql } from '../domain/layer-sql';
+import { SILVER_COLUMNS } from '../domain/tables';
 import type { LakeDeps } from './deps';
 import type { ClientBatchInput, LayerCounts } from '../contract/types';
 import { writeLayer } from './client-lake';
@@ -36,10 +37,7 @@ export function createSilverActivities({ config, db, lakeId }: LakeDeps) {
       await requireFile(bronzeFile, 'bronze batch');
       return whileHeartbeating(() =>
         withConnection(db, async (conn) => {
-          const reader = await conn.runAndReadAll(
-            `SELECT "partition", "offset", value, epoch_us(event_timestamp) AS event_us
-             FROM read_parquet(${sqlString(bronzeFile)}) ORDER BY "partition", "offset"`,
-          );
+          const reader = await conn.runAndReadAll(bronzeRecordsSql(bronzeFile));
           const checked: Checked<BronzeRecord>[] = reader.getRowObjectsJS().map((row) => {
             const value = String(row.value);
             const message = JSON.parse(value) as JsonObject; // bronze holds JSON objects only

@@ -1,7 +1,7 @@
 /**
  * Where every table's files live in the lake, and how batches are named. Pure. Every name here
  * is built from validated parts only (client ids, topics, sequence numbers, dates), never from
- * raw message text (DESIGN.md invariant 6).
+ * raw message text, so untrusted input never becomes part of a path.
  *
  * <lakeDir>/
  *   kafka_raw_bronze/<topic>/<batch>.parquet
@@ -15,8 +15,8 @@
  */
 import path from 'node:path';
 import { CLIENT_ID_PATTERN } from './rules';
-import { goldSliceName } from './tables';
-import type { GoldSlice } from './tables';
+import { goldSliceName } from './gold-slice';
+import type { GoldSlice } from './gold-slice';
 
 /** Scope of router-level files (records without a client). Client ids cannot start with `_`. */
 export const ROUTER_SCOPE = '_router';

@@ -8,7 +8,7 @@ import { DuckDBInstance, LIST, listValue, timestampValue, VARCHAR } from '@duckd
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { currentFence } from './fence';
 import { commitFile, removeFile, tempPathFor } from './files';
-import { createTableSql, sqlIdent, sqlString } from '../../domain/tables';
+import { createTableSql, sqlIdent, sqlString } from '../../domain/sql';
 import type { Cell, ColumnType, Columns } from '../../domain/tables';
 
 const VARCHAR_LIST = LIST(VARCHAR);

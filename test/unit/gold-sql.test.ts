@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDB, stageRows, writeParquet } from '../../adapters/lake/duck';
 import type { Cell } from '../../domain/tables';
-import { goldSliceSql, SILVER_COLUMNS, touchedSlicesSql } from '../../domain/tables';
+import { goldSliceSql, touchedSlicesSql } from '../../domain/gold-sql';
+import { SILVER_COLUMNS } from '../../domain/tables';
 
 const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
 function silver(eventType: string, at: string | null, amount: number | null, offset: number): Cell[] {

@@ -1,0 +1,108 @@
+/**
+ * The bronze, silver and gold activities and the compensation of a batch, on real DuckDB and
+ * real files, read back through the SQL views: each writes the files of its layer, and
+ * compensation leaves the client's tables as if the batch never ran.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { openDuckDB, stageRows, withConnection, writeParquet } from '../../adapters/lake/duck';
+import { querySql } from '../../adapters/lake/sql-session';
+import { loadConfig } from '../../config/load';
+import type { ResolvedConfig } from '../../config/schema';
+import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
+import type { ClientBatchInput } from '../../contract/types';
+import { LakeLayout } from '../../domain/lake-layout';
+import { RAW_COLUMNS } from '../../domain/tables';
+import type { Cell } from '../../domain/tables';
+import { createBronzeActivities } from '../../activities/bronze';
+import { createCompensationActivities } from '../../activities/compensation';
+import { createGoldActivities } from '../../activities/gold';
+import { createSilverActivities } from '../../activities/silver';
+
+const LAKE_ID = 'test-lake';
+const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
+const message = (fields: Record<string, unknown>) => JSON.stringify({ client_id: 'acme', event_type: 'purchase', status: 'active', ...fields });
+
+describe('client layer activities on real DuckDB', () => {
+  const lakeRoot = mkdtempSync(path.join(os.tmpdir(), 'lake-layers-'));
+  let config: ResolvedConfig;
+  let layout: LakeLayout;
+  let db: DuckDBInstance;
+  let acts: ReturnType<typeof createBronzeActivities> &
+    ReturnType<typeof createSilverActivities> &
+    ReturnType<typeof createGoldActivities> &
+    ReturnType<typeof createCompensationActivities>;
+  const batch = { topic: 'events', seq: 0, batchId: 'events.000000000', records: 5 };
+  const input: ClientBatchInput = { clientId: 'acme', batch, ruleActions: DEFAULT_RULE_ACTIONS, lakeId: LAKE_ID };
+  const run = <R>(fn: (i: ClientBatchInput) => Promise<R>) => new MockActivityEnvironment().run(fn, input);
+  const sql = (query: string) => querySql(config, query);
+
+  before(async () => {
+    config = loadConfig({ env: { ...process.env, PIPELINE_TARGET: 'dev', PIPELINE_LAKE_ROOT: lakeRoot } });
+    layout = new LakeLayout(config.lakeDir);
+    db = await openDuckDB({ threads: 1 });
+    const deps = { config, db, lakeId: LAKE_ID };
+    acts = { ...createBronzeActivities(deps), ...createSilverActivities(deps), ...createGoldActivities(deps), ...createCompensationActivities(deps) };
+    const values = [
+      message({ timestamp: '2026-11-20T10:05:00Z', amount: 1.5 }),
+      message({ timestamp: '2026-11-20T10:55:00Z', amount: 2.5 }),
+      message({ timestamp: '2026-11-21T08:00:00+02:00', amount: 4 }), // 06:00 UTC on the 21st
+      message({ timestamp: 'yesterday' }), // bronze: not_null_timestamp
+      message({ timestamp: '2026-11-20T11:00:00Z', status: 'unknown' }), // silver: valid_status
+    ];
+    const rows: Cell[][] = values.map((value, i) => ['events', 0, BigInt(i), null, value, value.length, micros('2026-11-22T00:00:00Z'), 'acme', batch.batchId, 0n]);
+    await withConnection(db, async (conn) => {
+      await stageRows(conn, 'raw', RAW_COLUMNS, rows);
+      await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(batch.topic, batch.batchId));
+    });
+  });
+  after(() => {
+    db.closeSync();
+    rmSync(lakeRoot, { recursive: true, force: true });
+  });
+
+  it('bronze keeps the records with an event time and records the others as errors', async () => {
+    assert.deepEqual(await run(acts.bronzeBatch), { records: 5, passed: 4, dropped: 1, warned: 0 });
+    assert.ok(existsSync(layout.bronzeFile('acme', batch.batchId)));
+    const errors = await sql(`SELECT layer, rules, "offset" FROM pipeline_errors`);
+    assert.deepEqual(errors, [{ layer: 'bronze', rules: ['not_null_timestamp'], offset: 3n }]);
+  });
+
+  it('silver keeps the records that pass the silver rules, typed', async () => {
+    assert.deepEqual(await run(acts.silverBatch), { records: 4, passed: 3, dropped: 1, warned: 0 });
+    const silver = await sql(`SELECT "offset", amount, event_type FROM silver_acme ORDER BY "offset"`);
+    assert.deepEqual(silver, [
+      { offset: 0n, amount: 1.5, event_type: 'purchase' },
+      { offset: 1n, amount: 2.5, event_type: 'purchase' },
+      { offset: 2n, amount: 4, event_type: 'purchase' },
+    ]);
+  });
+
+  it('gold writes one file per UTC day touched, equal to the GROUP BY over silver', async () => {
+    assert.equal(await run(acts.goldBatch), 2);
+    assert.deepEqual(readdirSync(layout.goldDir('acme')).sort(), ['2026-11-20.parquet', '2026-11-21.parquet']);
+    const gold = await sql(`SELECT strftime(window_start, '%Y-%m-%dT%H') AS hour, event_count, total_amount FROM gold_acme_summary ORDER BY hour`);
+    assert.deepEqual(gold, [
+      { hour: '2026-11-20T10', event_count: 2n, total_amount: 4 },
+      { hour: '2026-11-21T06', event_count: 1n, total_amount: 4 },
+    ]);
+    const [health] = await sql(`SELECT client_id, records_raw, records_bronze, records_silver, records_dropped FROM pipeline_health_monitor`);
+    assert.deepEqual(health, { client_id: 'acme', records_raw: 5n, records_bronze: 4n, records_silver: 3n, records_dropped: 2n });
+  });
+
+  it('compensation removes every file the batch wrote for the client and rebuilds its gold', async () => {
+    await run(acts.discardClientBatch);
+    for (const dir of [layout.bronzeDir('acme'), layout.silverDir('acme'), layout.goldDir('acme')]) {
+      assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], [], dir);
+    }
+    assert.deepEqual(await sql(`SELECT count(*) AS n FROM pipeline_errors WHERE client_id = 'acme'`), [{ n: 0n }]);
+    assert.deepEqual(await sql(`SELECT count(*) AS n FROM pipeline_quality_metrics WHERE client_id = 'acme'`), [{ n: 0n }]);
+    assert.deepEqual(await sql(`SELECT count(*) AS n FROM gold_acme_summary`), [{ n: 0n }]);
+    assert.ok(existsSync(layout.rawFile(batch.topic, batch.batchId)), 'the raw batch stays, for a replay');
+  });
+});
