@@ -168,6 +168,7 @@ export interface ReplayRequest {
 
 export interface ReplayOutcome {
   batchId: string;
-  outcome: 'succeeded' | 'failed' | 'not-failed';
+  /** `queued`: the client was paused before the batch ran; it runs once the client is resumed. */
+  outcome: 'succeeded' | 'failed' | 'queued' | 'not-failed';
   error?: string;
 }

@@ -12,6 +12,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -24,6 +25,9 @@ import { historyFull } from './history';
 import { bookkeepingProfile, lakeProfile } from './profiles';
 import { CLIENT_ID, PIPELINE_STATE } from '../contract/search-attributes';
 import type { BatchRef, ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from '../contract/types';
+
+/** Replays join one in flight for the same batch, and answer when the client is paused. */
+const REPLAY_JOINS_AND_YIELDS_TO_PAUSE = 'replay-joins-and-yields-to-pause';
 
 const lake = proxyActivities<PipelineActivities>(lakeProfile);
 const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
@@ -77,17 +81,15 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
   setHandler(
     replayBatchesUpdate,
     async (request: ReplayRequest): Promise<ReplayOutcome[]> => {
-      const { requeued, unknown } = pipeline.requeueFailed(request.allFailed ? 'all' : (request.batchIds ?? []));
+      // Workflows that replayed before this marker queued a batch once per request and answered
+      // only once it had run, even across a pause; their histories must replay the same way.
+      const joinsAndYields = patched(REPLAY_JOINS_AND_YIELDS_TO_PAUSE);
+      const wanted = request.allFailed ? 'all' : (request.batchIds ?? []);
+      const { replaying, unknown } = pipeline.requeueFailed(wanted, { again: !joinsAndYields });
       publish();
-      const ids = new Set(requeued.map((f) => f.batchId));
-      await condition(() => !pipeline.data.queue.some((b) => ids.has(b.batchId)));
-      return [
-        ...requeued.map((f): ReplayOutcome => {
-          const still = pipeline.data.failedBatches.find((x) => x.batchId === f.batchId);
-          return still ? { batchId: f.batchId, outcome: 'failed', error: still.error } : { batchId: f.batchId, outcome: 'succeeded' };
-        }),
-        ...unknown.map((batchId): ReplayOutcome => ({ batchId, outcome: 'not-failed' })),
-      ];
+      const ids = new Set(replaying.map((f) => f.batchId));
+      await condition(() => (joinsAndYields ? pipeline.replaySettled(ids) : ![...ids].some((id) => pipeline.isQueued(id))));
+      return pipeline.replayOutcomes(replaying, unknown);
     },
     {
       validator: (request: ReplayRequest) => {
@@ -101,8 +103,8 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
 
   publish();
   for (;;) {
-    // A replay update in flight waits for batches this loop must still run, so continue-as-new
-    // happens only between batches with no handler running; all state is in pipeline.data.
+    // Continue-as-new happens only between batches with no handler running (a replay request
+    // answers once its batches ran or the client is paused); all state is in pipeline.data.
     const timeToContinue = (): boolean => historyFull(continueAsNewAfterEvents) && allHandlersFinished();
     await condition(() => pipeline.canWork || timeToContinue());
     if (timeToContinue()) {

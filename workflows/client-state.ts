@@ -2,7 +2,7 @@
  * The state of one client's pipeline and the rules for changing it. Deterministic and free of
  * Temporal APIs, so it is carried across continue-as-new as plain data and unit-tested directly.
  */
-import type { BatchRef, ClientState, ClientStatus, FailedBatch, LayerCounts, PipelineState } from '../contract/types';
+import type { BatchRef, ClientState, ClientStatus, FailedBatch, LayerCounts, PipelineState, ReplayOutcome } from '../contract/types';
 
 export function initialClientState(): ClientState {
   return {
@@ -74,19 +74,50 @@ export class ClientPipelineState {
     this.finishCurrent();
   }
 
+  /** Whether a batch is in the queue: waiting, or in progress at its head. */
+  isQueued(batchId: string): boolean {
+    return this.data.queue.some((b) => b.batchId === batchId);
+  }
+
   /**
-   * Puts failed batches back at the front of the queue, in their original order. Returns the
-   * batches taken, and the requested ids that were not failed.
+   * Puts failed batches back in the queue, in their original order, right behind the batch in
+   * progress. A failed batch that is queued is already being replayed: it is not queued again, so
+   * a second request for it joins the first and reports the same outcome (`again` queues it anyway,
+   * which is how workflows that started before this rule behaved). Returns the batches to report
+   * on, and the requested ids that were not failed.
    */
-  requeueFailed(batchIds: readonly string[] | 'all'): { requeued: FailedBatch[]; unknown: string[] } {
+  requeueFailed(batchIds: readonly string[] | 'all', options: { again?: boolean } = {}): { replaying: FailedBatch[]; unknown: string[] } {
     const wanted = batchIds === 'all' ? null : new Set(batchIds);
-    const requeued = this.data.failedBatches.filter((f) => wanted === null || wanted.has(f.batchId));
-    const unknown = wanted === null ? [] : [...wanted].filter((id) => !requeued.some((f) => f.batchId === id));
-    const refs: BatchRef[] = requeued.map(({ topic, seq, batchId, records }) => ({ topic, seq, batchId, records }));
-    // The head of the queue may be in progress; replayed batches go right behind it.
+    const replaying = this.data.failedBatches.filter((f) => wanted === null || wanted.has(f.batchId));
+    const unknown = wanted === null ? [] : [...wanted].filter((id) => !replaying.some((f) => f.batchId === id));
+    const refs: BatchRef[] = replaying
+      .filter((f) => options.again === true || !this.isQueued(f.batchId))
+      .map(({ topic, seq, batchId, records }) => ({ topic, seq, batchId, records }));
     const insertAt = this.current === null ? 0 : 1;
     this.data.queue.splice(insertAt, 0, ...refs);
-    return { requeued, unknown };
+    return { replaying, unknown };
+  }
+
+  /**
+   * Whether a replay request can answer: every batch it replays has run, or the client is paused
+   * and none of them is in progress. A paused client runs nothing until resumed, so a request
+   * waiting for that would keep its handler open and the workflow from continuing as new.
+   */
+  replaySettled(batchIds: ReadonlySet<string>): boolean {
+    if (![...batchIds].some((id) => this.isQueued(id))) return true;
+    return this.data.paused && !(this.current !== null && batchIds.has(this.current.batchId));
+  }
+
+  /** What became of replayed batches: run (succeeded or failed again), or still queued. */
+  replayOutcomes(replaying: readonly FailedBatch[], unknown: readonly string[]): ReplayOutcome[] {
+    return [
+      ...replaying.map(({ batchId }): ReplayOutcome => {
+        if (this.isQueued(batchId)) return { batchId, outcome: 'queued' };
+        const still = this.data.failedBatches.find((f) => f.batchId === batchId);
+        return still ? { batchId, outcome: 'failed', error: still.error } : { batchId, outcome: 'succeeded' };
+      }),
+      ...unknown.map((batchId): ReplayOutcome => ({ batchId, outcome: 'not-failed' })),
+    ];
   }
 
   get state(): PipelineState {

@@ -31,8 +31,8 @@ describe('ClientPipelineState', () => {
     assert.equal(s.state, 'failing');
     assert.equal(s.status().failed, 1);
     s.next(); // batch 2 in progress
-    const { requeued, unknown } = s.requeueFailed(['t.1', 't.9']);
-    assert.deepEqual(requeued.map((f) => f.batchId), ['t.1']);
+    const { replaying, unknown } = s.requeueFailed(['t.1', 't.9']);
+    assert.deepEqual(replaying.map((f) => f.batchId), ['t.1']);
     assert.deepEqual(unknown, ['t.9']);
     assert.deepEqual(s.data.queue.map((b) => b.seq), [2, 1]);
     s.recordSuccess(s.next()!, counts, counts, 'now');
@@ -42,5 +42,43 @@ describe('ClientPipelineState', () => {
     s.recordSuccess(s.next()!, counts, counts, 'now');
     assert.equal(s.state, 'running');
     assert.deepEqual(s.status().totals, { batches: 3, records: 30, bronze: 27, silver: 27, dropped: 6, warned: 0 });
+  });
+  it('queues a failed batch for replay once, however many requests ask for it', () => {
+    const s = new ClientPipelineState('acme');
+    [0, 1, 2].forEach((n) => s.enqueue(batch(n)));
+    s.recordFailure(s.next()!, { error: 'boom', errorType: 'X', failedAt: 'now' });
+    s.next(); // batch 1 in progress
+    const first = s.requeueFailed(['t.0']);
+    const second = s.requeueFailed('all');
+    assert.deepEqual(first.replaying.map((f) => f.batchId), ['t.0']);
+    assert.deepEqual(second.replaying.map((f) => f.batchId), ['t.0'], 'the second request reports on the same batch');
+    assert.deepEqual(s.data.queue.map((b) => b.seq), [1, 0, 2]);
+    s.requeueFailed(['t.0'], { again: true });
+    assert.deepEqual(s.data.queue.map((b) => b.seq), [1, 0, 0, 2], 'the behaviour of workflows from before the rule');
+  });
+  it('answers a replay once its batches ran, or once paused with none of them in progress', () => {
+    const s = new ClientPipelineState('acme');
+    [0, 1, 2].forEach((n) => s.enqueue(batch(n)));
+    s.recordFailure(s.next()!, { error: 'boom', errorType: 'X', failedAt: 'now' });
+    s.recordFailure(s.next()!, { error: 'bang', errorType: 'X', failedAt: 'now' });
+    const ids = new Set(['t.0', 't.1']);
+    const { replaying } = s.requeueFailed('all');
+    assert.equal(s.replaySettled(ids), false);
+    s.data.paused = true;
+    assert.equal(s.replaySettled(ids), true, 'paused, nothing of the replay in progress');
+    s.data.paused = false;
+    s.recordSuccess(s.next()!, counts, counts, 'now');
+    s.next(); // t.1 in progress
+    s.data.paused = true;
+    assert.equal(s.replaySettled(ids), false, 'a replayed batch in progress finishes first');
+    s.recordFailure(s.current!, { error: 'again', errorType: 'X', failedAt: 'later' });
+    assert.equal(s.replaySettled(ids), true);
+    assert.deepEqual(s.replayOutcomes(replaying, ['t.9']), [
+      { batchId: 't.0', outcome: 'succeeded' },
+      { batchId: 't.1', outcome: 'failed', error: 'again' },
+      { batchId: 't.9', outcome: 'not-failed' },
+    ]);
+    s.requeueFailed(['t.1']);
+    assert.deepEqual(s.replayOutcomes(replaying.slice(1), []), [{ batchId: 't.1', outcome: 'queued' }]);
   });
 });
