@@ -12,20 +12,39 @@
  * has a deterministic name and content, so a late rewrite there is harmless; a gold slice is
  * rebuilt from all silver files, so a late one is only wrong if silver changed meanwhile.
  * Closing the window fully would take a publish conditional on the current attempt, which a
- * plain file system cannot offer.
+ * plain file system cannot offer. An attempt that runs out of its start-to-close time closes
+ * its own fence shortly before the server gives up on it, so that case leaves no window.
  */
 import { Context } from '@temporalio/activity';
 import { withPublishFence } from '../adapters/lake/fence';
 
 /** How long a cancelled attempt's work gets to wind down (and drop its temp files) before the cancellation is reported. */
 const WIND_DOWN_MS = 2_000;
+/**
+ * The fence also goes down this much before the attempt's start-to-close timeout (measured from
+ * when this worker got the task, a little after the server started it): the worker itself would
+ * only cancel it some seconds after the server gave up on it.
+ */
+const DEADLINE_MARGIN_MS = 2_000;
+
+/** The attempt's fence: down once it is cancelled, or (by its own clock) out of time. */
+function attemptFence(ctx: Context): { signal: AbortSignal; dispose: () => void } {
+  const budget = ctx.info.startToCloseTimeoutMs;
+  if (!budget) return { signal: ctx.cancellationSignal, dispose: () => undefined };
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new Error(`the attempt is about to exceed its start-to-close timeout of ${budget} ms; it publishes nothing more`)),
+    Math.max(0, budget - Math.min(DEADLINE_MARGIN_MS, budget / 10)),
+  );
+  return { signal: AbortSignal.any([ctx.cancellationSignal, deadline.signal]), dispose: () => clearTimeout(timer) };
+}
 
 export async function whileHeartbeating<T>(
   work: (beat: (details?: unknown) => void, cancelled: AbortSignal) => Promise<T>,
   everyMs = 1_000,
 ): Promise<T> {
   const ctx = Context.current();
-  const fence = ctx.cancellationSignal;
+  const { signal: fence, dispose } = attemptFence(ctx);
   let details: unknown;
   const beat = (d?: unknown): void => {
     details = d;
@@ -42,6 +61,7 @@ export async function whileHeartbeating<T>(
     throw e;
   } finally {
     clearInterval(timer);
+    dispose();
   }
 }
 

@@ -39,7 +39,7 @@ describe('client layer activities on real DuckDB', () => {
     ReturnType<typeof createCompensationActivities>;
   const batch = { topic: 'events', seq: 0, batchId: 'events.000000000', records: 5 };
   const input: ClientBatchInput = { clientId: 'acme', batch, ruleActions: DEFAULT_RULE_ACTIONS, lakeId: LAKE_ID };
-  const run = <R>(fn: (i: ClientBatchInput) => Promise<R>) => new MockActivityEnvironment().run(fn, input);
+  const run = <R>(fn: (i: ClientBatchInput) => Promise<R>) => new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000 }).run(fn, input);
   const sql = (query: string) => querySql(config, query);
 
   before(async () => {

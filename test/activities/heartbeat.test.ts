@@ -20,6 +20,9 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => voi
   return { promise, resolve };
 }
 
+/** Room enough that no test meets the attempt's own deadline unless it means to. */
+const ROOMY = { startToCloseTimeoutMs: 600_000 };
+
 const aborted = (signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 
 describe('whileHeartbeating', () => {
@@ -30,7 +33,7 @@ describe('whileHeartbeating', () => {
   after(() => db.closeSync());
 
   it('sends heartbeats, with the details the work reports, while the work runs', async () => {
-    const env = new MockActivityEnvironment();
+    const env = new MockActivityEnvironment(ROOMY);
     const seen: unknown[] = [];
     const progressSent = deferred();
     env.on('heartbeat', (details: unknown) => {
@@ -50,7 +53,7 @@ describe('whileHeartbeating', () => {
   });
 
   it('passes cancellation to the work and rejects with a cancellation', async () => {
-    const env = new MockActivityEnvironment();
+    const env = new MockActivityEnvironment(ROOMY);
     const started = deferred<AbortSignal>();
     const attempt = env.run(() =>
       whileHeartbeating(async (_beat, cancelled) => {
@@ -78,7 +81,7 @@ describe('whileHeartbeating', () => {
     });
     await writeJsonAtomically(json, { by: 'newer' });
 
-    const env = new MockActivityEnvironment();
+    const env = new MockActivityEnvironment(ROOMY);
     const waiting = deferred();
     const workOutcome = deferred<string[]>();
     const attempt = env.run(() =>
@@ -120,5 +123,21 @@ describe('whileHeartbeating', () => {
     assert.equal(await read(removable), 'newer');
     assert.deepEqual(await readJsonIfExists(json), { by: 'newer' });
     assert.deepEqual((await fs.readdir(dir)).sort(), ['done.json', 'kept.parquet', 'removable.parquet'], 'no temp file and no new file is left');
+  });
+
+  it('fences an attempt that is out of its start-to-close time by its own clock', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fence-deadline-'));
+    const file = path.join(dir, 'slice.parquet');
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 100 });
+    const attempt = env.run(() =>
+      whileHeartbeating((_beat, fence) =>
+        withConnection(db, async (conn) => {
+          await aborted(fence); // nobody cancels it: the deadline closes the fence
+          await writeParquet(conn, `SELECT 'late' AS v`, file);
+        }),
+      ),
+    );
+    await assert.rejects(attempt, /start-to-close/);
+    assert.deepEqual(await fs.readdir(dir), []);
   });
 });
