@@ -5,8 +5,6 @@
  * outputs removed), recorded in pipeline_errors, and kept for replay; later batches go on.
  */
 import {
-  ApplicationFailure,
-  ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -22,6 +20,7 @@ import type { PipelineActivities } from '../contract/activities';
 import { ClientPipelineState } from './client-state';
 import { batchReadySignal, failureSignal, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from '../contract/messages';
 import { historyFull } from './history';
+import { failureOf, lakeStep } from './lake-steps';
 import { bookkeepingProfile, lakeProfile } from './profiles';
 import { CLIENT_ID, PIPELINE_STATE } from '../contract/search-attributes';
 import type { BatchRef, ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from '../contract/types';
@@ -120,22 +119,14 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
   async function processBatch(batch: BatchRef): Promise<void> {
     const args = { clientId, batch, ruleActions, lakeId };
     try {
-      const bronze = await lake.bronzeBatch.executeWithOptions(
-        { ...lakeProfile, summary: `bronze ${batch.batchId}: ${batch.records} records` },
-        [args],
-      );
-      const silver = await lake.silverBatch.executeWithOptions(
-        { ...lakeProfile, summary: `silver ${batch.batchId}: ${bronze.passed} records` },
-        [args],
-      );
-      await lake.goldBatch.executeWithOptions({ ...lakeProfile, summary: `gold ${batch.batchId}: ${silver.passed} records` }, [args]);
+      const bronze = await lakeStep(`bronze ${batch.batchId}: ${batch.records} records`, (o) => lake.bronzeBatch.executeWithOptions(o, [args]));
+      const silver = await lakeStep(`silver ${batch.batchId}: ${bronze.passed} records`, (o) => lake.silverBatch.executeWithOptions(o, [args]));
+      await lakeStep(`gold ${batch.batchId}: ${silver.passed} records`, (o) => lake.goldBatch.executeWithOptions(o, [args]));
       pipeline.recordSuccess(batch, bronze, silver, new Date().toISOString());
     } catch (err) {
       // A cancelled workflow is being stopped, not failing a batch: nothing to compensate.
       if (isCancellation(err)) throw err;
-      const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-      const errorType = cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : ((cause as Error).name ?? 'Error');
-      const message = (cause as Error).message ?? String(cause);
+      const { errorType, message } = failureOf(err);
       log.warn('batch failed', { clientId, batchId: batch.batchId, errorType, message });
       // Compensate: remove whatever the batch wrote, so the tables hold it entirely or not at all.
       await bookkeeping.discardClientBatch.executeWithOptions({ ...bookkeepingProfile, summary: `compensate ${batch.batchId}` }, [args]);

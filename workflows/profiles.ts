@@ -5,7 +5,6 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 import { PERMANENT_ERROR_TYPES } from '../contract/errors';
 
-
 /** Talking to Kafka: keep trying while the broker is away; waiting is the right thing to do. */
 export const kafkaProfile: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
@@ -31,6 +30,16 @@ export const lakeProfile: ActivityOptions = {
     maximumAttempts: 6,
     nonRetryableErrorTypes: [...PERMANENT_ERROR_TYPES],
   },
+};
+
+/**
+ * A lake step that only workers of another lake took: retried without limit, since only the
+ * right worker can run it. Once one does, its own failures are retried the same way, the batch
+ * staying in progress (and visible as such) rather than failed.
+ */
+export const waitForLakeProfile: ActivityOptions = {
+  ...lakeProfile,
+  retry: { ...lakeProfile.retry, maximumAttempts: Number.POSITIVE_INFINITY },
 };
 
 /** Compensation and bookkeeping after a failure: must eventually happen. */

@@ -1,6 +1,7 @@
 /**
  * A batch that fails in any layer is compensated (its output discarded) and then recorded, and
- * nothing after the failed layer runs; later batches go on. A cancelled workflow compensates nothing.
+ * nothing after the failed layer runs; later batches go on. A step refused by a worker of another
+ * lake waits for the right one instead of failing. A cancelled workflow compensates nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -38,6 +39,20 @@ describe('clientPipeline compensation (stub activities)', () => {
       assert.equal(s.lastError, `${b1.batchId}: ${failing} said no`);
     });
   }
+
+  it('a step refused as the wrong lake, more often than the retry policy allows, waits and never fails the batch', async () => {
+    const [b0, b1] = [batch(0, 10, 'lake'), batch(1, 20, 'lake')];
+    // More refusals than the lake profile's attempts: only waiting for the right worker gets through.
+    h.stubs.on('silverBatch', b0.batchId, { kind: 'wrong-lake', times: 7 });
+    const wf = await h.startClient('c-lake');
+    await h.send(wf, b0, b1);
+
+    const s = await h.statusWhen(wf, 'both batches handled', (st) => st.processed + st.failed === 2 && st.queued === 0);
+    assert.deepEqual(s.failedBatches, []);
+    assert.equal(s.processed, 2);
+    assert.equal(h.stubs.count('silverBatch', b0.batchId), 8, 'seven refusals, then the right worker');
+    assert.deepEqual([...new Set(h.stubs.stepsOf(b0.batchId))], ['bronzeBatch', 'silverBatch', 'goldBatch'], 'nothing compensated');
+  });
 
   it('a client workflow cancelled mid-batch stops without compensating', async () => {
     const b0 = batch(0, 10, 'cancel');

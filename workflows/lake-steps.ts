@@ -1,0 +1,37 @@
+/**
+ * Running one lake step of a batch, and classifying how a step failed. Workflow code only.
+ */
+import { ActivityFailure, ApplicationFailure, log, patched } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+import { ErrorType } from '../contract/errors';
+import { lakeProfile, waitForLakeProfile } from './profiles';
+
+/** Workflows from before this marker failed a batch whose step kept reaching the wrong lake. */
+const WRONG_LAKE_WAITS = 'wrong-lake-waits';
+
+function isWrongLake(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.WrongLake;
+}
+
+/**
+ * Runs a lake step with the lake profile's few retries. A step that ran out of them on workers of
+ * another lake says nothing about the batch: it is run again, retried until a worker with the
+ * right lake takes it (in one activity, so the wait adds nothing to the history).
+ */
+export async function lakeStep<T>(summary: string, run: (options: ActivityOptions) => Promise<T>): Promise<T> {
+  try {
+    return await run({ ...lakeProfile, summary });
+  } catch (err) {
+    if (!isWrongLake(err) || !patched(WRONG_LAKE_WAITS)) throw err;
+    log.warn('only workers of another lake took this step; waiting for one with the right lake', { summary });
+    return run({ ...waitForLakeProfile, summary });
+  }
+}
+
+/** The type and message a failed batch is recorded with: the activity's own failure, unwrapped. */
+export function failureOf(err: unknown): { errorType: string; message: string } {
+  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
+  const errorType = cause instanceof ApplicationFailure ? (cause.type ?? 'ApplicationFailure') : ((cause as Error).name ?? 'Error');
+  const message = (cause as Error).message ?? String(cause);
+  return { errorType, message };
+}
