@@ -9,10 +9,11 @@
  */
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ErrorType } from '../contract/errors';
-import { available, nextOffsetsAfter, planRanges, rangeSize, totalAvailable } from '../domain/batch-plan';
+import { available, ingestedAtMicros, nextOffsetsAfter, planRanges, rangeSize, totalAvailable } from '../domain/batch-plan';
 import type { BatchPlan } from '../domain/batch-plan';
 import { stageRows, withConnection, writeParquet, writeParquetOrRemove } from '../adapters/lake/duck';
-import { listFiles, readJsonIfExists, writeJsonAtomically } from '../adapters/lake/files';
+import { IngestStore } from '../adapters/lake/ingest-store';
+import type { BatchManifest } from '../adapters/lake/ingest-store';
 import { readRanges } from '../adapters/kafka/range-reader';
 import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
 import { routeBatch } from '../domain/router';
@@ -24,19 +25,6 @@ import { assertSameLake } from './guards';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeat';
 
-/** What the done file records: enough to answer a retry and to hand the batch to clients. */
-export interface BatchManifest {
-  topic: string;
-  seq: number;
-  batchId: string;
-  ranges: BatchPlan['ranges'];
-  nextOffsets: PartitionOffsets;
-  messages: number;
-  unroutable: number;
-  clients: Record<string, number>;
-  completedAt: string;
-}
-
 const POLL_INTERVAL_MS = 200;
 /**
  * How long one ingest activity waits for a first message on an idle topic. Waiting here, with
@@ -47,12 +35,19 @@ const IDLE_WAIT_MS = 20_000;
 export function createIngestActivities({ config, kafka, db, temporal, offsets, lakeId }: ActivityDeps) {
   const ownLake = { lakeId, lakeDir: config.lakeDir };
   const layout = new LakeLayout(config.lakeDir);
+  const store = new IngestStore(layout);
 
   async function planBatch(input: IngestBatchInput, beat: (d?: unknown) => void, cancelled: AbortSignal): Promise<BatchPlan | null> {
     const { settings, seq, nextOffsets, stopAt } = input;
-    const planPath = layout.planFile(settings.topic, seq);
-    const existing = await readJsonIfExists<BatchPlan>(planPath);
+    const existing = await store.readPlan(settings.topic, seq);
     if (existing) return existing;
+    // Only the batch after the newest done one is ever new. An older one without files is an
+    // attempt that outlived its batch (whose files were pruned): planning it again would land
+    // other offsets under an old batch id.
+    const newest = await store.newestDone(settings.topic);
+    if (newest >= seq) {
+      throw ApplicationFailure.nonRetryable(`batch #${seq} of ${settings.topic} has no plan, and the newest done batch is #${newest}: a stale attempt`, ErrorType.InvalidInput);
+    }
 
     const refresh = async () => available(await offsets.watermarks(settings.topic), nextOffsets, stopAt);
     const pause = async () => {
@@ -87,8 +82,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       plannedAt: new Date().toISOString(),
     };
     // Two attempts may race here (a timed-out one still running); the first plan wins.
-    if (await writeJsonAtomically(planPath, plan, { onlyIfAbsent: true })) return plan;
-    return readJsonIfExists<BatchPlan>(planPath);
+    return store.createPlan(plan);
   }
 
   async function landBatch(settings: IngestSettings, plan: BatchPlan, beat: (d?: unknown) => void, cancelled: AbortSignal): Promise<BatchManifest> {
@@ -97,11 +91,10 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       // Offsets inside a range can be missing only if the topic is compacted or transactional.
       log.warn('batch holds fewer messages than its offset ranges', { batchId: plan.batchId, expected: rangeSize(plan.ranges), read: messages.length });
     }
-    const nowMicros = BigInt(Date.now()) * 1000n;
     const routed = routeBatch(messages, {
       topic: plan.topic,
       batchId: plan.batchId,
-      nowMicros,
+      ingestedAtMicros: ingestedAtMicros(plan),
       clients: { knownClients: new Set(settings.clients.known), autoDiscover: settings.clients.autoDiscover },
       ruleActions: settings.ruleActions,
       maxMessageBytes: config.limits.maxMessageBytes,
@@ -127,7 +120,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       clients: routed.clientCounts,
       completedAt: new Date().toISOString(),
     };
-    await writeJsonAtomically(layout.doneFile(plan.topic, plan.seq), manifest);
+    await store.writeDone(manifest);
     return manifest;
   }
 
@@ -136,9 +129,11 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     async ingestBatch(input: IngestBatchInput): Promise<IngestBatchResult> {
       assertSameLake(input.settings.lakeId, ownLake);
       return whileHeartbeating(async (beat, cancelled) => {
-        const done = await readJsonIfExists<BatchManifest>(layout.doneFile(input.settings.topic, input.seq));
+        const done = await store.readDone(input.settings.topic, input.seq);
         const manifest = done ?? (await planBatch(input, beat, cancelled).then((plan) => (plan ? landBatch(input.settings, plan, beat, cancelled) : null)));
         if (!manifest) return { kind: 'empty' };
+        // Housekeeping: the batch is done whether or not old files could be removed.
+        await store.prune(manifest.topic, manifest.seq, cancelled).catch((e: unknown) => log.warn('could not prune old ingest files', { topic: manifest.topic, error: String(e) }));
         offsets.commitGroupOffsetsInBackground(
           config.target.consumerGroup,
           manifest.topic,
@@ -159,7 +154,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     /** Starts or signals the workflow of every client in a landed batch. Safe to repeat. */
     async dispatchBatch({ settings, seq }: { settings: IngestSettings; seq: number }): Promise<number> {
       assertSameLake(settings.lakeId, ownLake);
-      const manifest = await readJsonIfExists<BatchManifest>(layout.doneFile(settings.topic, seq));
+      const manifest = await store.readDone(settings.topic, seq);
       if (!manifest) throw ApplicationFailure.nonRetryable(`batch #${seq} of ${settings.topic} has no done file`, ErrorType.RawBatchMissing);
       const clients = Object.entries(manifest.clients).sort(([a], [b]) => a.localeCompare(b));
       let handed = 0;
@@ -178,9 +173,10 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     /** Where ingestion of a topic stands according to the lake (the durable Kafka position). */
     async recoverIngestPosition({ topic, lakeId: expectedLake }: { topic: string; lakeId?: string }): Promise<{ nextSeq: number; nextOffsets: PartitionOffsets; dispatchedSeq: number }> {
       assertSameLake(expectedLake, ownLake);
-      const doneSeqs = (await listFiles(layout.ingestDir(topic), '.done.json')).map((f) => Number.parseInt(f, 10));
-      const lastDone = doneSeqs.length > 0 ? Math.max(...doneSeqs) : -1;
-      const manifest = lastDone >= 0 ? await readJsonIfExists<BatchManifest>(layout.doneFile(topic, lastDone)) : null;
+      const lastDone = await store.newestDone(topic);
+      const manifest = lastDone >= 0 ? await store.readDone(topic, lastDone) : null;
+      // Only a prune could remove it, and prunes never remove the newest: rather stop than restart from offset 0.
+      if (lastDone >= 0 && !manifest) throw new Error(`done file of batch #${lastDone} of ${topic} vanished while recovering`);
       // A plan without a done file (crash mid-batch) is redone as the next batch: same ranges.
       // The last done batch may not have reached every client, so it counts as not dispatched.
       return { nextSeq: lastDone + 1, nextOffsets: manifest?.nextOffsets ?? {}, dispatchedSeq: lastDone >= 0 ? lastDone - 1 : -1 };

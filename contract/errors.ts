@@ -11,6 +11,8 @@ export const ErrorType = {
   InvalidInput: 'InvalidInput',
   /** The worker that took the task writes another lake; a worker with the right lake must take it. */
   WrongLake: 'WrongLake',
+  /** A lake file the pipeline wrote (batch plan, done file, lake identity) is damaged or foreign. */
+  CorruptFile: 'CorruptFile',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

@@ -2,24 +2,59 @@
  * Deciding which offsets form the next raw batch. Pure. Once written, a plan is final: every
  * retry of that batch reads exactly these ranges, so the batch's content never changes.
  */
+import { z } from 'zod';
 import type { PartitionOffsets } from '../contract/types';
 
-export interface PartitionRange {
-  partition: number;
+const offset = z.string().regex(/^\d+$/, 'an offset as decimal text');
+
+const partitionRangeSchema = z.object({
+  partition: z.number().int().nonnegative(),
   /** First offset of the range. */
-  from: string;
+  from: offset,
   /** One past the last offset of the range. */
-  until: string;
+  until: offset,
+});
+export type PartitionRange = z.infer<typeof partitionRangeSchema>;
+
+/** A plan file (`_ingest/<topic>/<seq>.plan.json`), as read back from the lake. */
+export const batchPlanSchema = z.object({
+  topic: z.string().min(1),
+  seq: z.number().int().nonnegative(),
+  batchId: z.string().min(1),
+  ranges: z.array(partitionRangeSchema),
+  /** Position after this batch, for every partition known at planning time. */
+  nextOffsets: z.record(z.string(), offset),
+  /** When the plan was made; also the batch's ingested_at, so every retry writes the same rows. */
+  plannedAt: z.string().refine((t) => Number.isFinite(Date.parse(t)), 'a date-time'),
+});
+export type BatchPlan = z.infer<typeof batchPlanSchema>;
+
+/**
+ * The batch's ingested_at, in microseconds. Fixed by the plan file (written once per batch), so
+ * a retry writes exactly the rows of the attempt it replaces. Plan files have always recorded
+ * plannedAt, so plans written before ingested_at came from it work the same way.
+ */
+export function ingestedAtMicros(plan: Pick<BatchPlan, 'plannedAt'>): bigint {
+  return BigInt(Date.parse(plan.plannedAt)) * 1000n;
 }
 
-export interface BatchPlan {
-  topic: string;
-  seq: number;
-  batchId: string;
-  ranges: PartitionRange[];
-  /** Position after this batch, for every partition known at planning time. */
-  nextOffsets: PartitionOffsets;
-  plannedAt: string;
+/**
+ * Batches behind the newest done batch whose plan and done files are kept. Only the newest done
+ * file is needed (recovery, and a retry of the batch in flight); the margin leaves any attempt
+ * of an older batch that is still running long after it was superseded with its files.
+ */
+export const INGEST_FILES_KEPT = 1000;
+
+/** Whether a batch's `_ingest` files may go, given the newest done batch. */
+export function ingestFilesPrunable(seq: number, newestDone: number): boolean {
+  return seq <= newestDone - INGEST_FILES_KEPT;
+}
+
+/** The highest sequence number, or -1. A loop: spreading 100,000+ arguments overflows the stack. */
+export function highestSeq(seqs: Iterable<number>): number {
+  let highest = -1;
+  for (const seq of seqs) if (seq > highest) highest = seq;
+  return highest;
 }
 
 export interface Watermark {

@@ -22,7 +22,8 @@ export interface RawMessage {
 export interface RouteContext {
   topic: string;
   batchId: string;
-  nowMicros: bigint;
+  /** The batch's ingested_at: the time of every row written, fixed per batch so retries agree. */
+  ingestedAtMicros: bigint;
   clients: ClientDirectory;
   ruleActions: RuleActions;
   maxMessageBytes: number;
@@ -59,13 +60,13 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
       BigInt(m.timestamp) * 1000n,
       verdict.clientId,
       ctx.batchId,
-      ctx.nowMicros,
+      ctx.ingestedAtMicros,
     ]);
     if (isUnroutable(verdict)) {
       unroutable += 1;
       for (const rule of verdict.broken) failedByRule.set(rule, (failedByRule.get(rule) ?? 0) + 1);
       errorRows.push([
-        ctx.nowMicros,
+        ctx.ingestedAtMicros,
         verdict.clientId,
         'bronze',
         'kafka_raw_bronze',
@@ -86,7 +87,7 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
   // (the client's bronze activity), except for records the router already dropped.
   const metricRows: Cell[][] = ['malformed_json', 'valid_client_id', 'unknown_client'].map((rule) => {
     const failed = failedByRule.get(rule) ?? 0;
-    return [ctx.nowMicros, ctx.batchId, null, 'bronze', rule, ctx.ruleActions[rule as 'malformed_json'], BigInt(messages.length), BigInt(messages.length - failed), BigInt(failed)];
+    return [ctx.ingestedAtMicros, ctx.batchId, null, 'bronze', rule, ctx.ruleActions[rule as 'malformed_json'], BigInt(messages.length), BigInt(messages.length - failed), BigInt(failed)];
   });
   return { rawRows, errorRows, metricRows, clientCounts, unroutable };
 }

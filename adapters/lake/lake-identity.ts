@@ -6,12 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { readJsonIfExists, writeJsonAtomically } from './files';
+import { z } from 'zod';
+import { writeJsonAtomically } from './files';
+import { readJsonFile } from './json-file';
 
-interface LakeIdentityFile {
-  id: string;
-  createdAt: string;
-}
+const lakeIdentitySchema = z.object({ id: z.string().min(1), createdAt: z.string() });
+type LakeIdentityFile = z.infer<typeof lakeIdentitySchema>;
+const readIdentity = (file: string) => readJsonFile(file, lakeIdentitySchema, 'lake identity file');
 
 export function lakeIdentityFile(lakeDir: string): string {
   return path.join(lakeDir, '_lake.json');
@@ -20,10 +21,10 @@ export function lakeIdentityFile(lakeDir: string): string {
 /** The lake's id, creating it if the lake is new (two processes racing agree on one id). */
 export async function lakeIdentity(lakeDir: string): Promise<string> {
   const file = lakeIdentityFile(lakeDir);
-  const existing = await readJsonIfExists<LakeIdentityFile>(file);
+  const existing = await readIdentity(file);
   if (existing) return existing.id;
   await writeJsonAtomically(file, { id: randomUUID(), createdAt: new Date().toISOString() } satisfies LakeIdentityFile, { onlyIfAbsent: true });
-  const created = await readJsonIfExists<LakeIdentityFile>(file);
+  const created = await readIdentity(file);
   if (!created) throw new Error(`could not create ${file}`);
   return created.id;
 }

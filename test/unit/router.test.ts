@@ -14,7 +14,7 @@ const msg = (offset: number, value: unknown): RawMessage => ({
 const ctx = {
   topic: 't',
   batchId: 't.000000001',
-  nowMicros: 1n,
+  ingestedAtMicros: 1n,
   clients: { knownClients: new Set(['acme', 'globex']), autoDiscover: false },
   ruleActions: DEFAULT_RULE_ACTIONS,
   maxMessageBytes: 1 << 20,
