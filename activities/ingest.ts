@@ -133,7 +133,9 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
         const manifest = done ?? (await planBatch(input, beat, cancelled).then((plan) => (plan ? landBatch(input.settings, plan, beat, cancelled) : null)));
         if (!manifest) return { kind: 'empty' };
         // Housekeeping: the batch is done whether or not old files could be removed.
-        await store.prune(manifest.topic, manifest.seq, cancelled).catch((e: unknown) => log.warn('could not prune old ingest files', { topic: manifest.topic, error: String(e) }));
+        await store.prune(manifest.topic, manifest.seq, cancelled).catch((e: unknown) => {
+          log.warn('could not prune old ingest files', { topic: manifest.topic, error: String(e) });
+        });
         offsets.commitGroupOffsetsInBackground(
           config.target.consumerGroup,
           manifest.topic,

@@ -1,0 +1,101 @@
+/**
+ * ingestBatch on the real broker and DuckDB: a retry of a batch writes exactly the rows of the
+ * attempt it replaces (ingested_at included), and landing a batch prunes the `_ingest` files of
+ * batches far behind it.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import type { Client } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Kafka } from 'kafkajs';
+import { createIngestActivities } from '../../activities/ingest';
+import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
+import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
+import { openDuckDB, withConnection } from '../../adapters/lake/duck';
+import { lakeIdentity } from '../../adapters/lake/lake-identity';
+import { ingestSettings } from '../../adapters/temporal/control';
+import type { IngestBatchResult, IngestSettings, PartitionOffsets } from '../../contract/types';
+import { INGEST_FILES_KEPT } from '../../domain/batch-plan';
+import { batchId, LakeLayout, ROUTER_SCOPE } from '../../domain/lake-layout';
+import { deleteTopic, isolatedEnv, requireServices } from '../helpers';
+import type { TestEnv } from '../helpers';
+
+const events = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({
+    key: 'acme',
+    value: Buffer.from(i % 5 === 4 ? '{not json' : JSON.stringify({ client_id: 'acme', timestamp: '2026-11-20T10:00:00Z', seq: from + i })),
+  }));
+
+describe('ingestBatch on Kafka and DuckDB', () => {
+  let t: TestEnv;
+  let kafka: Kafka;
+  let offsets: TopicOffsets;
+  let db: DuckDBInstance;
+  let settings: IngestSettings;
+  let layout: LakeLayout;
+  let ingest: ReturnType<typeof createIngestActivities>;
+  const topic = () => t.config.target.topic;
+  const ingestBatch = (seq: number, nextOffsets: PartitionOffsets): Promise<IngestBatchResult> =>
+    new MockActivityEnvironment({ startToCloseTimeoutMs: 5 * 60_000 }).run(ingest.ingestBatch, { settings, seq, nextOffsets, stopAt: null });
+  const rows = (file: string) =>
+    withConnection(db, async (conn) => (await conn.runAndReadAll(`SELECT * FROM read_parquet('${file}') ORDER BY ALL`)).getRowObjectsJS());
+
+  before(async () => {
+    t = isolatedEnv('ingest-batch', { PIPELINE_KNOWN_CLIENTS: 'acme', PIPELINE_BATCH_MAX_MESSAGES: '1000', PIPELINE_BATCH_MAX_WAIT_MS: '100' });
+    await requireServices(t.config);
+    kafka = createKafka(t.config.kafka);
+    offsets = new TopicOffsets(kafka);
+    await ensureTopic(kafka, topic(), 1);
+    db = await openDuckDB({ threads: 1 });
+    const lakeId = await lakeIdentity(t.config.lakeDir);
+    settings = ingestSettings(t.config, lakeId);
+    layout = new LakeLayout(t.config.lakeDir);
+    ingest = createIngestActivities({ config: t.config, kafka, offsets, db, temporal: {} as Client, lakeId });
+  });
+  after(async () => {
+    await offsets.close();
+    db.closeSync();
+    await deleteTopic(kafka, topic());
+    t.cleanupLake();
+  });
+
+  let first: PartitionOffsets = {};
+
+  it('a retry writes the same rows, ingested_at fixed by the plan', async () => {
+    await produceMessages(kafka, topic(), events(20));
+    const result = await ingestBatch(0, {});
+    assert.ok(result.kind === 'batch' && result.messages === 20);
+    first = result.nextOffsets;
+    const batch = batchId(topic(), 0);
+    const files = [layout.rawFile(topic(), batch), layout.errorsFile('bronze', ROUTER_SCOPE, batch), layout.metricsFile('bronze', ROUTER_SCOPE, batch)];
+    const before = await Promise.all(files.map(rows));
+    const plan = JSON.parse(readFileSync(layout.planFile(topic(), 0), 'utf8')) as { plannedAt: string };
+    assert.deepEqual(new Set(before[0]!.map((r) => (r.ingested_at as Date).toISOString())), new Set([new Date(plan.plannedAt).toISOString()]));
+
+    // The attempt crashed after its Parquet files, before its done file: the next one redoes it.
+    rmSync(layout.doneFile(topic(), 0));
+    await new Promise((r) => setTimeout(r, 20)); // so a clock-based ingested_at would differ
+    const again = await ingestBatch(0, {});
+    assert.deepEqual(again, result);
+    assert.deepEqual(await Promise.all(files.map(rows)), before);
+  });
+
+  it('landing a batch removes the files of batches far behind it, and only those', async () => {
+    const next = INGEST_FILES_KEPT + 5;
+    const done = JSON.parse(readFileSync(layout.doneFile(topic(), 0), 'utf8')) as Record<string, unknown>;
+    for (let seq = 1; seq < next; seq += 1) {
+      writeFileSync(layout.doneFile(topic(), seq), JSON.stringify({ ...done, seq, batchId: batchId(topic(), seq), ranges: [] }));
+    }
+    await produceMessages(kafka, topic(), events(5, 20));
+    const result = await ingestBatch(next, first);
+    assert.ok(result.kind === 'batch' && result.messages === 5);
+    for (let seq = 0; seq <= 5; seq += 1) assert.ok(!existsSync(layout.doneFile(topic(), seq)), `done file #${seq} pruned`);
+    assert.ok(!existsSync(layout.planFile(topic(), 0)), 'plan file #0 pruned');
+    assert.ok(existsSync(layout.doneFile(topic(), 6)) && existsSync(layout.doneFile(topic(), next)) && existsSync(layout.planFile(topic(), next)));
+    assert.equal(readdirSync(layout.ingestDir(topic())).length, INGEST_FILES_KEPT + 1);
+    const recovered = await ingest.recoverIngestPosition({ topic: topic() });
+    assert.deepEqual(recovered, { nextSeq: next + 1, nextOffsets: result.nextOffsets, dispatchedSeq: next - 1 });
+  });
+});
