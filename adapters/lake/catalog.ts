@@ -22,7 +22,7 @@ export async function hasParquet(dir: string, depth: number): Promise<boolean> {
 
 /** Client ids that have a bronze or silver table in the lake, sorted. */
 export async function lakeClients(lakeDir: string): Promise<string[]> {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = await fs.readdir(lakeDir);
   } catch {

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, LIST, listValue, timestampValue, VARCHAR } from '@duckdb/node-api';
-import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { currentFence } from './fence';
 import { commitFile, removeFile, tempPathFor } from './files';
 import { createTableSql, sqlIdent, sqlString } from '../../domain/sql';
@@ -52,7 +52,7 @@ function appendCell(appender: DuckDBAppender, type: ColumnType, cell: Cell): voi
     case 'TIMESTAMP': // cells hold epoch microseconds
       return appender.appendTimestamp(timestampValue(BigInt(cell as number | bigint)));
     case 'VARCHAR[]': // typed, so an empty list is a VARCHAR[] too
-      return appender.appendList(listValue(cell as readonly string[] as DuckDBValue[]), VARCHAR_LIST);
+      return appender.appendList(listValue(cell as readonly string[]), VARCHAR_LIST);
   }
 }
 

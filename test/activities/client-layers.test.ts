@@ -67,14 +67,14 @@ describe('client layer activities on real DuckDB', () => {
   });
 
   it('bronze keeps the records with an event time and records the others as errors', async () => {
-    assert.deepEqual(await run(acts.bronzeBatch), { records: 5, passed: 4, dropped: 1, warned: 0 });
+    assert.deepEqual(await run((i) => acts.bronzeBatch(i)), { records: 5, passed: 4, dropped: 1, warned: 0 });
     assert.ok(existsSync(layout.bronzeFile('acme', batch.batchId)));
     const errors = await sql(`SELECT layer, rules, "offset" FROM pipeline_errors`);
     assert.deepEqual(errors, [{ layer: 'bronze', rules: ['not_null_timestamp'], offset: 3n }]);
   });
 
   it('silver keeps the records that pass the silver rules, typed', async () => {
-    assert.deepEqual(await run(acts.silverBatch), { records: 4, passed: 3, dropped: 1, warned: 0 });
+    assert.deepEqual(await run((i) => acts.silverBatch(i)), { records: 4, passed: 3, dropped: 1, warned: 0 });
     const silver = await sql(`SELECT "offset", amount, event_type FROM silver_acme ORDER BY "offset"`);
     assert.deepEqual(silver, [
       { offset: 0n, amount: 1.5, event_type: 'purchase' },
@@ -84,7 +84,7 @@ describe('client layer activities on real DuckDB', () => {
   });
 
   it('gold writes one file per UTC day touched, equal to the GROUP BY over silver', async () => {
-    assert.equal(await run(acts.goldBatch), 2);
+    assert.equal(await run((i) => acts.goldBatch(i)), 2);
     assert.deepEqual(readdirSync(layout.goldDir('acme')).sort(), ['2026-11-20.parquet', '2026-11-21.parquet']);
     const gold = await sql(`SELECT strftime(window_start, '%Y-%m-%dT%H') AS hour, event_count, total_amount FROM gold_acme_summary ORDER BY hour`);
     assert.deepEqual(gold, [
@@ -96,7 +96,7 @@ describe('client layer activities on real DuckDB', () => {
   });
 
   it('compensation removes every file the batch wrote for the client and rebuilds its gold', async () => {
-    await run(acts.discardClientBatch);
+    await run((i) => acts.discardClientBatch(i));
     for (const dir of [layout.bronzeDir('acme'), layout.silverDir('acme'), layout.goldDir('acme')]) {
       assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], [], dir);
     }
