@@ -68,7 +68,7 @@ export function available(watermarks: readonly Watermark[], next: PartitionOffse
   const result = new Map<number, { from: bigint; end: bigint }>();
   for (const w of watermarks) {
     const key = String(w.partition);
-    const position = next[key] !== undefined ? BigInt(next[key] as string) : w.low;
+    const position = next[key] !== undefined ? BigInt(next[key]) : w.low;
     // Offsets below the low watermark are gone (retention); start from what still exists.
     const from = position < w.low ? w.low : position;
     const cap = stopAt ? BigInt(stopAt[key] ?? '0') : w.high;

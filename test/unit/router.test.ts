@@ -45,7 +45,7 @@ describe('routeBatch', () => {
     assert.ok(raw.startsWith('{"client_i') && raw.includes('truncated'), raw);
   });
   it('measures the routing rules', () => {
-    const byRule = Object.fromEntries(routed.metricRows.map((r) => [r[4], [r[6], r[7], r[8]]]));
+    const byRule = Object.fromEntries(routed.metricRows.map((r) => [String(r[4]), [r[6], r[7], r[8]]] as const));
     assert.deepEqual(byRule, { malformed_json: [6n, 4n, 2n], valid_client_id: [6n, 6n, 0n], unknown_client: [6n, 5n, 1n] });
   });
 });
