@@ -2,21 +2,33 @@
  * A pipeline worker: builds the IO handles once (Kafka, DuckDB, Temporal client), injects them
  * into the activities, and polls the task queue. Several may run, on several machines.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { ResolvedConfig } from '../config/schema';
 import { openDuckDB } from '../adapters/lake/duck';
 import { lakeIdentity } from '../adapters/lake/lake-identity';
 import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
 import { connectClient } from '../adapters/temporal/client';
 import { createActivities } from '../activities';
+import { bundlerLogger, runtimeLogger } from './logging';
+
+/**
+ * After shutdown is asked for, running activities get this long to finish; then they are
+ * cancelled (reason WORKER_SHUTDOWN), which ends an idle ingest's wait for messages at once.
+ * A cancelled attempt is retried at once on another worker, or on this one's next start: every
+ * activity is safe to repeat. Lake writes of one batch take well under a second.
+ */
+export const SHUTDOWN_GRACE_MS = 3_000;
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
+  /** Asks the worker to stop; safe to call more than once. */
   shutdown(): void;
 }
 
 export async function startWorker(config: ResolvedConfig): Promise<RunningWorker> {
+  const logger = runtimeLogger();
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: bundlerLogger(logger) });
   const kafka = createKafka(config.kafka);
   const offsets = new TopicOffsets(kafka);
   const db = await openDuckDB();
@@ -27,13 +39,13 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    workflowBundle,
     activities: createActivities({ config, kafka, offsets, db, temporal, lakeId }),
     // DuckDB work is CPU-bound and shares one instance; a few at a time keeps batches flowing
     // without starving the ingest's Kafka polls.
     maxConcurrentActivityTaskExecutions: 8,
     maxConcurrentWorkflowTaskExecutions: 20,
-    shutdownGraceTime: '10 seconds',
+    shutdownGraceTime: SHUTDOWN_GRACE_MS,
   });
   const done = worker.run().finally(async () => {
     await offsets.close();
@@ -41,5 +53,11 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     await connection.close().catch(() => undefined);
     db.closeSync();
   });
-  return { done, shutdown: () => worker.shutdown() };
+  return {
+    done,
+    shutdown: () => {
+      // The SDK also shuts workers down on SIGINT/SIGTERM; a second request is not an error.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
+  };
 }

@@ -1,0 +1,50 @@
+/**
+ * How much the Temporal SDK prints. An operator sees warnings and errors; PIPELINE_LOG_LEVEL
+ * (trace, debug, info, warn, error) shows more. The workflow bundle's webpack statistics appear
+ * only at debug.
+ */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { Logger, LogLevel, LogMetadata } from '@temporalio/worker';
+
+const LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+export function logLevel(env: NodeJS.ProcessEnv = process.env): LogLevel {
+  const wanted = (env.PIPELINE_LOG_LEVEL ?? 'warn').toUpperCase();
+  const level = LEVELS.find((l) => l === wanted);
+  if (level === undefined) throw new Error(`PIPELINE_LOG_LEVEL must be one of ${LEVELS.join(', ').toLowerCase()} (got "${env.PIPELINE_LOG_LEVEL}")`);
+  return level;
+}
+
+/**
+ * The SDK's logger for this process, at PIPELINE_LOG_LEVEL. The runtime is process-wide and set
+ * once: when something already created it (a test environment, an earlier worker), it is kept.
+ */
+export function runtimeLogger(env: NodeJS.ProcessEnv = process.env): Logger {
+  // `_instance` is the SDK's only way to ask without creating one.
+  if (Runtime._instance === undefined) Runtime.install({ logger: new DefaultLogger(logLevel(env)) });
+  return Runtime.instance().logger;
+}
+
+/** Passes the workflow bundler's info reports (webpack statistics, bundle size) on at debug. */
+export function bundlerLogger(logger: Logger): Logger {
+  return {
+    log(level: LogLevel, message: string, meta?: LogMetadata) {
+      logger.log(level === 'INFO' ? 'DEBUG' : level, message, meta);
+    },
+    trace(message, meta) {
+      logger.trace(message, meta);
+    },
+    debug(message, meta) {
+      logger.debug(message, meta);
+    },
+    info(message, meta) {
+      logger.debug(message, meta);
+    },
+    warn(message, meta) {
+      logger.warn(message, meta);
+    },
+    error(message, meta) {
+      logger.error(message, meta);
+    },
+  };
+}
