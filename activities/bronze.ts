@@ -13,6 +13,7 @@ import type { LakeDeps } from './deps';
 import type { ClientBatchInput, LayerCounts } from '../contract/types';
 import { writeLayer } from './client-lake';
 import { guardClientBatch, requireFile } from './guards';
+import { notDiscardedSince } from './discarded';
 import { whileHeartbeating } from './heartbeat';
 
 interface RawRecord {
@@ -64,6 +65,7 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps) {
             nowMicros: now,
           });
         }),
+        { check: notDiscardedSince(layout, input) },
       );
     },
   };

@@ -14,6 +14,7 @@ import { goldSliceSql, touchedSlicesSql } from '../domain/gold-sql';
 import type { LakeDeps } from './deps';
 import type { ClientBatchInput } from '../contract/types';
 import { guardClientBatch } from './guards';
+import { notDiscardedSince } from './discarded';
 import { whileHeartbeating } from './heartbeat';
 
 /** The gold slices (days, or undated) that some silver files hold rows for. */
@@ -50,8 +51,9 @@ export function createGoldActivities({ config, db, lakeId }: LakeDeps) {
     async goldBatch(input: ClientBatchInput): Promise<number> {
       guardClientBatch({ config, lakeId }, input);
       const { clientId, batch } = input;
-      return whileHeartbeating(() =>
-        withConnection(db, async (conn) => rebuildGold(conn, layout, clientId, await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)]))),
+      return whileHeartbeating(
+        () => withConnection(db, async (conn) => rebuildGold(conn, layout, clientId, await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)]))),
+        { check: notDiscardedSince(layout, input) },
       );
     },
   };

@@ -5,18 +5,21 @@
  *
  * An attempt learns that it is stale when the worker tells it: a cancel request, or a heartbeat
  * the server no longer accepts (the attempt timed out), arrives with the response to the next
- * heartbeat the worker sends (sends are throttled by the worker's maxHeartbeatThrottleInterval);
+ * heartbeat the worker sends (it sends at most every 0.8 × heartbeat timeout, or its
+ * maxHeartbeatThrottleInterval if shorter);
  * an attempt whose heartbeats do not reach the server at all is cancelled by the worker itself,
  * a few seconds after its heartbeat timeout. Between the server's decision and that moment a
- * stale attempt can still publish: that window is what remains. Every file a batch publishes
- * has a deterministic name and content, so a late rewrite there is harmless; a gold slice is
- * rebuilt from all silver files, so a late one is only wrong if silver changed meanwhile.
- * Closing the window fully would take a publish conditional on the current attempt, which a
- * plain file system cannot offer. An attempt that runs out of its start-to-close time closes
- * its own fence shortly before the server gives up on it, so that case leaves no window.
+ * stale attempt can still publish: that window is what remains. It is closed where it would
+ * do harm: an attempt that runs out of its start-to-close time closes its own fence shortly
+ * before the server gives up on it, and compensation marks its batch so that attempts
+ * scheduled before it publish nothing after it (discarded.ts, through `check`). Otherwise a
+ * late publish rewrites a batch's files under the same names with the same records, and a late
+ * gold slice is only off if silver changed meanwhile. Closing the window in general would take
+ * a publish conditional on the current attempt, which a plain file system cannot offer.
  */
 import { Context } from '@temporalio/activity';
 import { withPublishFence } from '../adapters/lake/fence';
+import type { PublishCheck } from '../adapters/lake/fence';
 
 /** How long a cancelled attempt's work gets to wind down (and drop its temp files) before the cancellation is reported. */
 const WIND_DOWN_MS = 2_000;
@@ -39,9 +42,15 @@ function attemptFence(ctx: Context): { signal: AbortSignal; dispose: () => void 
   return { signal: AbortSignal.any([ctx.cancellationSignal, deadline.signal]), dispose: () => clearTimeout(timer) };
 }
 
+export interface HeartbeatOptions {
+  everyMs?: number;
+  /** Asks the lake, before each publish, whether this attempt is still current. */
+  check?: PublishCheck;
+}
+
 export async function whileHeartbeating<T>(
   work: (beat: (details?: unknown) => void, cancelled: AbortSignal) => Promise<T>,
-  everyMs = 1_000,
+  { everyMs = 1_000, check }: HeartbeatOptions = {},
 ): Promise<T> {
   const ctx = Context.current();
   const { signal: fence, dispose } = attemptFence(ctx);
@@ -53,7 +62,7 @@ export async function whileHeartbeating<T>(
   const timer = setInterval(() => ctx.heartbeat(details), everyMs);
   // The work gets the signal too, so its loops and reads stop rather than run on unseen, and it
   // runs inside the fence, so its publishes are refused once the attempt is cancelled.
-  const running = withPublishFence(fence, () => work(beat, fence));
+  const running = withPublishFence(fence, () => work(beat, fence), check);
   try {
     return await Promise.race([running, ctx.cancelled]);
   } catch (e) {

@@ -16,6 +16,7 @@ import type { LakeDeps } from './deps';
 import type { ClientBatchInput, LayerCounts } from '../contract/types';
 import { writeLayer } from './client-lake';
 import { guardClientBatch, requireFile } from './guards';
+import { notDiscardedSince } from './discarded';
 import { whileHeartbeating } from './heartbeat';
 
 interface BronzeRecord {
@@ -82,6 +83,7 @@ export function createSilverActivities({ config, db, lakeId }: LakeDeps) {
             nowMicros: now,
           });
         }),
+        { check: notDiscardedSince(layout, input) },
       );
     },
   };

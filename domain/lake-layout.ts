@@ -12,6 +12,7 @@
  *   pipeline_errors/<layer>/<client|_router>/<batch>.parquet
  *   pipeline_quality_metrics/<layer>/<client|_router>/<batch>.parquet
  *   _ingest/<topic>/<seq>.plan.json, <seq>.done.json  ingest positions (the Kafka position)
+ *   _discarded/<client>/<batch>.json                 when a client's batch was last compensated
  */
 import path from 'node:path';
 import { CLIENT_ID_PATTERN } from './rules';
@@ -73,6 +74,9 @@ export class LakeLayout {
   }
   goldFile(clientId: string, slice: GoldSlice): string {
     return path.join(this.goldDir(clientId), `${goldSliceName(slice)}.parquet`);
+  }
+  discardedFile(clientId: string, batch: string): string {
+    return path.join(this.dir, '_discarded', assertClient(clientId), `${batch}.json`);
   }
   errorsFile(layer: Layer, scope: string, batch: string): string {
     return path.join(this.dir, 'pipeline_errors', layer, scopeName(scope), `${batch}.parquet`);

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { assertMayPublish } from './fence';
+import { passFence } from './fence';
 
 /**
  * A temporary name beside `finalPath` (same folder, so rename is atomic), unique to one write, so
@@ -30,7 +30,7 @@ async function fsyncPath(p: string): Promise<void> {
 export async function commitFile(tempPath: string, finalPath: string): Promise<void> {
   try {
     await fsyncPath(tempPath);
-    assertMayPublish();
+    await passFence();
     await fs.rename(tempPath, finalPath);
   } catch (e) {
     await fs.rm(tempPath, { force: true });
@@ -41,7 +41,7 @@ export async function commitFile(tempPath: string, finalPath: string): Promise<v
 
 /** Removes a published file (a table's file that is now empty, or a compensated batch's). */
 export async function removeFile(finalPath: string): Promise<void> {
-  assertMayPublish();
+  await passFence();
   await fs.rm(finalPath, { force: true });
 }
 
@@ -52,7 +52,7 @@ export async function removeFile(finalPath: string): Promise<void> {
 export async function commitFileIfAbsent(tempPath: string, finalPath: string): Promise<boolean> {
   try {
     await fsyncPath(tempPath);
-    assertMayPublish();
+    await passFence();
     await fs.link(tempPath, finalPath);
     await fsyncPath(path.dirname(finalPath));
     return true;

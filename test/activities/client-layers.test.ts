@@ -39,7 +39,9 @@ describe('client layer activities on real DuckDB', () => {
     ReturnType<typeof createCompensationActivities>;
   const batch = { topic: 'events', seq: 0, batchId: 'events.000000000', records: 5 };
   const input: ClientBatchInput = { clientId: 'acme', batch, ruleActions: DEFAULT_RULE_ACTIONS, lakeId: LAKE_ID };
-  const run = <R>(fn: (i: ClientBatchInput) => Promise<R>) => new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000 }).run(fn, input);
+  /** Runs an activity as an attempt the server scheduled at `scheduledMs` (its clock). */
+  const run = <R>(fn: (i: ClientBatchInput) => Promise<R>, scheduledMs = 1_000) =>
+    new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: scheduledMs }).run(fn, input);
   const sql = (query: string) => querySql(config, query);
 
   before(async () => {
@@ -96,7 +98,7 @@ describe('client layer activities on real DuckDB', () => {
   });
 
   it('compensation removes every file the batch wrote for the client and rebuilds its gold', async () => {
-    await run((i) => acts.discardClientBatch(i));
+    await run((i) => acts.discardClientBatch(i), 2_000);
     for (const dir of [layout.bronzeDir('acme'), layout.silverDir('acme'), layout.goldDir('acme')]) {
       assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], [], dir);
     }
@@ -104,5 +106,22 @@ describe('client layer activities on real DuckDB', () => {
     assert.deepEqual(await sql(`SELECT count(*) AS n FROM pipeline_quality_metrics WHERE client_id = 'acme'`), [{ n: 0n }]);
     assert.deepEqual(await sql(`SELECT count(*) AS n FROM gold_acme_summary`), [{ n: 0n }]);
     assert.ok(existsSync(layout.rawFile(batch.topic, batch.batchId)), 'the raw batch stays, for a replay');
+  });
+
+  it('refuses a stale attempt, scheduled before the compensation, that publishes after it; a replay publishes', async () => {
+    // Attempts scheduled before the compensation (at 2 000) that ran on unseen and publish only now.
+    const stale = /discarded/;
+    await assert.rejects(run((i) => acts.bronzeBatch(i), 1_500), stale);
+    assert.ok(!existsSync(layout.bronzeFile('acme', batch.batchId)));
+    assert.deepEqual(await sql(`SELECT count(*) AS n FROM pipeline_errors WHERE client_id = 'acme'`), [{ n: 0n }]);
+    // A replay of the batch is scheduled after the compensation: it writes the layers again,
+    // and at each layer a stale attempt that comes late still changes nothing.
+    assert.deepEqual(await run((i) => acts.bronzeBatch(i), 3_000), { records: 5, passed: 4, dropped: 1, warned: 0 });
+    await assert.rejects(run((i) => acts.silverBatch(i), 1_000), stale);
+    assert.ok(!existsSync(layout.silverFile('acme', batch.batchId)));
+    assert.deepEqual(await run((i) => acts.silverBatch(i), 3_000), { records: 4, passed: 3, dropped: 1, warned: 0 });
+    await assert.rejects(run((i) => acts.goldBatch(i), 1_000), stale);
+    assert.ok(!existsSync(layout.goldDir('acme')) || readdirSync(layout.goldDir('acme')).length === 0);
+    assert.equal(await run((i) => acts.goldBatch(i), 3_000), 2);
   });
 });

@@ -45,7 +45,7 @@ describe('whileHeartbeating', () => {
         beat({ step: 'reading' });
         await progressSent.promise; // resolves only once a heartbeat carried the details
         return 'done';
-      }, 5),
+      }, { everyMs: 5 }),
     );
     assert.equal(result, 'done');
     assert.equal(seen[0], undefined, 'a first heartbeat goes out at once');
