@@ -1,9 +1,12 @@
 /**
  * The workflow-logic tier: the real workflow code on the real Temporal dev server, with the
- * activities replaced by `StubActivities`. Each test gets its own task queue and in-process
- * worker; the workflow bundle is built once per test file, so a test takes seconds.
+ * activities replaced by `StubActivities`. Each test file gets its own task queue and in-process
+ * worker, and the workflow bundle is built once, so a test takes seconds.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowBundle } from '@temporalio/worker';
@@ -20,11 +23,41 @@ import { StubActivities } from './stub-activities';
 // Workflow warnings (a batch failing is what these tests are about) would drown the test output.
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
+const ROOT = path.resolve(__dirname, '..', '..');
 let bundle: Promise<WorkflowBundle> | undefined;
 
-/** The workflows, bundled once for the whole test file. */
+/** Every source the workflow bundle can hold, and the SDK version: the bundle's cache key. */
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.ts')) hash.update(p).update(readFileSync(p));
+    }
+  };
+  for (const dir of ['workflows', 'contract', 'domain']) walk(path.join(ROOT, dir));
+  hash.update(readFileSync(require.resolve('@temporalio/workflow/package.json')));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The workflows, bundled once: the first test file of a run builds the bundle, later ones (and
+ * later runs, until a source changes) read it back.
+ */
 function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
+  bundle ??= (async () => {
+    const prefix = 'pipeline-workflow-bundle-';
+    const file = path.join(os.tmpdir(), `${prefix}${sourceHash()}.js`);
+    if (existsSync(file)) return { code: readFileSync(file, 'utf8') };
+    for (const old of readdirSync(os.tmpdir()).filter((f) => f.startsWith(prefix))) rmSync(path.join(os.tmpdir(), old), { force: true });
+    const built = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
+    // Written aside and renamed, so a test file running alongside never reads half a bundle.
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, built.code);
+    renameSync(partial, file);
+    return built;
+  })();
   return bundle;
 }
 
@@ -79,16 +112,22 @@ export async function startLogicHarness(): Promise<LogicHarness> {
       started.push(handle);
       return handle;
     },
-    statusWhen: (handle, what, done) =>
-      waitFor(
-        what,
-        async () => {
-          const s = await handle.query(statusQuery);
-          return done(s) ? s : null;
-        },
-        30_000,
-        100,
-      ),
+    async statusWhen(handle, what, done) {
+      let last: ClientStatus | undefined;
+      try {
+        return await waitFor(
+          what,
+          async () => {
+            last = await handle.query(statusQuery);
+            return done(last) ? last : null;
+          },
+          30_000,
+          100,
+        );
+      } catch (e) {
+        throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last)}`);
+      }
+    },
     async send(handle, ...batches) {
       for (const b of batches) await handle.signal(batchReadySignal, b);
     },
