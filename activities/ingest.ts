@@ -6,6 +6,7 @@
  *   1. plan file  (created once; fixes the batch's offset ranges forever)
  *   2. raw Parquet, router errors and metrics (deterministic content, write-then-rename)
  *   3. done file  (the batch is complete; its result is read back on any retry)
+ * The newest done file is the durable Kafka position; files of batches far behind it are pruned.
  */
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ErrorType } from '../contract/errors';
