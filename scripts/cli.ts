@@ -1,98 +1,132 @@
 /**
- * The small command framework of `pipeline`: each command declares its options and help once;
- * bad arguments end with a one-line reason and exit code 2, failures with exit code 1.
+ * The command framework of `pipeline`, on commander: the option parsers and options shared by
+ * commands, the config handed to every action, and the exit codes. A bad argument ends with a
+ * one-line reason and exit code 2, a failure with a one-line reason and exit code 1.
  */
-import { parseArgs } from 'node:util';
-import type { ParseArgsConfig } from 'node:util';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { OptionValues } from 'commander';
+import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/schema';
+import type { ResolvedConfig } from '../config/schema';
+import { isValidClientId } from '../domain/rules';
 
-export type Options = NonNullable<ParseArgsConfig['options']>;
-
-export interface Command<O extends Options = Options> {
-  name: string;
-  summary: string;
-  usage: string;
-  options: O;
-  /** Help text of each option, by name. */
-  optionHelp: Partial<Record<keyof O, string>>;
-  run(args: { values: Record<string, unknown>; positionals: string[] }): Promise<number | void>;
-}
-
-/** A bad argument: printed as one line with exit code 2. */
+/** A bad combination of arguments found by a command itself: exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** A whole number >= 1 from an option's text, or the fallback when the option is absent. */
-export function positiveInt(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, not ${JSON.stringify(value)}`);
+/** Parser of a whole number >= 1. */
+export function positiveInt(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 }
 
-export const commonOptions = {
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies Options;
-
-export function defineCommand<O extends Options>(command: Command<O>): Command {
-  return command as unknown as Command;
+/** Parser of a client id: it becomes part of workflow ids, paths and view names. */
+export function clientId(text: string): string {
+  if (!isValidClientId(text)) throw new InvalidArgumentError(`invalid client id ${JSON.stringify(text)}`);
+  return text;
 }
 
-export function helpText(command: Command): string {
-  const lines = [`pipeline ${command.usage}`, '', command.summary, '', 'Options:'];
-  const all: Options = { ...command.options, ...commonOptions };
-  for (const [name, spec] of Object.entries(all)) {
-    const help = (command.optionHelp as Record<string, string | undefined>)[name] ?? (name === 'config' ? 'config file (default: pipeline.config.json, or $PIPELINE_CONFIG)' : 'show this help');
-    const flag = `--${name}${spec.type === 'string' ? ' VALUE' : ''}${spec.short ? `, -${spec.short}` : ''}`;
-    lines.push(`  ${flag.padEnd(28)} ${help}`);
-  }
-  return lines.join('\n');
+/** Parser of a repeatable option: every occurrence parsed and kept, in order. */
+export function repeatable<T>(parse: (text: string) => T): (text: string, previous: T[] | undefined) => T[] {
+  return (text, previous) => [...(previous ?? []), parse(text)];
 }
 
-export async function runCommand(command: Command, argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: { ...command.options, ...commonOptions }, allowPositionals: true, strict: true });
-  } catch (e) {
-    process.stderr.write(`pipeline ${command.name}: ${(e as Error).message.split('\n')[0]?.split('. ')[0]} (see pipeline ${command.name} --help)\n`);
+export interface JsonOption {
+  json?: boolean;
+}
+
+export function jsonOption(): Option {
+  return new Option('--json', 'print as JSON (for scripts)');
+}
+
+/** `--client ID…|--all`: the clients a command acts on; none named means every known client. */
+export interface ClientSelection {
+  client?: string[];
+  all?: boolean;
+}
+
+export function addClientSelection(command: Command, verb: string): Command {
+  return command
+    .addOption(new Option('--client <id>', `${verb} this client (repeatable); default: every known client`).argParser(repeatable(clientId)))
+    .addOption(new Option('--all', `${verb} every known client (the default)`).conflicts('client'));
+}
+
+/** Where the framework writes help and errors; tests pass their own. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** The root command: options, help and error handling that every command inherits. */
+export function createProgram(io: CliIo = processIo): Command {
+  return new Command('pipeline')
+    .option('--config <file>', 'config file (default: pipeline.config.json, or $PIPELINE_CONFIG)')
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => undefined }) // errors: see runCli
+    .exitOverride();
+}
+
+let actionExitCode = 0;
+
+/**
+ * Wraps a command's action: loads the config once (from --config, else the environment) and
+ * hands it over with the typed options and arguments; a number returned is the exit code.
+ */
+export function action<O extends OptionValues, A extends unknown[] = []>(
+  run: (config: ResolvedConfig, options: O, ...args: A) => Promise<number | void>,
+): (...received: unknown[]) => Promise<void> {
+  return async (...received) => {
+    const command = received[received.length - 1] as Command;
+    const config = loadConfig({ file: command.optsWithGlobals<{ config?: string }>().config });
+    actionExitCode = (await run(config, command.opts<O>(), ...(command.processedArgs as A))) ?? 0;
+  };
+}
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
+
+function report(io: CliIo, where: string, error: unknown): number {
+  const say = (line: string) => io.err(`${where}: ${line}\n`);
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return error.exitCode;
+    say(`${oneLine(error.message.replace(/^error: /, ''))} (see ${where} --help)`);
     return 2;
   }
-  if (parsed.values.help) {
-    process.stdout.write(`${helpText(command)}\n`);
-    return 0;
+  if (error instanceof UsageError) {
+    say(error.message);
+    return 2;
   }
-  if (typeof parsed.values.config === 'string') process.env.PIPELINE_CONFIG = parsed.values.config;
-  try {
-    return (await command.run({ values: parsed.values, positionals: parsed.positionals })) ?? 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`pipeline ${command.name}: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof ConfigError) {
-      process.stderr.write(`pipeline ${command.name}: ${e.message}\n`);
-      return 1;
-    }
-    const message = (e as Error).message ?? String(e);
-    process.stderr.write(`pipeline ${command.name}: ${message.split('\n')[0]}\n`);
-    if (process.env.PIPELINE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+  // A config error lists every problem, one per line.
+  if (error instanceof ConfigError) {
+    say(error.message);
     return 1;
   }
+  const message = error instanceof Error ? error.message : String(error);
+  say(message.split('\n')[0] ?? '');
+  if (process.env.PIPELINE_DEBUG && error instanceof Error) io.err(`${error.stack}\n`);
+  return 1;
 }
 
-/** Prints data as JSON (for scripts) or through a human formatter. */
-export function output(json: boolean, data: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n` : `${human()}\n`);
-}
-
-/** A plain text table. */
-export function table(rows: Record<string, unknown>[], columns?: string[]): string {
-  if (rows.length === 0) return '(no rows)';
-  const cols = columns ?? Object.keys(rows[0] ?? {});
-  const cell = (v: unknown): string => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  const widths = cols.map((c) => Math.min(120, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
-  const line = (vals: string[]) => vals.map((v, i) => (v.length > 120 ? `${v.slice(0, 117)}...` : v).padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n');
+/** Runs the command line and returns the exit code. */
+export async function runCli(program: Command, argv: readonly string[]): Promise<number> {
+  const { writeOut, writeErr } = program.configureOutput();
+  const io: CliIo = { out: writeOut ?? processIo.out, err: writeErr ?? processIo.err };
+  if (argv.length === 0) {
+    io.out(program.helpInformation());
+    return 2;
+  }
+  let where = program.name();
+  program.hook('preSubcommand', (_program, sub) => {
+    where = `${program.name()} ${sub.name()}`;
+  });
+  actionExitCode = 0;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return actionExitCode;
+  } catch (e) {
+    return report(io, where, e);
+  }
 }
