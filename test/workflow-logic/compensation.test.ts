@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { recordHistory } from '../helpers';
 import { batch, startLogicHarness } from './harness';
 import type { LogicHarness } from './harness';
 import type { ClientStep } from './stub-activities';
@@ -52,6 +53,7 @@ describe('clientPipeline compensation (stub activities)', () => {
     assert.equal(s.processed, 2);
     assert.equal(h.stubs.count('silverBatch', b0.batchId), 8, 'seven refusals, then the right worker');
     assert.deepEqual([...new Set(h.stubs.stepsOf(b0.batchId))], ['bronzeBatch', 'silverBatch', 'goldBatch'], 'nothing compensated');
+    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-wrong-lake-waits');
   });
 
   it('a client workflow cancelled mid-batch stops without compensating', async () => {

@@ -9,6 +9,7 @@ import { WorkflowUpdateStage } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
 import { pauseSignal, replayBatchesUpdate } from '../../contract/messages';
 import type { ReplayOutcome, ReplayRequest } from '../../contract/types';
+import { recordHistory } from '../helpers';
 import { batch, startLogicHarness } from './harness';
 import type { LogicHarness } from './harness';
 
@@ -70,6 +71,7 @@ describe('clientPipeline replay (stub activities)', () => {
     assert.equal(h.stubs.count('bronzeBatch', b1.batchId), 2, 'the first run and one replay, not one per request');
     assert.equal(h.stubs.count('goldBatch', b1.batchId), 1);
     assert.equal(s.totals.records, 60, 'the replayed batch is counted once');
+    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-replay-race');
   });
 
   it('a pause while a replay waits ends the request (the batch stays queued) and lets the workflow continue as new', async () => {
