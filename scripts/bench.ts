@@ -4,27 +4,22 @@
  * machine, the figures, and where activity time went (from Temporal history).
  *   --count N (default 20000)  --clients K (default 3)  --batch M (default 5000)
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
-import { pipelineStatus, startPipeline } from '../adapters/temporal/control';
+import type { Client } from '@temporalio/client';
+import { startPipeline } from '../adapters/temporal/control';
 import { demoClientIds, generateDemo } from '../domain/demo';
-import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
-import { ensureTopic, produceMessages } from '../adapters/kafka/produce';
-import { connectClient } from '../adapters/temporal/client';
+import { produceMessages } from '../adapters/kafka/produce';
 import { clientWorkflowId, ingestWorkflowId } from '../contract/ids';
-import { startWorker } from '../workers/worker';
+import { runHistories, startHarness, waitFor } from './sandbox';
 
-async function activityTimes(temporal: Awaited<ReturnType<typeof connectClient>>, workflowIds: string[]): Promise<Map<string, number[]>> {
+/** Scheduled-to-completed time of every completed activity, by activity type. */
+async function activityTimes(temporal: Client, workflowIds: string[]): Promise<Map<string, number[]>> {
   const times = new Map<string, number[]>();
   for (const id of workflowIds) {
-    for await (const run of temporal.workflow.list({ query: `WorkflowId = '${id}'` })) {
-      const events = (await temporal.workflow.getHandle(id, run.runId).fetchHistory()).events ?? [];
+    for await (const history of runHistories(temporal, id)) {
       const scheduled = new Map<string, { type: string; at: number }>();
-      for (const e of events) {
+      for (const e of history.events ?? []) {
         const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
         if (e.activityTaskScheduledEventAttributes) {
           scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
@@ -45,63 +40,37 @@ async function main(): Promise<void> {
   const count = Number(values.count ?? 20_000);
   const clientCount = Number(values.clients ?? 3);
   const batch = Number(values.batch ?? 5000);
-  const id = `bench-${randomBytes(3).toString('hex')}`;
-  const lakeRoot = mkdtempSync(path.join(os.tmpdir(), 'lake-bench-'));
   const clients = demoClientIds(clientCount);
-  const config = loadConfig({
-    file: DEFAULT_CONFIG_FILE,
-    env: {
-      ...process.env,
-      PIPELINE_TOPIC: id,
-      PIPELINE_WORKFLOW_ID_PREFIX: id,
-      PIPELINE_TASK_QUEUE: id,
-      PIPELINE_LAKE_ROOT: lakeRoot,
-      PIPELINE_KNOWN_CLIENTS: clients.join(','),
-      PIPELINE_BATCH_MAX_MESSAGES: String(batch),
-      PIPELINE_BATCH_MAX_WAIT_MS: '500',
-    },
-  });
   console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   console.log(`run: ${count} messages, ${clientCount} clients, batches of up to ${batch}`);
-  const kafka = createKafka(config.kafka);
-  const offsets = new TopicOffsets(kafka);
-  const temporal = await connectClient(config);
-  const messages = generateDemo({ count, clients: clientCount, seed: 7 });
-  await ensureTopic(kafka, config.target.topic, 3);
-  let t = Date.now();
-  await produceMessages(kafka, config.target.topic, messages);
-  console.log(`produce: ${((Date.now() - t) / 1000).toFixed(1)} s (${Math.round(count / ((Date.now() - t) / 1000))} msg/s)`);
-
-  const worker = await startWorker(config);
+  const h = await startHarness(
+    'bench',
+    { PIPELINE_KNOWN_CLIENTS: clients.join(','), PIPELINE_BATCH_MAX_MESSAGES: String(batch), PIPELINE_BATCH_MAX_WAIT_MS: '500' },
+    { partitions: 3 },
+  );
+  const { config } = h.t;
   try {
+    let t = Date.now();
+    await produceMessages(h.kafka, config.target.topic, generateDemo({ count, clients: clientCount, seed: 7 }));
+    console.log(`produce: ${((Date.now() - t) / 1000).toFixed(1)} s (${Math.round(count / ((Date.now() - t) / 1000))} msg/s)`);
+
     t = Date.now();
-    await startPipeline(config, temporal);
-    for (;;) {
-      const s = await pipelineStatus(config, temporal, offsets);
-      if (s.drained && s.clients.length === clientCount) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await startPipeline(config, h.temporal);
+    await waitFor('the pipeline to drain', async () => {
+      const s = await h.status();
+      return s.drained && s.clients.length === clientCount;
+    }, 60 * 60_000, 100);
     const seconds = (Date.now() - t) / 1000;
     const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
     console.log(`pipeline: ${count} messages through raw, bronze, silver and gold in ${seconds.toFixed(1)} s = ${Math.round(count / seconds)} msg/s (worker RSS ${rss} MiB)`);
-    const times = await activityTimes(temporal, [ingestWorkflowId(id, config.target.topic), ...clients.map((c) => clientWorkflowId(id, c))]);
+    const prefix = config.temporal.workflowIdPrefix;
+    const times = await activityTimes(h.temporal, [ingestWorkflowId(prefix, config.target.topic), ...clients.map((c) => clientWorkflowId(prefix, c))]);
     for (const [type, ms] of [...times].sort()) {
       const total = ms.reduce((a, b) => a + b, 0);
-      console.log(`  ${type.padEnd(16)} ${String(ms.length).padStart(4)} runs, mean ${Math.round(total / ms.length)} ms, max ${Math.max(...ms)} ms`);
+      console.log(`  ${type.padEnd(22)} ${String(ms.length).padStart(4)} runs, mean ${Math.round(total / ms.length)} ms, max ${Math.max(...ms)} ms`);
     }
   } finally {
-    for (const wfId of [ingestWorkflowId(id, config.target.topic), ...clients.map((c) => clientWorkflowId(id, c))]) {
-      await temporal.workflow.getHandle(wfId).terminate('benchmark finished').catch(() => undefined);
-    }
-    worker.shutdown();
-    await worker.done;
-    await offsets.close();
-    await temporal.connection.close();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [config.target.topic] }).catch(() => undefined);
-    await admin.disconnect();
-    rmSync(lakeRoot, { recursive: true, force: true });
+    await h.close();
   }
 }
 

@@ -1,64 +1,20 @@
 /**
- * Test plumbing for the tiers that use the real services: an isolated configuration per test
- * (own topic, workflow ids, task queue and lake), real worker processes, and clean-up.
+ * Test plumbing for the tiers that use the real services: isolated configurations and in-process
+ * workers (shared with the benchmark in scripts/sandbox.ts), real worker processes, history
+ * statistics and recorded histories.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
-import type { Kafka } from 'kafkajs';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
-import type { ResolvedConfig } from '../config/schema';
-import { pipelineStatus } from '../adapters/temporal/control';
-import type { StatusReport } from '../adapters/temporal/control';
-import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
-import { ensureTopic } from '../adapters/kafka/produce';
-import type { RuleActions } from '../contract/rules';
-import { connectClient } from '../adapters/temporal/client';
-import { portOpen } from '../scripts/stack/stack';
-import { startWorker } from '../workers/worker';
-import type { RunningWorker } from '../workers/worker';
+import { runHistories } from '../scripts/sandbox';
+
+export { deleteTopic, isolatedEnv, requireServices, startHarness, terminateWorkflows, waitFor } from '../scripts/sandbox';
+export type { IsolatedEnv as TestEnv, PipelineHarness } from '../scripts/sandbox';
 
 const ROOT = path.resolve(__dirname, '..');
-
-export interface TestEnv {
-  config: ResolvedConfig;
-  /** Environment that makes `pipeline` commands and workers use this test's config. */
-  env: NodeJS.ProcessEnv;
-  lakeRoot: string;
-  cleanupLake(): void;
-}
-
-/** A configuration of its own: topic, workflow id prefix, task queue and lake are unique. */
-export function isolatedEnv(name: string, overrides: Record<string, string> = {}): TestEnv {
-  const id = `${name}-${randomBytes(3).toString('hex')}`;
-  const lakeRoot = mkdtempSync(path.join(os.tmpdir(), `lake-${name}-`));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PIPELINE_CONFIG: DEFAULT_CONFIG_FILE,
-    PIPELINE_TARGET: 'dev',
-    PIPELINE_TOPIC: id,
-    PIPELINE_WORKFLOW_ID_PREFIX: id,
-    PIPELINE_TASK_QUEUE: id,
-    PIPELINE_LAKE_ROOT: lakeRoot,
-    ...overrides,
-  };
-  return { config: loadConfig({ env }), env, lakeRoot, cleanupLake: () => rmSync(lakeRoot, { recursive: true, force: true }) };
-}
-
-/** Fails (never skips) when a service the test needs is not there, saying how to get it. */
-export async function requireServices(config: ResolvedConfig): Promise<void> {
-  const [tHost, tPort] = config.temporal.address.split(':');
-  const [kHost, kPort] = (config.kafka.brokers[0] ?? '').split(':');
-  const missing: string[] = [];
-  if (!(await portOpen(Number(tPort), tHost))) missing.push(`Temporal at ${config.temporal.address}`);
-  if (!(await portOpen(Number(kPort), kHost))) missing.push(`Kafka at ${config.kafka.brokers[0]}`);
-  if (missing.length > 0) throw new Error(`${missing.join(' and ')} not reachable: run the tests with \`npm test\` (it starts the stack) or run \`pipeline stack up\` first`);
-}
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -106,21 +62,6 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (e) {
-      lastError = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-}
-
 export interface HistoryStats {
   workflowId: string;
   runs: number;
@@ -150,8 +91,7 @@ function collectPayloads(node: unknown, out: Uint8Array[]): void {
 export async function historyStats(temporal: Client, workflowId: string): Promise<HistoryStats> {
   const stats: HistoryStats = { workflowId, runs: 0, events: 0, bytes: 0, maxPayloadBytes: 0, retriedActivities: [], payloadText: '' };
   const texts: string[] = [];
-  for await (const run of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
-    const history = await temporal.workflow.getHandle(workflowId, run.runId).fetchHistory();
+  for await (const history of runHistories(temporal, workflowId)) {
     stats.runs += 1;
     stats.events += history.events?.length ?? 0;
     const types = new Map<string, string>();
@@ -179,25 +119,6 @@ export async function historyStats(temporal: Client, workflowId: string): Promis
   return stats;
 }
 
-/** Ends every workflow of a test (they are long-running by design). */
-export async function terminateWorkflows(temporal: Client, prefix: string): Promise<void> {
-  for await (const wf of temporal.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-    if (wf.workflowId.startsWith(`${prefix}-`)) {
-      await temporal.workflow.getHandle(wf.workflowId).terminate('test finished').catch(() => undefined);
-    }
-  }
-}
-
-export async function deleteTopic(kafka: Kafka, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 export const HISTORY_FIXTURES = path.join(ROOT, 'test', 'fixtures', 'histories');
 
 /**
@@ -209,51 +130,4 @@ export async function recordHistory(temporal: Client, workflowId: string, name: 
   const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
   mkdirSync(HISTORY_FIXTURES, { recursive: true });
   writeFileSync(path.join(HISTORY_FIXTURES, `${name}.history.bin`), proto.api.history.v1.History.encode(history).finish());
-}
-
-export interface PipelineHarness {
-  t: TestEnv;
-  temporal: Client;
-  kafka: Kafka;
-  offsets: TopicOffsets;
-  worker: RunningWorker;
-  status(): Promise<StatusReport>;
-  /** Ends the test's workflows, worker, connections, topic and lake. */
-  close(): Promise<void>;
-}
-
-/**
- * What a workflow test needs: its own config, a topic, an in-process worker and connections.
- * The workflows themselves are started by the test.
- */
-export async function startHarness(
-  name: string,
-  overrides: Record<string, string>,
-  options: { partitions?: number; ruleActions?: Partial<RuleActions> } = {},
-): Promise<PipelineHarness> {
-  const t = isolatedEnv(name, overrides);
-  t.config.ruleActions = { ...t.config.ruleActions, ...options.ruleActions };
-  await requireServices(t.config);
-  const temporal = await connectClient(t.config);
-  const kafka = createKafka(t.config.kafka);
-  const offsets = new TopicOffsets(kafka);
-  await ensureTopic(kafka, t.config.target.topic, options.partitions ?? 2);
-  const worker = await startWorker(t.config);
-  return {
-    t,
-    temporal,
-    kafka,
-    offsets,
-    worker,
-    status: () => pipelineStatus(t.config, temporal, offsets),
-    async close() {
-      await terminateWorkflows(temporal, t.config.temporal.workflowIdPrefix);
-      worker.shutdown();
-      await worker.done;
-      await offsets.close();
-      await temporal.connection.close();
-      await deleteTopic(kafka, t.config.target.topic);
-      t.cleanupLake();
-    },
-  };
 }

@@ -1,0 +1,148 @@
+/**
+ * A pipeline of its own on the shared local stack, for the tests and the benchmark: its own
+ * topic, workflow ids, task queue and lake, an in-process worker, and a clean-up that removes
+ * all of it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Kafka } from 'kafkajs';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
+import type { ResolvedConfig } from '../config/schema';
+import { pipelineStatus } from '../adapters/temporal/control';
+import type { StatusReport } from '../adapters/temporal/control';
+import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
+import { ensureTopic } from '../adapters/kafka/produce';
+import { connectClient } from '../adapters/temporal/client';
+import type { RuleActions } from '../contract/rules';
+import { startWorker } from '../workers/worker';
+import type { RunningWorker } from '../workers/worker';
+import { portOpen } from './stack/supervise';
+
+export interface IsolatedEnv {
+  config: ResolvedConfig;
+  /** Environment that makes `pipeline` commands and workers use this configuration. */
+  env: NodeJS.ProcessEnv;
+  lakeRoot: string;
+  cleanupLake(): void;
+}
+
+/** A configuration of its own: topic, workflow id prefix, task queue and lake are unique. */
+export function isolatedEnv(name: string, overrides: Record<string, string> = {}): IsolatedEnv {
+  const id = `${name}-${randomBytes(3).toString('hex')}`;
+  const lakeRoot = mkdtempSync(path.join(os.tmpdir(), `lake-${name}-`));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PIPELINE_CONFIG: DEFAULT_CONFIG_FILE,
+    PIPELINE_TARGET: 'dev',
+    PIPELINE_TOPIC: id,
+    PIPELINE_WORKFLOW_ID_PREFIX: id,
+    PIPELINE_TASK_QUEUE: id,
+    PIPELINE_LAKE_ROOT: lakeRoot,
+    ...overrides,
+  };
+  return { config: loadConfig({ env }), env, lakeRoot, cleanupLake: () => rmSync(lakeRoot, { recursive: true, force: true }) };
+}
+
+/** Fails (never skips) when a service is not there, saying how to get it. */
+export async function requireServices(config: ResolvedConfig): Promise<void> {
+  const [tHost, tPort] = config.temporal.address.split(':');
+  const [kHost, kPort] = (config.kafka.brokers[0] ?? '').split(':');
+  const missing: string[] = [];
+  if (!(await portOpen(Number(tPort), tHost))) missing.push(`Temporal at ${config.temporal.address}`);
+  if (!(await portOpen(Number(kPort), kHost))) missing.push(`Kafka at ${config.kafka.brokers[0]}`);
+  if (missing.length > 0) throw new Error(`${missing.join(' and ')} not reachable: run the tests with \`npm test\` (it starts the stack) or run \`pipeline stack up\` first`);
+}
+
+/** Polls until `probe` returns something truthy; a probe that throws is retried. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (e) {
+      lastError = e;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
+
+export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+
+/** The history of each run of a workflow (continue-as-new included). */
+export async function* runHistories(temporal: Client, workflowId: string): AsyncGenerator<History> {
+  for await (const run of temporal.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    yield await temporal.workflow.getHandle(workflowId, run.runId).fetchHistory();
+  }
+}
+
+/** Ends every running workflow whose id starts with the prefix (they are long-running by design). */
+export async function terminateWorkflows(temporal: Client, prefix: string, reason = 'test finished'): Promise<void> {
+  for await (const wf of temporal.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
+    if (wf.workflowId.startsWith(`${prefix}-`)) {
+      await temporal.workflow.getHandle(wf.workflowId).terminate(reason).catch(() => undefined);
+    }
+  }
+}
+
+export async function deleteTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface PipelineHarness {
+  t: IsolatedEnv;
+  temporal: Client;
+  kafka: Kafka;
+  offsets: TopicOffsets;
+  worker: RunningWorker;
+  status(): Promise<StatusReport>;
+  /** Ends the workflows, worker, connections, topic and lake. */
+  close(): Promise<void>;
+}
+
+/**
+ * An isolated configuration with its topic, an in-process worker and connections. The
+ * workflows themselves are started by the caller.
+ */
+export async function startHarness(
+  name: string,
+  overrides: Record<string, string>,
+  options: { partitions?: number; ruleActions?: Partial<RuleActions> } = {},
+): Promise<PipelineHarness> {
+  const t = isolatedEnv(name, overrides);
+  t.config.ruleActions = { ...t.config.ruleActions, ...options.ruleActions };
+  await requireServices(t.config);
+  const temporal = await connectClient(t.config);
+  const kafka = createKafka(t.config.kafka);
+  const offsets = new TopicOffsets(kafka);
+  await ensureTopic(kafka, t.config.target.topic, options.partitions ?? 2);
+  const worker = await startWorker(t.config);
+  return {
+    t,
+    temporal,
+    kafka,
+    offsets,
+    worker,
+    status: () => pipelineStatus(t.config, temporal, offsets),
+    async close() {
+      await terminateWorkflows(temporal, t.config.temporal.workflowIdPrefix, `${name} finished`);
+      worker.shutdown();
+      await worker.done;
+      await offsets.close();
+      await temporal.connection.close();
+      await deleteTopic(kafka, t.config.target.topic);
+      t.cleanupLake();
+    },
+  };
+}
