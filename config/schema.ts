@@ -1,6 +1,6 @@
 /**
- * The pipeline's one configuration (DESIGN.md section 5), validated with zod. Pure: loading from
- * files and the environment lives in ./load.ts.
+ * The pipeline's one configuration (targets, services, clients, batching, rules, limits),
+ * validated with zod. Pure: loading from files and the environment lives in ./load.ts.
  */
 import { z } from 'zod';
 import { ClientId } from '../domain/rules';

@@ -1,7 +1,7 @@
 /**
  * Types that cross the workflow boundary: workflow inputs, carried state, activity inputs and
  * results. Every one of them is small and holds references (batch ids, offsets, counts), never
- * message bodies (DESIGN.md invariant 1).
+ * message bodies, so Temporal history stays small whatever the batch size.
  */
 import type { RuleActions } from './rules';
 

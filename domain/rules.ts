@@ -1,5 +1,5 @@
 /**
- * Data-quality rules (DESIGN.md section 4), as pure predicates over a decoded message.
+ * Data-quality rules of the bronze and silver layers, as pure predicates over a decoded message.
  * Each layer checks all of its rules so a dropped record names every rule it broke, once.
  */
 import { z } from 'zod';
@@ -10,7 +10,7 @@ import type { BronzeRule, RuleActions, RuleName, SilverRule } from '../contract/
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const EVENT_STATUSES = ['active', 'pending', 'completed', 'failed'] as const;
 
-// The message contract (DESIGN.md section 4), one schema per checked field. The rules below and
+// The event message's contract, one schema per checked field. The rules below and
 // the EventMessage schema are both built from these, so they cannot drift apart.
 export const ClientId = z.string().regex(CLIENT_ID_PATTERN);
 export const IsoDateTime = z.string().refine((text) => parseIsoDateTimeMicros(text) !== null, 'not an ISO-8601 date-time');

@@ -1,7 +1,7 @@
 /**
- * Bounded history (DESIGN.md invariant 4): with a tiny continue-as-new threshold, the ingest and
- * client workflows roll over many times mid-stream, and every record still lands exactly once
- * with the counters carried across runs.
+ * Bounded history: with a tiny continue-as-new threshold, the ingest and client workflows roll
+ * over many times mid-stream, and every record still lands exactly once with the counters
+ * carried across runs.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
