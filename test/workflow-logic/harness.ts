@@ -125,7 +125,7 @@ export async function startLogicHarness(): Promise<LogicHarness> {
           100,
         );
       } catch (e) {
-        throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last)}`);
+        throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last)}`, { cause: e });
       }
     },
     async send(handle, ...batches) {
