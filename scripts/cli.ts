@@ -55,8 +55,8 @@ export function addClientSelection(command: Command, verb: string): Command {
 
 /** Where the framework writes help and errors; tests pass their own. */
 export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
+  out: (text: string) => void;
+  err: (text: string) => void;
 }
 
 const processIo: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
@@ -112,8 +112,8 @@ function report(io: CliIo, where: string, error: unknown): number {
 
 /** Runs the command line and returns the exit code. */
 export async function runCli(program: Command, argv: readonly string[]): Promise<number> {
-  const { writeOut, writeErr } = program.configureOutput();
-  const io: CliIo = { out: writeOut ?? processIo.out, err: writeErr ?? processIo.err };
+  const output = program.configureOutput();
+  const io: CliIo = { out: (t) => (output.writeOut ? output.writeOut(t) : processIo.out(t)), err: (t) => (output.writeErr ? output.writeErr(t) : processIo.err(t)) };
   if (argv.length === 0) {
     io.out(program.helpInformation());
     return 2;

@@ -47,7 +47,7 @@ export async function querySql(config: ResolvedConfig, sql: string, options: Que
       const readsLive = fetchLive !== undefined && [...(await tablesRead(conn, sql))].some((t) => LIVE_VIEWS.has(t));
       await createViews(conn, config.lakeDir, readsLive ? await fetchLive() : []);
       const reader = await conn.runAndReadAll(sql, options.params);
-      return reader.getRowObjectsJS() as SqlRow[];
+      return reader.getRowObjectsJS();
     });
   } finally {
     db.closeSync();

@@ -1,6 +1,5 @@
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { querySql } from '../../adapters/lake/sql-session';
 import { action, clientId, jsonOption, positiveInt } from '../cli';
 import type { JsonOption } from '../cli';
