@@ -28,7 +28,7 @@ function grpcCause(error: unknown): { code: number; details: string } | null {
  * queue; a timeout as a timeout; anything else as its own message.
  */
 export function queryFailureNote(error: unknown, timeoutMs = QUERY_DEADLINE_MS): string {
-  if (isGrpcDeadlineError(error)) return `status query timed out after ${timeoutMs / 1000}s (worker busy or stuck?)`;
+  if (isGrpcDeadlineError(error)) return `status query timed out after ${timeoutMs / 1000}s (is the worker busy, stuck or just stopped?)`;
   const grpc = grpcCause(error);
   // The server gives no structured reason for this one, only its message.
   if (grpc?.code === FAILED_PRECONDITION && /no poller/i.test(grpc.details)) return NO_WORKER;

@@ -23,6 +23,7 @@ interface ErrorsOptions extends JsonOption {
 export function registerErrors(program: Command): void {
   program
     .command('errors')
+    .summary('Recent rows of pipeline_errors, newest first')
     .description('Recent rows of pipeline_errors, newest first.')
     .option('--client <id>', 'only this client', clientId)
     .addOption(new Option('--since <age>', 'how far back: 30m, 12h, 1d or 2w').argParser(parseSince).default(parseSince('1d'), '1d'))

@@ -15,7 +15,7 @@ describe('why a status query got no answer', () => {
   });
   it('reports a timeout as a timeout', () => {
     const note = queryFailureNote(wrapped(grpcError(4, 'Deadline exceeded after 5.001s')), 5000);
-    assert.equal(note, 'status query timed out after 5s (worker busy or stuck?)');
+    assert.equal(note, 'status query timed out after 5s (is the worker busy, stuck or just stopped?)');
   });
   it('reports any other failure as its own message, in one line', () => {
     assert.equal(queryFailureNote(wrapped(grpcError(9, 'workflow task in failed state'))), 'status query failed: workflow task in failed state');
