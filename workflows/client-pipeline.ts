@@ -2,7 +2,8 @@
  * `clientPipeline`: one long-running workflow per client. Batches arrive by signal (references
  * into kafka_raw_bronze), queue durably in workflow state, and run one at a time through the
  * bronze, silver and gold activities. A batch that fails for good is compensated (its partial
- * outputs removed), recorded in pipeline_errors, and kept for replay; later batches go on.
+ * outputs removed), recorded in pipeline_errors, and kept for replay; later batches go on. A step
+ * that only workers of another lake took is no failure: it waits for a worker of the right lake.
  */
 import {
   allHandlersFinished,
@@ -87,7 +88,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
       const { replaying, unknown } = pipeline.requeueFailed(wanted, { again: !joinsAndYields });
       publish();
       const ids = new Set(replaying.map((f) => f.batchId));
-      await condition(() => (joinsAndYields ? pipeline.replaySettled(ids) : ![...ids].some((id) => pipeline.isQueued(id))));
+      await condition(() => (joinsAndYields ? pipeline.replaySettled(ids) : pipeline.replayRan(ids)));
       return pipeline.replayOutcomes(replaying, unknown);
     },
     {

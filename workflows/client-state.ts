@@ -98,13 +98,18 @@ export class ClientPipelineState {
     return { replaying, unknown };
   }
 
+  /** Whether every one of these batches has run (none is queued any more). */
+  replayRan(batchIds: ReadonlySet<string>): boolean {
+    return ![...batchIds].some((id) => this.isQueued(id));
+  }
+
   /**
    * Whether a replay request can answer: every batch it replays has run, or the client is paused
    * and none of them is in progress. A paused client runs nothing until resumed, so a request
    * waiting for that would keep its handler open and the workflow from continuing as new.
    */
   replaySettled(batchIds: ReadonlySet<string>): boolean {
-    if (![...batchIds].some((id) => this.isQueued(id))) return true;
+    if (this.replayRan(batchIds)) return true;
     return this.data.paused && !(this.current !== null && batchIds.has(this.current.batchId));
   }
 
