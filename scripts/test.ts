@@ -1,6 +1,6 @@
 /**
  * `npm test`: brings the local stack up (installing it on first use), runs every test tier with
- * node's test runner, and stops what it started, whether the tests pass or fail.
+ * node's test runner, fastest tier first, and stops what it started, whether the tests pass or fail.
  *   --unit   pure unit tests only (no services needed)
  *   FILES    only these test files
  */
@@ -15,13 +15,27 @@ import type { ServiceName } from './stack/stack';
 
 const ROOT = path.resolve(__dirname, '..');
 
+/**
+ * The tiers under test/, fastest first, so a broken rule fails in seconds rather than after the
+ * end-to-end run: pure units; workflow logic with stub activities; activities on real DuckDB
+ * and Kafka; workflows on the real stack; the whole product.
+ */
+const TIERS = ['unit', 'workflow-logic', 'activities', 'workflows', 'e2e'];
+
 function testFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .flatMap((name) => {
-      const p = path.join(dir, name);
-      return statSync(p).isDirectory() ? testFiles(p) : name.endsWith('.test.ts') ? [p] : [];
-    })
-    .sort();
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? testFiles(p) : name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+/** Tier order, then name; a folder that is no known tier runs after them. */
+function inTierOrder(files: string[]): string[] {
+  const tier = (file: string) => {
+    const index = TIERS.indexOf(path.relative(path.join(ROOT, 'test'), file).split(path.sep)[0] ?? '');
+    return index === -1 ? TIERS.length : index;
+  };
+  return [...files].sort((a, b) => tier(a) - tier(b) || a.localeCompare(b));
 }
 
 /** Every process of a test run carries this in its environment, so none can outlive the run. */
@@ -78,7 +92,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const unitOnly = args.includes('--unit');
   const named = args.filter((a) => !a.startsWith('--')).map((a) => path.resolve(a));
-  const files = named.length > 0 ? named : testFiles(path.join(ROOT, 'test', unitOnly ? 'unit' : ''));
+  const files = named.length > 0 ? named : inTierOrder(testFiles(path.join(ROOT, 'test', unitOnly ? 'unit' : '')));
   const needsStack = files.some((f) => !f.includes(`${path.sep}unit${path.sep}`));
   const settings = stackSettings(loadConfig());
   const say = (line: string) => process.stderr.write(`[stack] ${line}\n`);
