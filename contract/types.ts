@@ -26,7 +26,7 @@ export interface IngestSettings {
   taskQueue: string;
   /** History events after which the ingest and the client workflows it starts continue as new. */
   continueAsNewAfterEvents?: number;
-  /** Identity of the lake this pipeline writes (see lib/lake-identity.ts). */
+  /** Identity of the lake this pipeline writes (see adapters/lake/lake-identity.ts). */
   lakeId?: string;
 }
 
