@@ -53,7 +53,7 @@ export async function requireServices(config: ResolvedConfig): Promise<void> {
   const missing: string[] = [];
   if (!(await portOpen(Number(tPort), tHost))) missing.push(`Temporal at ${config.temporal.address}`);
   if (!(await portOpen(Number(kPort), kHost))) missing.push(`Kafka at ${config.kafka.brokers[0]}`);
-  if (missing.length > 0) throw new Error(`${missing.join(' and ')} not reachable: run the tests with \`npm test\` (it starts the stack) or run \`pipeline stack up\` first`);
+  if (missing.length > 0) throw new Error(`${missing.join(' and ')} not reachable: start the local stack with \`npx pipeline stack up\` (\`npm test\` starts it for the tests)`);
 }
 
 /** Polls until `probe` returns something truthy; a probe that throws is retried. */
