@@ -71,6 +71,8 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
     const started = Date.now();
     worker = startWorkerProcess(t.env);
     await worker.ready;
+    // An operator sees the worker's own line, not the bundler's statistics or SDK state changes.
+    assert.doesNotMatch(worker.output(), /webpack|Worker state changed/);
     await startPipeline(config, temporal);
     // The first half arrives in waves, so the pipeline is mid-stream whenever the kill lands.
     const firstHalf = (async () => {
