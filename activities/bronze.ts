@@ -36,35 +36,42 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps) {
       const { clientId, batch, ruleActions } = input;
       const rawFile = layout.rawFile(batch.topic, batch.batchId);
       await requireFile(rawFile, 'raw batch');
-      return whileHeartbeating(() =>
-        withConnection(db, async (conn) => {
-          const reader = await conn.runAndReadAll(clientRawRecordsSql(rawFile), { client: clientId });
-          // The raw table routed this record here, so its client is known for this check.
-          const directory = { knownClients: new Set([clientId]), autoDiscover: true };
-          const checked: Checked<RawRecord>[] = reader.getRowObjectsJS().map((row) => {
-            const value = String(row.value);
-            const verdict = checkBronze(decodeMessageValue(Buffer.from(value, 'utf8'), Number.MAX_SAFE_INTEGER), directory);
-            return {
-              record: { partition: Number(row.partition), offset: row.offset as bigint, value, kafkaMicros: row.kafka_us as bigint, eventMicros: verdict.eventMicros },
-              broken: verdict.broken,
-              reasons: verdict.reasons,
-            };
-          });
-          const result = applyRules(checked, CLIENT_BRONZE_RULES, ruleActions);
-          const now = BigInt(Date.now()) * 1000n;
-          return writeLayer(conn, layout, {
-            layer: 'bronze',
-            clientId,
-            batch,
-            result,
-            total: checked.length,
-            columns: BRONZE_COLUMNS,
-            file: layout.bronzeFile(clientId, batch.batchId),
-            toRow: (r) => [clientId, r.eventMicros, r.value, batch.topic, r.partition, r.offset, r.kafkaMicros, batch.batchId, now],
-            rawValueChars: config.limits.rawValueChars,
-            nowMicros: now,
-          });
-        }),
+      return whileHeartbeating(
+        () =>
+          withConnection(db, async (conn) => {
+            const reader = await conn.runAndReadAll(clientRawRecordsSql(rawFile), { client: clientId });
+            // The raw table routed this record here, so its client is known for this check.
+            const directory = { knownClients: new Set([clientId]), autoDiscover: true };
+            const checked: Checked<RawRecord>[] = reader.getRowObjectsJS().map((row) => {
+              const value = String(row.value);
+              const verdict = checkBronze(decodeMessageValue(Buffer.from(value, 'utf8'), Number.MAX_SAFE_INTEGER), directory);
+              return {
+                record: {
+                  partition: Number(row.partition),
+                  offset: row.offset as bigint,
+                  value,
+                  kafkaMicros: row.kafka_us as bigint,
+                  eventMicros: verdict.eventMicros,
+                },
+                broken: verdict.broken,
+                reasons: verdict.reasons,
+              };
+            });
+            const result = applyRules(checked, CLIENT_BRONZE_RULES, ruleActions);
+            const now = BigInt(Date.now()) * 1000n;
+            return writeLayer(conn, layout, {
+              layer: 'bronze',
+              clientId,
+              batch,
+              result,
+              total: checked.length,
+              columns: BRONZE_COLUMNS,
+              file: layout.bronzeFile(clientId, batch.batchId),
+              toRow: (r) => [clientId, r.eventMicros, r.value, batch.topic, r.partition, r.offset, r.kafkaMicros, batch.batchId, now],
+              rawValueChars: config.limits.rawValueChars,
+              nowMicros: now,
+            });
+          }),
         { check: notDiscardedSince(layout, input) },
       );
     },

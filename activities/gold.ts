@@ -52,7 +52,10 @@ export function createGoldActivities({ config, db, lakeId }: LakeDeps) {
       guardClientBatch({ config, lakeId }, input);
       const { clientId, batch } = input;
       return whileHeartbeating(
-        () => withConnection(db, async (conn) => rebuildGold(conn, layout, clientId, await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)]))),
+        () =>
+          withConnection(db, async (conn) =>
+            rebuildGold(conn, layout, clientId, await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)])),
+          ),
         { check: notDiscardedSince(layout, input) },
       );
     },

@@ -81,10 +81,13 @@ async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
     timer = setTimeout(resolve, ms);
   });
   try {
-    await Promise.race([p.then(
-      () => undefined,
-      () => undefined,
-    ), limit]);
+    await Promise.race([
+      p.then(
+        () => undefined,
+        () => undefined,
+      ),
+      limit,
+    ]);
   } finally {
     clearTimeout(timer);
   }

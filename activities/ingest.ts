@@ -47,7 +47,10 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     // other offsets under an old batch id.
     const newest = await store.newestDone(settings.topic);
     if (newest >= seq) {
-      throw ApplicationFailure.nonRetryable(`batch #${seq} of ${settings.topic} has no plan, and the newest done batch is #${newest}: a stale attempt`, ErrorType.InvalidInput);
+      throw ApplicationFailure.nonRetryable(
+        `batch #${seq} of ${settings.topic} has no plan, and the newest done batch is #${newest}: a stale attempt`,
+        ErrorType.InvalidInput,
+      );
     }
 
     const refresh = async () => available(await offsets.watermarks(settings.topic), nextOffsets, stopAt);
@@ -90,7 +93,11 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     const messages = await readRanges(kafka, plan.topic, plan.ranges, (read) => beat({ read }), cancelled);
     if (messages.length !== rangeSize(plan.ranges)) {
       // Offsets inside a range can be missing only if the topic is compacted or transactional.
-      log.warn('batch holds fewer messages than its offset ranges', { batchId: plan.batchId, expected: rangeSize(plan.ranges), read: messages.length });
+      log.warn('batch holds fewer messages than its offset ranges', {
+        batchId: plan.batchId,
+        expected: rangeSize(plan.ranges),
+        read: messages.length,
+      });
     }
     const routed = routeBatch(messages, {
       topic: plan.topic,
@@ -131,7 +138,8 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       assertSameLake(input.settings.lakeId, ownLake);
       return whileHeartbeating(async (beat, cancelled) => {
         const done = await store.readDone(input.settings.topic, input.seq);
-        const manifest = done ?? (await planBatch(input, beat, cancelled).then((plan) => (plan ? landBatch(input.settings, plan, beat, cancelled) : null)));
+        const manifest =
+          done ?? (await planBatch(input, beat, cancelled).then((plan) => (plan ? landBatch(input.settings, plan, beat, cancelled) : null)));
         if (!manifest) return { kind: 'empty' };
         // Housekeeping: the batch is done whether or not old files could be removed.
         await store.prune(manifest.topic, manifest.seq, cancelled).catch((e: unknown) => {
@@ -174,7 +182,13 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     },
 
     /** Where ingestion of a topic stands according to the lake (the durable Kafka position). */
-    async recoverIngestPosition({ topic, lakeId: expectedLake }: { topic: string; lakeId?: string }): Promise<{ nextSeq: number; nextOffsets: PartitionOffsets; dispatchedSeq: number }> {
+    async recoverIngestPosition({
+      topic,
+      lakeId: expectedLake,
+    }: {
+      topic: string;
+      lakeId?: string;
+    }): Promise<{ nextSeq: number; nextOffsets: PartitionOffsets; dispatchedSeq: number }> {
       assertSameLake(expectedLake, ownLake);
       const lastDone = await store.newestDone(topic);
       const manifest = lastDone >= 0 ? await store.readDone(topic, lastDone) : null;

@@ -36,53 +36,60 @@ export function createSilverActivities({ config, db, lakeId }: LakeDeps) {
       const { clientId, batch, ruleActions } = input;
       const bronzeFile = layout.bronzeFile(clientId, batch.batchId);
       await requireFile(bronzeFile, 'bronze batch');
-      return whileHeartbeating(() =>
-        withConnection(db, async (conn) => {
-          const reader = await conn.runAndReadAll(bronzeRecordsSql(bronzeFile));
-          const checked: Checked<BronzeRecord>[] = reader.getRowObjectsJS().map((row) => {
-            const value = String(row.value);
-            const message = JSON.parse(value) as JsonObject; // bronze holds JSON objects only
-            const verdict = checkSilver(message);
-            return {
-              record: { partition: Number(row.partition), offset: row.offset as bigint, value, message, eventMicros: (row.event_us as bigint | null) ?? null },
-              broken: verdict.broken,
-              reasons: verdict.reasons,
-            };
-          });
-          const result = applyRules(checked, SILVER_RULES, ruleActions);
-          const now = BigInt(Date.now()) * 1000n;
-          return writeLayer(conn, layout, {
-            layer: 'silver',
-            clientId,
-            batch,
-            result,
-            total: checked.length,
-            columns: SILVER_COLUMNS,
-            file: layout.silverFile(clientId, batch.batchId),
-            toRow: (r) => {
-              const f = silverFields(r.message);
-              return [
-                clientId,
-                f.clientName,
-                f.eventType,
-                f.status,
-                f.amount,
-                r.eventMicros,
-                f.source,
-                f.region,
-                f.dataJson,
-                f.metadataJson,
-                batch.topic,
-                r.partition,
-                r.offset,
-                batch.batchId,
-                now,
-              ];
-            },
-            rawValueChars: config.limits.rawValueChars,
-            nowMicros: now,
-          });
-        }),
+      return whileHeartbeating(
+        () =>
+          withConnection(db, async (conn) => {
+            const reader = await conn.runAndReadAll(bronzeRecordsSql(bronzeFile));
+            const checked: Checked<BronzeRecord>[] = reader.getRowObjectsJS().map((row) => {
+              const value = String(row.value);
+              const message = JSON.parse(value) as JsonObject; // bronze holds JSON objects only
+              const verdict = checkSilver(message);
+              return {
+                record: {
+                  partition: Number(row.partition),
+                  offset: row.offset as bigint,
+                  value,
+                  message,
+                  eventMicros: (row.event_us as bigint | null) ?? null,
+                },
+                broken: verdict.broken,
+                reasons: verdict.reasons,
+              };
+            });
+            const result = applyRules(checked, SILVER_RULES, ruleActions);
+            const now = BigInt(Date.now()) * 1000n;
+            return writeLayer(conn, layout, {
+              layer: 'silver',
+              clientId,
+              batch,
+              result,
+              total: checked.length,
+              columns: SILVER_COLUMNS,
+              file: layout.silverFile(clientId, batch.batchId),
+              toRow: (r) => {
+                const f = silverFields(r.message);
+                return [
+                  clientId,
+                  f.clientName,
+                  f.eventType,
+                  f.status,
+                  f.amount,
+                  r.eventMicros,
+                  f.source,
+                  f.region,
+                  f.dataJson,
+                  f.metadataJson,
+                  batch.topic,
+                  r.partition,
+                  r.offset,
+                  batch.batchId,
+                  now,
+                ];
+              },
+              rawValueChars: config.limits.rawValueChars,
+              nowMicros: now,
+            });
+          }),
         { check: notDiscardedSince(layout, input) },
       );
     },

@@ -45,7 +45,10 @@ function coerce(text: string, kind: 'string' | 'number' | 'boolean' | 'list'): u
     case 'boolean':
       return text === 'true' ? true : text === 'false' ? false : text;
     case 'list':
-      return text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      return text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
   }
 }
 

@@ -25,41 +25,40 @@ const rulesShape = Object.fromEntries(ALL_RULES.map((rule) => [rule, z.enum(RULE
   z.ZodOptional<z.ZodEnum<{ drop: 'drop'; warn: 'warn'; fail: 'fail' }>>
 >;
 
-export const ConfigSchema = z
-  .strictObject({
-    target: z.string().min(1).default('dev'),
-    targets: z.record(z.string(), TargetSchema),
-    kafka: z.strictObject({
-      brokers: z.array(HostPort).min(1),
-      clientId: z.string().min(1).default('medallion-pipeline'),
-    }),
-    temporal: z.strictObject({
-      address: HostPort,
-      taskQueue: z.string().min(1).default('medallion-pipeline'),
-      /** Prefix of workflow ids, so several deployments (or test runs) can share a namespace. */
-      workflowIdPrefix: SafeName.default('pipeline'),
-      uiUrl: z.url().default('http://127.0.0.1:8233'),
-      /** History events after which workflows continue as new (bounded history, all state carried). */
-      continueAsNewAfterEvents: z.int().min(20).max(50_000).default(2000),
-    }),
-    /** Without a root, the lake lives beside the local stack's state (see lib/local-home.ts). */
-    lake: z.strictObject({ root: z.string().min(1).optional() }).default({}),
-    clients: z.strictObject({
-      known: z.array(ClientId.describe('client id')).default([]),
-      autoDiscover: z.boolean().default(false),
-    }),
-    batch: z.strictObject({
-      maxMessages: z.int().min(1).max(100_000).default(5000),
-      maxWaitMs: z.int().min(10).max(600_000).default(2000),
-    }),
-    rules: z.strictObject(rulesShape).default({}),
-    limits: z
-      .strictObject({
-        maxMessageBytes: z.int().min(1024).default(1_048_576),
-        rawValueChars: z.int().min(64).max(1_000_000).default(4096),
-      })
-      .default({ maxMessageBytes: 1_048_576, rawValueChars: 4096 }),
-  });
+export const ConfigSchema = z.strictObject({
+  target: z.string().min(1).default('dev'),
+  targets: z.record(z.string(), TargetSchema),
+  kafka: z.strictObject({
+    brokers: z.array(HostPort).min(1),
+    clientId: z.string().min(1).default('medallion-pipeline'),
+  }),
+  temporal: z.strictObject({
+    address: HostPort,
+    taskQueue: z.string().min(1).default('medallion-pipeline'),
+    /** Prefix of workflow ids, so several deployments (or test runs) can share a namespace. */
+    workflowIdPrefix: SafeName.default('pipeline'),
+    uiUrl: z.url().default('http://127.0.0.1:8233'),
+    /** History events after which workflows continue as new (bounded history, all state carried). */
+    continueAsNewAfterEvents: z.int().min(20).max(50_000).default(2000),
+  }),
+  /** Without a root, the lake lives beside the local stack's state (see lib/local-home.ts). */
+  lake: z.strictObject({ root: z.string().min(1).optional() }).default({}),
+  clients: z.strictObject({
+    known: z.array(ClientId.describe('client id')).default([]),
+    autoDiscover: z.boolean().default(false),
+  }),
+  batch: z.strictObject({
+    maxMessages: z.int().min(1).max(100_000).default(5000),
+    maxWaitMs: z.int().min(10).max(600_000).default(2000),
+  }),
+  rules: z.strictObject(rulesShape).default({}),
+  limits: z
+    .strictObject({
+      maxMessageBytes: z.int().min(1024).default(1_048_576),
+      rawValueChars: z.int().min(64).max(1_000_000).default(4096),
+    })
+    .default({ maxMessageBytes: 1_048_576, rawValueChars: 4096 }),
+});
 
 /**
  * Checks across fields, made on the raw input so they are reported together with any field

@@ -20,6 +20,4 @@ export const ALL_RULES: readonly RuleName[] = [...BRONZE_RULES, ...SILVER_RULES]
 export const ROUTING_RULES: readonly RuleName[] = ['malformed_json', 'valid_client_id', 'unknown_client'];
 
 export type RuleActions = Record<RuleName, RuleAction>;
-export const DEFAULT_RULE_ACTIONS: RuleActions = Object.fromEntries(
-  ALL_RULES.map((rule) => [rule, 'drop']),
-) as RuleActions;
+export const DEFAULT_RULE_ACTIONS: RuleActions = Object.fromEntries(ALL_RULES.map((rule) => [rule, 'drop'])) as RuleActions;

@@ -64,7 +64,11 @@ export interface Watermark {
 }
 
 /** Messages available per partition from `next` (or the earliest offset) up to high / stopAt. */
-export function available(watermarks: readonly Watermark[], next: PartitionOffsets, stopAt: PartitionOffsets | null): Map<number, { from: bigint; end: bigint }> {
+export function available(
+  watermarks: readonly Watermark[],
+  next: PartitionOffsets,
+  stopAt: PartitionOffsets | null,
+): Map<number, { from: bigint; end: bigint }> {
   const result = new Map<number, { from: bigint; end: bigint }>();
   for (const w of watermarks) {
     const key = String(w.partition);
@@ -91,7 +95,10 @@ export function totalAvailable(avail: Map<number, { from: bigint; end: bigint }>
 export function planRanges(avail: Map<number, { from: bigint; end: bigint }>, maxMessages: number): PartitionRange[] {
   const take = new Map<number, bigint>();
   let remaining = BigInt(maxMessages);
-  let open = [...avail.entries()].filter(([, a]) => a.end > a.from).map(([p]) => p).sort((a, b) => a - b);
+  let open = [...avail.entries()]
+    .filter(([, a]) => a.end > a.from)
+    .map(([p]) => p)
+    .sort((a, b) => a - b);
   while (remaining > 0n && open.length > 0) {
     const share = remaining / BigInt(open.length) > 0n ? remaining / BigInt(open.length) : 1n;
     const stillOpen: number[] = [];
@@ -117,7 +124,11 @@ export function planRanges(avail: Map<number, { from: bigint; end: bigint }>, ma
     });
 }
 
-export function nextOffsetsAfter(next: PartitionOffsets, avail: Map<number, { from: bigint; end: bigint }>, ranges: readonly PartitionRange[]): PartitionOffsets {
+export function nextOffsetsAfter(
+  next: PartitionOffsets,
+  avail: Map<number, { from: bigint; end: bigint }>,
+  ranges: readonly PartitionRange[],
+): PartitionOffsets {
   const result: PartitionOffsets = { ...next };
   for (const [partition, { from }] of avail) result[String(partition)] = String(from);
   for (const r of ranges) result[String(r.partition)] = r.until;

@@ -49,6 +49,19 @@ export function failureMessage<T extends { partition: number; offset: bigint | s
   return `${failing.length} of ${total} records broke rules with action "fail": ${rules}${where}`;
 }
 
-export function metricRows(metrics: LayerResult<unknown>['metrics'], ctx: { nowMicros: bigint; batchId: string; clientId: string | null; layer: string }): Cell[][] {
-  return metrics.map((m) => [ctx.nowMicros, ctx.batchId, ctx.clientId, ctx.layer, m.rule, m.action, BigInt(m.checked), BigInt(m.passed), BigInt(m.failed)]);
+export function metricRows(
+  metrics: LayerResult<unknown>['metrics'],
+  ctx: { nowMicros: bigint; batchId: string; clientId: string | null; layer: string },
+): Cell[][] {
+  return metrics.map((m) => [
+    ctx.nowMicros,
+    ctx.batchId,
+    ctx.clientId,
+    ctx.layer,
+    m.rule,
+    m.action,
+    BigInt(m.checked),
+    BigInt(m.passed),
+    BigInt(m.failed),
+  ]);
 }

@@ -87,7 +87,17 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
   // (the client's bronze activity), except for records the router already dropped.
   const metricRows: Cell[][] = ['malformed_json', 'valid_client_id', 'unknown_client'].map((rule) => {
     const failed = failedByRule.get(rule) ?? 0;
-    return [ctx.ingestedAtMicros, ctx.batchId, null, 'bronze', rule, ctx.ruleActions[rule as 'malformed_json'], BigInt(messages.length), BigInt(messages.length - failed), BigInt(failed)];
+    return [
+      ctx.ingestedAtMicros,
+      ctx.batchId,
+      null,
+      'bronze',
+      rule,
+      ctx.ruleActions[rule as 'malformed_json'],
+      BigInt(messages.length),
+      BigInt(messages.length - failed),
+      BigInt(failed),
+    ];
   });
   return { rawRows, errorRows, metricRows, clientCounts, unroutable };
 }

@@ -56,9 +56,7 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export type DecodedValue =
-  | { ok: true; message: JsonObject }
-  | { ok: false; reason: string };
+export type DecodedValue = { ok: true; message: JsonObject } | { ok: false; reason: string };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -56,15 +56,25 @@ async function main(): Promise<void> {
 
     t = Date.now();
     await startPipeline(config, h.temporal);
-    await waitFor('the pipeline to drain', async () => {
-      const s = await h.status();
-      return s.drained && s.clients.length === clientCount;
-    }, 60 * 60_000, 100);
+    await waitFor(
+      'the pipeline to drain',
+      async () => {
+        const s = await h.status();
+        return s.drained && s.clients.length === clientCount;
+      },
+      60 * 60_000,
+      100,
+    );
     const seconds = (Date.now() - t) / 1000;
     const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
-    console.log(`pipeline: ${count} messages through raw, bronze, silver and gold in ${seconds.toFixed(1)} s = ${Math.round(count / seconds)} msg/s (worker RSS ${rss} MiB)`);
+    console.log(
+      `pipeline: ${count} messages through raw, bronze, silver and gold in ${seconds.toFixed(1)} s = ${Math.round(count / seconds)} msg/s (worker RSS ${rss} MiB)`,
+    );
     const prefix = config.temporal.workflowIdPrefix;
-    const times = await activityTimes(h.temporal, [ingestWorkflowId(prefix, config.target.topic), ...clients.map((c) => clientWorkflowId(prefix, c))]);
+    const times = await activityTimes(h.temporal, [
+      ingestWorkflowId(prefix, config.target.topic),
+      ...clients.map((c) => clientWorkflowId(prefix, c)),
+    ]);
     for (const [type, ms] of [...times].sort()) {
       const total = ms.reduce((a, b) => a + b, 0);
       console.log(`  ${type.padEnd(22)} ${String(ms.length).padStart(4)} runs, mean ${Math.round(total / ms.length)} ms, max ${Math.max(...ms)} ms`);

@@ -113,7 +113,10 @@ function report(io: CliIo, where: string, error: unknown): number {
 /** Runs the command line and returns the exit code. */
 export async function runCli(program: Command, argv: readonly string[]): Promise<number> {
   const output = program.configureOutput();
-  const io: CliIo = { out: (t) => (output.writeOut ? output.writeOut(t) : processIo.out(t)), err: (t) => (output.writeErr ? output.writeErr(t) : processIo.err(t)) };
+  const io: CliIo = {
+    out: (t) => (output.writeOut ? output.writeOut(t) : processIo.out(t)),
+    err: (t) => (output.writeErr ? output.writeErr(t) : processIo.err(t)),
+  };
   if (argv.length === 0) {
     io.out(program.helpInformation());
     return 2;

@@ -12,7 +12,17 @@ import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerWorker } from './commands/worker';
 
-const COMMAND_GROUPS = [registerStack, registerWorker, registerStart, registerClientControl, registerStatus, registerErrors, registerHealth, registerSql, registerProduce];
+const COMMAND_GROUPS = [
+  registerStack,
+  registerWorker,
+  registerStart,
+  registerClientControl,
+  registerStatus,
+  registerErrors,
+  registerHealth,
+  registerSql,
+  registerProduce,
+];
 
 export function buildProgram(io?: CliIo): Command {
   const program = createProgram(io).description('Kafka → bronze/silver/gold Parquet pipeline on Temporal: operator commands.');

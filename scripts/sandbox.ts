@@ -53,7 +53,10 @@ export async function requireServices(config: ResolvedConfig): Promise<void> {
   const missing: string[] = [];
   if (!(await portOpen(Number(tPort), tHost))) missing.push(`Temporal at ${config.temporal.address}`);
   if (!(await portOpen(Number(kPort), kHost))) missing.push(`Kafka at ${config.kafka.brokers[0]}`);
-  if (missing.length > 0) throw new Error(`${missing.join(' and ')} not reachable: start the local stack with \`npx pipeline stack up\` (\`npm test\` starts it for the tests)`);
+  if (missing.length > 0)
+    throw new Error(
+      `${missing.join(' and ')} not reachable: start the local stack with \`npx pipeline stack up\` (\`npm test\` starts it for the tests)`,
+    );
 }
 
 /** Polls until `probe` returns something truthy; a probe that throws is retried. */
@@ -85,7 +88,10 @@ export async function* runHistories(temporal: Client, workflowId: string): Async
 export async function terminateWorkflows(temporal: Client, prefix: string, reason = 'test finished'): Promise<void> {
   for await (const wf of temporal.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
     if (wf.workflowId.startsWith(`${prefix}-`)) {
-      await temporal.workflow.getHandle(wf.workflowId).terminate(reason).catch(() => undefined);
+      await temporal.workflow
+        .getHandle(wf.workflowId)
+        .terminate(reason)
+        .catch(() => undefined);
     }
   }
 }

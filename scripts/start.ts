@@ -62,7 +62,9 @@ async function main(): Promise<void> {
       void pipelineStatus(config, temporal, offsets)
         .then((s) => {
           const clientsLine = s.clients.map((c) => `${c.clientId} ${c.totals.silver} silver/${c.totals.dropped} dropped`).join(', ');
-          say(`[${new Date().toISOString().slice(11, 19)}] ingested ${s.ingest?.messages ?? 0} messages, lag ${s.ingest?.lag ?? '?'}; ${clientsLine}`);
+          say(
+            `[${new Date().toISOString().slice(11, 19)}] ingested ${s.ingest?.messages ?? 0} messages, lag ${s.ingest?.lag ?? '?'}; ${clientsLine}`,
+          );
         })
         .catch(() => undefined);
     }, 10_000);

@@ -47,7 +47,9 @@ const RUN_TAG = `PIPELINE_TEST_RUN=${process.pid}-${Date.now()}`;
  */
 function killLeftovers(): number {
   let killed = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+  for (const pid of readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)) {
     if (pid === process.pid) continue;
     try {
       if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(RUN_TAG)) {
@@ -68,7 +70,18 @@ function runNodeTests(files: string[], tapFile: string): Promise<number> {
     const child = spawn(
       process.execPath,
       // A test that hangs fails after 15 minutes instead of holding CI to its limit.
-      ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-concurrency=1',
+        '--test-timeout=900000',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tapFile}`,
+        ...files,
+      ],
       { cwd: ROOT, stdio: 'inherit', env: { ...process.env, [tagName]: tagValue } },
     );
     const forward = (signal: NodeJS.Signals) => child.kill(signal);

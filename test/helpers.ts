@@ -26,7 +26,11 @@ export interface WorkerProcess {
 
 /** A real worker: the `pipeline worker` command in its own process. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'pipeline.ts'), 'worker'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'pipeline.ts'), 'worker'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   // Once the worker runs, it must not keep the test file's process alive: a test that fails
   // before its clean-up must still end (`npm test` kills whatever it left behind). Until then

@@ -48,10 +48,9 @@ export async function ingest(input: IngestInput): Promise<IngestSummary> {
     }
     phase = 'polling';
     show();
-    const result = await kafka.ingestBatch.executeWithOptions(
-      { ...kafkaProfile, summary: `batch #${current.nextSeq} of ${topic}` },
-      [{ settings, seq: current.nextSeq, nextOffsets: current.nextOffsets, stopAt: current.stopAt }],
-    );
+    const result = await kafka.ingestBatch.executeWithOptions({ ...kafkaProfile, summary: `batch #${current.nextSeq} of ${topic}` }, [
+      { settings, seq: current.nextSeq, nextOffsets: current.nextOffsets, stopAt: current.stopAt },
+    ]);
     if (result.kind === 'empty') {
       if (current.stopAt !== null) {
         phase = 'done';

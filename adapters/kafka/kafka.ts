@@ -18,7 +18,8 @@ function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
 }
 
 /** Errors kafkajs logs while it retries them anyway, typically for seconds after a broker starts. */
-const TRANSIENT = /coordinator is loading|coordinator is not available|not the leader|no leader|leadership election|Connection error: connect ECONNREFUSED/i;
+const TRANSIENT =
+  /coordinator is loading|coordinator is not available|not the leader|no leader|leadership election|Connection error: connect ECONNREFUSED/i;
 
 /**
  * Producers retry a bounded number of times on purpose (a demo or test producer should fail, not
@@ -27,11 +28,13 @@ const TRANSIENT = /coordinator is loading|coordinator is not available|not the l
 const BOUNDED_RETRIES_WARNING = /Limiting retries for the idempotent producer/;
 
 /** kafkajs log lines to stderr as one JSON line each, without the ones it recovers from itself. */
-const logCreator: logCreatorType = () => ({ level, log }) => {
-  const error = typeof log.error === 'string' ? log.error : '';
-  if (level > logLevel.WARN || TRANSIENT.test(error) || TRANSIENT.test(log.message) || BOUNDED_RETRIES_WARNING.test(log.message)) return;
-  process.stderr.write(`${JSON.stringify({ level: logLevel[level], logger: 'kafkajs', message: log.message, error: error || undefined })}\n`);
-};
+const logCreator: logCreatorType =
+  () =>
+  ({ level, log }) => {
+    const error = typeof log.error === 'string' ? log.error : '';
+    if (level > logLevel.WARN || TRANSIENT.test(error) || TRANSIENT.test(log.message) || BOUNDED_RETRIES_WARNING.test(log.message)) return;
+    process.stderr.write(`${JSON.stringify({ level: logLevel[level], logger: 'kafkajs', message: log.message, error: error || undefined })}\n`);
+  };
 
 export function createKafka(options: { brokers: string[]; clientId: string }, env: NodeJS.ProcessEnv = process.env): Kafka {
   const sasl = saslFromEnv(env);
@@ -154,7 +157,9 @@ export class TopicOffsets {
     for (const [key, commit] of this.pendingCommits) {
       this.pendingCommits.delete(key);
       const partitions = [...commit.partitions].map(([partition, offset]) => ({ partition, offset }));
-      await this.use((admin) => admin.setOffsets({ groupId: commit.groupId, topic: commit.topic, partitions }), { whileClosing: true }).catch(() => undefined);
+      await this.use((admin) => admin.setOffsets({ groupId: commit.groupId, topic: commit.topic, partitions }), { whileClosing: true }).catch(
+        () => undefined,
+      );
     }
     if (this.pendingCommits.size > 0) await this.drainCommits();
   }

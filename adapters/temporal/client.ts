@@ -7,7 +7,9 @@ export async function connectClient(config: ResolvedConfig): Promise<Client> {
   try {
     connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
   } catch (e) {
-    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${(e as Error).message}); is the stack up? (pipeline stack up)`, { cause: e });
+    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${(e as Error).message}); is the stack up? (pipeline stack up)`, {
+      cause: e,
+    });
   }
   return new Client({ connection, namespace: config.temporal.namespace });
 }

@@ -13,7 +13,12 @@ function clientCommand(program: Command, name: string, summary: string, descript
 }
 
 export function registerClientControl(program: Command): void {
-  clientCommand(program, 'pause', "Pauses one client's pipeline", "Pauses one client's pipeline. New batches keep queueing durably; other clients are not affected.")
+  clientCommand(
+    program,
+    'pause',
+    "Pauses one client's pipeline",
+    "Pauses one client's pipeline. New batches keep queueing durably; other clients are not affected.",
+  )
     .option('--reason <text>', 'why (kept in the workflow log)')
     .action(
       action<{ reason?: string }, [string]>(async (config, options, id) => {
@@ -29,7 +34,12 @@ export function registerClientControl(program: Command): void {
     }),
   );
 
-  clientCommand(program, 'replay', 'Reruns failed batches of a client', 'Reruns failed batches of a client (after fixing the cause) and prints the outcome of each.')
+  clientCommand(
+    program,
+    'replay',
+    'Reruns failed batches of a client',
+    'Reruns failed batches of a client (after fixing the cause) and prints the outcome of each.',
+  )
     .addOption(new Option('--batch <id>', 'batch id to replay (repeatable)').argParser(repeatable(String)))
     .addOption(new Option('--all-failed', 'replay every failed batch').conflicts('batch'))
     .addOption(jsonOption())

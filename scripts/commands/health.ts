@@ -9,7 +9,9 @@ export function registerHealth(program: Command): void {
   program
     .command('health')
     .summary('The pipeline_health_monitor view, per client')
-    .description('The pipeline_health_monitor view: per client state, last batch, batches ok/failed, records, drops, error rate, backlog and last error.')
+    .description(
+      'The pipeline_health_monitor view: per client state, last batch, batches ok/failed, records, drops, error rate, backlog and last error.',
+    )
     .addOption(jsonOption())
     .action(
       action<JsonOption>(async (config, options) => {

@@ -28,7 +28,9 @@ export function registerStack(program: Command): void {
           case 'up': {
             const started = Date.now();
             await up(settings, say);
-            say(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal 127.0.0.1:${settings.temporalPort}, Web UI http://127.0.0.1:${settings.uiPort}, Kafka 127.0.0.1:${settings.kafkaPort}`);
+            say(
+              `stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s: Temporal 127.0.0.1:${settings.temporalPort}, Web UI http://127.0.0.1:${settings.uiPort}, Kafka 127.0.0.1:${settings.kafkaPort}`,
+            );
             return;
           }
           case 'down':
@@ -38,7 +40,16 @@ export function registerStack(program: Command): void {
           case 'status': {
             const services = await status(settings);
             output(options.json, services, () =>
-              table(services.map((s) => ({ service: s.name, version: s.version, installed: s.installed, running: s.reachable, 'started by stack': s.ownedPid ?? '', address: s.address }))),
+              table(
+                services.map((s) => ({
+                  service: s.name,
+                  version: s.version,
+                  installed: s.installed,
+                  running: s.reachable,
+                  'started by stack': s.ownedPid ?? '',
+                  address: s.address,
+                })),
+              ),
             );
           }
         }

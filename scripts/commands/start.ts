@@ -16,13 +16,21 @@ export function registerStart(program: Command): void {
     .description('Starts the ingest workflow of the topic and the client workflows. Idempotent: what already runs is left as is.');
   addClientSelection(command, 'start')
     .addOption(
-      new Option('--mode <mode>', 'continuous, or triggered: ingest up to the offsets present now, then complete').choices(MODES).default('continuous'),
+      new Option('--mode <mode>', 'continuous, or triggered: ingest up to the offsets present now, then complete')
+        .choices(MODES)
+        .default('continuous'),
     )
     .addOption(jsonOption())
     .action(
       action<ClientSelection & JsonOption & { mode: PipelineMode }>(async (config, options) => {
-        const started = await withTemporalClient(config, (temporal) => startPipeline(config, temporal, { clients: options.client, mode: options.mode }));
-        output(options.json, started, () => `workflows running:\n${table(started.map((s) => ({ kind: s.kind, workflow: s.workflowId, 'web ui': s.uiUrl })))}`);
+        const started = await withTemporalClient(config, (temporal) =>
+          startPipeline(config, temporal, { clients: options.client, mode: options.mode }),
+        );
+        output(
+          options.json,
+          started,
+          () => `workflows running:\n${table(started.map((s) => ({ kind: s.kind, workflow: s.workflowId, 'web ui': s.uiUrl })))}`,
+        );
       }),
     );
 }

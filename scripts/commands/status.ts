@@ -7,7 +7,20 @@ import { action, clientId, jsonOption } from '../cli';
 import type { JsonOption } from '../cli';
 import { output, table } from '../cli-output';
 
-const COLUMNS = ['client', 'state', 'queued', 'backlog', 'processed', 'failed', 'records', 'silver', 'dropped', 'last batch', 'last batch at', 'note'];
+const COLUMNS = [
+  'client',
+  'state',
+  'queued',
+  'backlog',
+  'processed',
+  'failed',
+  'records',
+  'silver',
+  'dropped',
+  'last batch',
+  'last batch at',
+  'note',
+];
 
 function humanReport(report: StatusReport): string {
   const i = report.ingest;
@@ -38,7 +51,9 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .summary('Per client: state, queued batches, processed, failed, last batch; for the ingest: consumer lag')
-    .description('Per client: state, queued batches, processed, failed, last batch; for the ingest: consumer lag. `drained` is true when nothing is left to do.')
+    .description(
+      'Per client: state, queued batches, processed, failed, last batch; for the ingest: consumer lag. `drained` is true when nothing is left to do.',
+    )
     .argument('[id]', 'only this client', clientId)
     .addOption(jsonOption())
     .action(

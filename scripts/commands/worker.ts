@@ -13,7 +13,9 @@ export function registerWorker(program: Command): void {
         const stop = () => worker.shutdown();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        process.stderr.write(`worker running: task queue ${config.temporal.taskQueue}, namespace ${config.temporal.namespace}, lake ${config.lakeDir}\n`);
+        process.stderr.write(
+          `worker running: task queue ${config.temporal.taskQueue}, namespace ${config.temporal.namespace}, lake ${config.lakeDir}\n`,
+        );
         await worker.done;
       }),
     );

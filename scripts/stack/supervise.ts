@@ -118,14 +118,22 @@ export async function startTemporal(settings: StackSettings, say: Say): Promise<
   const p = stackPaths(settings.home);
   mkdirSync(path.dirname(p.temporalDb), { recursive: true });
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(settings.temporalPort),
-    '--ui-port', String(settings.uiPort),
-    '--db-filename', p.temporalDb,
-    '--search-attribute', 'ClientId=Keyword',
-    '--search-attribute', 'PipelineState=Keyword',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(settings.temporalPort),
+    '--ui-port',
+    String(settings.uiPort),
+    '--db-filename',
+    p.temporalDb,
+    '--search-attribute',
+    'ClientId=Keyword',
+    '--search-attribute',
+    'PipelineState=Keyword',
+    '--log-level',
+    'warn',
     ...settings.namespaces.flatMap((ns) => ['--namespace', ns]),
   ];
   const pid = startDetached(settings.home, 'temporal', p.temporalBin, args);
@@ -151,15 +159,34 @@ export async function startKafka(settings: StackSettings, say: Say): Promise<boo
   if (!existsSync(path.join(p.kafkaData, 'meta.properties'))) {
     // A KRaft cluster id is 16 random bytes, base64url without padding.
     const clusterId = randomBytes(16).toString('base64url');
-    execFileSync('java', ['-cp', classpath, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', propsFile], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    execFileSync(
+      'java',
+      [
+        '-cp',
+        classpath,
+        `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
+        'kafka.tools.StorageTool',
+        'format',
+        '--standalone',
+        '-t',
+        clusterId,
+        '-c',
+        propsFile,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   }
   const pid = startDetached(settings.home, 'kafka', 'java', [
-    '-Xms256m', '-Xmx1g', '-XX:+UseG1GC',
+    '-Xms256m',
+    '-Xmx1g',
+    '-XX:+UseG1GC',
     `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
-    '-cp', classpath,
-    'kafka.Kafka', propsFile,
+    '-cp',
+    classpath,
+    'kafka.Kafka',
+    propsFile,
   ]);
   await waitFor('Kafka', () => portOpen(settings.kafkaPort), 90_000, p.logFile('kafka'), pid);
   say(`kafka: started (pid ${pid}) on 127.0.0.1:${settings.kafkaPort}`);

@@ -57,7 +57,18 @@ describe('client layer activities on real DuckDB', () => {
       message({ timestamp: 'yesterday' }), // bronze: not_null_timestamp
       message({ timestamp: '2026-11-20T11:00:00Z', status: 'unknown' }), // silver: valid_status
     ];
-    const rows: Cell[][] = values.map((value, i) => ['events', 0, BigInt(i), null, value, value.length, micros('2026-11-22T00:00:00Z'), 'acme', batch.batchId, 0n]);
+    const rows: Cell[][] = values.map((value, i) => [
+      'events',
+      0,
+      BigInt(i),
+      null,
+      value,
+      value.length,
+      micros('2026-11-22T00:00:00Z'),
+      'acme',
+      batch.batchId,
+      0n,
+    ]);
     await withConnection(db, async (conn) => {
       await stageRows(conn, 'raw', RAW_COLUMNS, rows);
       await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(batch.topic, batch.batchId));
@@ -111,16 +122,25 @@ describe('client layer activities on real DuckDB', () => {
   it('refuses a stale attempt, scheduled before the compensation, that publishes after it; a replay publishes', async () => {
     // Attempts scheduled before the compensation (at 2 000) that ran on unseen and publish only now.
     const stale = /discarded/;
-    await assert.rejects(run((i) => acts.bronzeBatch(i), 1_500), stale);
+    await assert.rejects(
+      run((i) => acts.bronzeBatch(i), 1_500),
+      stale,
+    );
     assert.ok(!existsSync(layout.bronzeFile('acme', batch.batchId)));
     assert.deepEqual(await sql(`SELECT count(*) AS n FROM pipeline_errors WHERE client_id = 'acme'`), [{ n: 0n }]);
     // A replay of the batch is scheduled after the compensation: it writes the layers again,
     // and at each layer a stale attempt that comes late still changes nothing.
     assert.deepEqual(await run((i) => acts.bronzeBatch(i), 3_000), { records: 5, passed: 4, dropped: 1, warned: 0 });
-    await assert.rejects(run((i) => acts.silverBatch(i), 1_000), stale);
+    await assert.rejects(
+      run((i) => acts.silverBatch(i), 1_000),
+      stale,
+    );
     assert.ok(!existsSync(layout.silverFile('acme', batch.batchId)));
     assert.deepEqual(await run((i) => acts.silverBatch(i), 3_000), { records: 4, passed: 3, dropped: 1, warned: 0 });
-    await assert.rejects(run((i) => acts.goldBatch(i), 1_000), stale);
+    await assert.rejects(
+      run((i) => acts.goldBatch(i), 1_000),
+      stale,
+    );
     assert.ok(!existsSync(layout.goldDir('acme')) || readdirSync(layout.goldDir('acme')).length === 0);
     assert.equal(await run((i) => acts.goldBatch(i), 3_000), 2);
   });

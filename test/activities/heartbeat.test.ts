@@ -41,11 +41,14 @@ describe('whileHeartbeating', () => {
       if ((details as { step?: string } | undefined)?.step === 'reading') progressSent.resolve();
     });
     const result = await env.run(() =>
-      whileHeartbeating(async (beat) => {
-        beat({ step: 'reading' });
-        await progressSent.promise; // resolves only once a heartbeat carried the details
-        return 'done';
-      }, { everyMs: 5 }),
+      whileHeartbeating(
+        async (beat) => {
+          beat({ step: 'reading' });
+          await progressSent.promise; // resolves only once a heartbeat carried the details
+          return 'done';
+        },
+        { everyMs: 5 },
+      ),
     );
     assert.equal(result, 'done');
     assert.equal(seen[0], undefined, 'a first heartbeat goes out at once');
@@ -115,10 +118,14 @@ describe('whileHeartbeating', () => {
     env.cancel();
     await assert.rejects(attempt, CancelledFailure);
     const outcome = await workOutcome.promise; // the work has run to its end: every publish was tried
-    assert.ok(outcome.every((o) => !o.endsWith('published')), `publishes after cancellation: ${outcome.join(', ')}`);
+    assert.ok(
+      outcome.every((o) => !o.endsWith('published')),
+      `publishes after cancellation: ${outcome.join(', ')}`,
+    );
     assert.ok(outcome.includes('json: CancelledFailure'), outcome.join(', ')); // refused by the fence itself, not by an interrupted query
 
-    const read = async (file: string) => withConnection(db, async (conn) => (await conn.runAndReadAll(`SELECT v FROM read_parquet('${file}')`)).getRowObjectsJS()[0]?.v);
+    const read = async (file: string) =>
+      withConnection(db, async (conn) => (await conn.runAndReadAll(`SELECT v FROM read_parquet('${file}')`)).getRowObjectsJS()[0]?.v);
     assert.equal(await read(kept), 'newer');
     assert.equal(await read(removable), 'newer');
     assert.deepEqual(await readJsonIfExists(json), { by: 'newer' });

@@ -69,7 +69,11 @@ describe('ingestBatch on Kafka and DuckDB', () => {
     assert.ok(result.kind === 'batch' && result.messages === 20);
     first = result.nextOffsets;
     const batch = batchId(topic(), 0);
-    const files = [layout.rawFile(topic(), batch), layout.errorsFile('bronze', ROUTER_SCOPE, batch), layout.metricsFile('bronze', ROUTER_SCOPE, batch)];
+    const files = [
+      layout.rawFile(topic(), batch),
+      layout.errorsFile('bronze', ROUTER_SCOPE, batch),
+      layout.metricsFile('bronze', ROUTER_SCOPE, batch),
+    ];
     const before = await Promise.all(files.map(rows));
     const plan = JSON.parse(readFileSync(layout.planFile(topic(), 0), 'utf8')) as { plannedAt: string };
     assert.deepEqual(new Set(before[0]!.map((r) => (r.ingested_at as Date).toISOString())), new Set([new Date(plan.plannedAt).toISOString()]));

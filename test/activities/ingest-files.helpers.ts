@@ -55,14 +55,32 @@ export function fileOnlyIngest() {
     activities,
     settings,
     ingestBatch: (seq: number, nextOffsets: PartitionOffsets = {}): Promise<IngestBatchResult> =>
-      new MockActivityEnvironment({ startToCloseTimeoutMs: 5 * 60_000 }).run(activities.ingestBatch, { settings, seq, nextOffsets, stopAt: null } satisfies IngestBatchInput),
+      new MockActivityEnvironment({ startToCloseTimeoutMs: 5 * 60_000 }).run(activities.ingestBatch, {
+        settings,
+        seq,
+        nextOffsets,
+        stopAt: null,
+      } satisfies IngestBatchInput),
     /** A done file as an ingest writes it. */
     writeDone(seq: number, nextOffsets: PartitionOffsets): void {
       const batchId = `${TOPIC}.${String(seq).padStart(9, '0')}`;
       const ranges = [{ partition: 0, from: String(seq * 10), until: String(seq * 10 + 10) }];
-      const manifest = { topic: TOPIC, seq, batchId, ranges, nextOffsets, messages: 10, unroutable: 0, clients: { acme: 10 }, completedAt: '2026-11-20T10:00:00.000Z' };
+      const manifest = {
+        topic: TOPIC,
+        seq,
+        batchId,
+        ranges,
+        nextOffsets,
+        messages: 10,
+        unroutable: 0,
+        clients: { acme: 10 },
+        completedAt: '2026-11-20T10:00:00.000Z',
+      };
       writeFileSync(layout.doneFile(TOPIC, seq), JSON.stringify(manifest));
-      writeFileSync(layout.planFile(TOPIC, seq), JSON.stringify({ topic: TOPIC, seq, batchId, ranges, nextOffsets, plannedAt: '2026-11-20T10:00:00.000Z' }));
+      writeFileSync(
+        layout.planFile(TOPIC, seq),
+        JSON.stringify({ topic: TOPIC, seq, batchId, ranges, nextOffsets, plannedAt: '2026-11-20T10:00:00.000Z' }),
+      );
     },
     cleanup: () => rmSync(lakeRoot, { recursive: true, force: true }),
   };

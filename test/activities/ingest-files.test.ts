@@ -47,7 +47,8 @@ describe('ingest files: recovery and pruning', () => {
   it('refuses to plan again a batch whose files were pruned (a stale attempt), without reading Kafka', async () => {
     await assert.rejects(
       lake.ingestBatch(5),
-      (e: unknown) => e instanceof ApplicationFailure && e.type === ErrorType.InvalidInput && e.nonRetryable && /#5 .*newest done batch/.test(e.message),
+      (e: unknown) =>
+        e instanceof ApplicationFailure && e.type === ErrorType.InvalidInput && e.nonRetryable && /#5 .*newest done batch/.test(e.message),
     );
   });
 });
@@ -68,10 +69,16 @@ describe('ingest files: damaged or foreign files', () => {
   });
 
   it('a plan file without ranges, or of another batch, stops the batch before Kafka is read', async () => {
-    writeFileSync(lake.layout.planFile(TOPIC, 2), JSON.stringify({ topic: TOPIC, seq: 2, batchId: 'events.000000002', nextOffsets: {}, plannedAt: '2026-11-20T10:00:00Z' }));
+    writeFileSync(
+      lake.layout.planFile(TOPIC, 2),
+      JSON.stringify({ topic: TOPIC, seq: 2, batchId: 'events.000000002', nextOffsets: {}, plannedAt: '2026-11-20T10:00:00Z' }),
+    );
     await assert.rejects(lake.ingestBatch(2, { '0': '10' }), corrupt(lake.layout.planFile(TOPIC, 2)));
     lake.writeDone(2, { '0': '30' });
-    writeFileSync(lake.layout.planFile(TOPIC, 3), JSON.stringify({ topic: TOPIC, seq: 2, batchId: 'events.000000002', ranges: [], nextOffsets: {}, plannedAt: '2026-11-20T10:00:00Z' }));
+    writeFileSync(
+      lake.layout.planFile(TOPIC, 3),
+      JSON.stringify({ topic: TOPIC, seq: 2, batchId: 'events.000000002', ranges: [], nextOffsets: {}, plannedAt: '2026-11-20T10:00:00Z' }),
+    );
     await assert.rejects(lake.ingestBatch(3, { '0': '30' }), corrupt(lake.layout.planFile(TOPIC, 3)));
   });
 

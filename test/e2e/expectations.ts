@@ -64,7 +64,15 @@ export function expectedTables(messages: readonly DemoMessage[], clients: readon
     const hour = new Date(Math.floor(truth.eventMs! / 3600_000) * 3600_000).toISOString();
     const key = `${hour}|${truth.eventType}`;
     const rows = gold.get(client)!;
-    const row = rows.get(key) ?? { window_start: hour, event_type: truth.eventType!, event_count: 0, total_cents: null, min_cents: null, max_cents: null, amounts: 0 };
+    const row = rows.get(key) ?? {
+      window_start: hour,
+      event_type: truth.eventType!,
+      event_count: 0,
+      total_cents: null,
+      min_cents: null,
+      max_cents: null,
+      amounts: 0,
+    };
     row.event_count += 1;
     const cents = truth.amountCents ?? null;
     if (cents !== null) {

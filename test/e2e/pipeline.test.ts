@@ -115,7 +115,10 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
     console.log(`e2e: ${COUNT} messages drained in ${seconds.toFixed(1)} s including the kill and restart (${Math.round(COUNT / seconds)} msg/s)`);
     assert.equal(drainedStatus.ingest?.lag, 0);
     const routedToClients = messages.filter((m) => m.truth.clientId !== null).length;
-    assert.equal(drainedStatus.clients.reduce((n, c) => n + c.totals.records, 0), routedToClients);
+    assert.equal(
+      drainedStatus.clients.reduce((n, c) => n + c.totals.records, 0),
+      routedToClients,
+    );
     for (const c of drainedStatus.clients) {
       assert.equal(c.failed, 0, `${c.clientId} has failed batches: ${c.lastError}`);
       assert.equal(c.state, 'running');
@@ -147,7 +150,10 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
     const groups = await sql(`SELECT client_id, layer, table_name, to_json(rules)::VARCHAR AS rules, count(*)::INTEGER AS n
                               FROM pipeline_errors GROUP BY ALL ORDER BY ALL`);
     const actual = groups.map((g) => ({ client_id: g.client_id, layer: g.layer, table_name: g.table_name, rules: g.rules, n: num(g.n) }));
-    assert.deepEqual(actual.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), expected.errors);
+    assert.deepEqual(
+      actual.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      expected.errors,
+    );
     // Every raw record ends in exactly one place: a silver table or an error row.
     const silverUnion = CLIENTS.map((c) => `SELECT "partition", "offset" FROM "silver_${c}"`).join(' UNION ALL ');
     const [misplaced] = await sql(`
@@ -161,9 +167,13 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
   });
 
   it('computes gold equal to an aggregate of the produced messages, late records included', async () => {
-    assert.ok(messages.some((m) => m.truth.kind === 'late'), 'the traffic holds late records');
+    assert.ok(
+      messages.some((m) => m.truth.kind === 'late'),
+      'the traffic holds late records',
+    );
     for (const client of CLIENTS) {
-      const rows = await sql(`SELECT strftime(window_start, '%Y-%m-%dT%H:%M:%S.000Z') AS ws, window_end - window_start AS width, event_type, event_count,
+      const rows =
+        await sql(`SELECT strftime(window_start, '%Y-%m-%dT%H:%M:%S.000Z') AS ws, window_end - window_start AS width, event_type, event_count,
                                      total_amount, avg_amount, min_amount, max_amount
                               FROM "gold_${client}_summary" ORDER BY window_start, event_type`);
       const want = expected.gold.get(client) ?? [];
@@ -211,7 +221,14 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
   it('answers `pipeline sql` from the command line', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', path.resolve(__dirname, '../../scripts/pipeline.ts'), 'sql', 'select client_id, count(*) as n from kafka_raw_bronze group by client_id', '--json'],
+      [
+        '--import',
+        'tsx',
+        path.resolve(__dirname, '../../scripts/pipeline.ts'),
+        'sql',
+        'select client_id, count(*) as n from kafka_raw_bronze group by client_id',
+        '--json',
+      ],
       { env: t.env },
     );
     const rows = JSON.parse(stdout) as { client_id: string | null; n: string | number }[];
@@ -219,17 +236,24 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
   });
 
   it('keeps message bodies out of Temporal history, whose size does not grow with batch size', async () => {
-    const ids = [ingestWorkflowId(config.temporal.workflowIdPrefix, topic), ...CLIENTS.map((c) => clientWorkflowId(config.temporal.workflowIdPrefix, c))];
+    const ids = [
+      ingestWorkflowId(config.temporal.workflowIdPrefix, topic),
+      ...CLIENTS.map((c) => clientWorkflowId(config.temporal.workflowIdPrefix, c)),
+    ];
     const stats: HistoryStats[] = [];
     for (const id of ids) stats.push(await historyStats(temporal, id));
     const total = stats.reduce((n, s) => n + s.bytes, 0);
     const events = stats.reduce((n, s) => n + s.events, 0);
     const bodyBytes = messages.reduce((n, m) => n + m.value.length, 0);
-    console.log(`e2e history: ${events} events, ${total} bytes over ${stats.length} workflows (message bodies: ${bodyBytes} bytes); largest payload ${Math.max(...stats.map((s) => s.maxPayloadBytes))} bytes`);
+    console.log(
+      `e2e history: ${events} events, ${total} bytes over ${stats.length} workflows (message bodies: ${bodyBytes} bytes); largest payload ${Math.max(...stats.map((s) => s.maxPayloadBytes))} bytes`,
+    );
     // Activities cut off by the SIGKILL time out and run again; the kill's exact moment is a race,
     // so what it interrupted is reported rather than asserted.
     const retried = stats.flatMap((s) => s.retriedActivities);
-    console.log(`e2e kill: ${retried.length} activities ran again after the SIGKILL: ${retried.map((r) => `${r.type} (attempt ${r.attempt}: ${r.lastFailure})`).join(', ')}`);
+    console.log(
+      `e2e kill: ${retried.length} activities ran again after the SIGKILL: ${retried.map((r) => `${r.type} (attempt ${r.attempt}: ${r.lastFailure})`).join(', ')}`,
+    );
     for (const s of stats) {
       for (const marker of ['ord-', 'Acme Corporation', 'Ghost Trading', '"order_id"']) {
         assert.ok(!s.payloadText.includes(marker), `${s.workflowId} history holds message content (${marker})`);

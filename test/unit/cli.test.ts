@@ -15,7 +15,10 @@ async function pipeline(...args: string[]) {
 
 /** The real executable, for what depends on the process: environment, connections, exit code. */
 function spawnPipeline(args: string[], env: NodeJS.ProcessEnv) {
-  const r = spawnSync(process.execPath, [path.resolve(__dirname, '../../bin/pipeline.js'), ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [path.resolve(__dirname, '../../bin/pipeline.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
 
@@ -71,7 +74,10 @@ describe('pipeline CLI', () => {
 
   it('reads the config file named by --config, before or after the command', async () => {
     const missing = path.join(__dirname, 'no-such-config.json');
-    for (const args of [['status', '--config', missing], ['--config', missing, 'status']]) {
+    for (const args of [
+      ['status', '--config', missing],
+      ['--config', missing, 'status'],
+    ]) {
       const r = await pipeline(...args);
       assert.equal(r.code, 1, r.stderr);
       assert.ok(r.stderr.includes(`config file ${missing} does not exist`), r.stderr);

@@ -12,7 +12,10 @@ describe('ClientPipelineState', () => {
     assert.equal(s.enqueue(batch(1)), true);
     assert.equal(s.enqueue(batch(1)), false);
     assert.equal(s.enqueue(batch(0)), false);
-    assert.deepEqual(s.data.queue.map((b) => b.seq), [0, 1]);
+    assert.deepEqual(
+      s.data.queue.map((b) => b.seq),
+      [0, 1],
+    );
   });
   it('does no work while paused, but keeps queueing', () => {
     const s = new ClientPipelineState('acme');
@@ -32,9 +35,15 @@ describe('ClientPipelineState', () => {
     assert.equal(s.status().failed, 1);
     s.next(); // batch 2 in progress
     const { replaying, unknown } = s.requeueFailed(['t.1', 't.9']);
-    assert.deepEqual(replaying.map((f) => f.batchId), ['t.1']);
+    assert.deepEqual(
+      replaying.map((f) => f.batchId),
+      ['t.1'],
+    );
     assert.deepEqual(unknown, ['t.9']);
-    assert.deepEqual(s.data.queue.map((b) => b.seq), [2, 1]);
+    assert.deepEqual(
+      s.data.queue.map((b) => b.seq),
+      [2, 1],
+    );
     s.recordSuccess(s.next()!, counts, counts, 'now');
     s.recordFailure(s.next()!, { error: 'again', errorType: 'X', failedAt: 'later' });
     assert.equal(s.data.failedBatches[0]?.attempts, 2);
@@ -50,11 +59,25 @@ describe('ClientPipelineState', () => {
     s.next(); // batch 1 in progress
     const first = s.requeueFailed(['t.0']);
     const second = s.requeueFailed('all');
-    assert.deepEqual(first.replaying.map((f) => f.batchId), ['t.0']);
-    assert.deepEqual(second.replaying.map((f) => f.batchId), ['t.0'], 'the second request reports on the same batch');
-    assert.deepEqual(s.data.queue.map((b) => b.seq), [1, 0, 2]);
+    assert.deepEqual(
+      first.replaying.map((f) => f.batchId),
+      ['t.0'],
+    );
+    assert.deepEqual(
+      second.replaying.map((f) => f.batchId),
+      ['t.0'],
+      'the second request reports on the same batch',
+    );
+    assert.deepEqual(
+      s.data.queue.map((b) => b.seq),
+      [1, 0, 2],
+    );
     s.requeueFailed(['t.0'], { again: true });
-    assert.deepEqual(s.data.queue.map((b) => b.seq), [1, 0, 0, 2], 'the behaviour of workflows from before the rule');
+    assert.deepEqual(
+      s.data.queue.map((b) => b.seq),
+      [1, 0, 0, 2],
+      'the behaviour of workflows from before the rule',
+    );
   });
   it('answers a replay once its batches ran, or once paused with none of them in progress', () => {
     const s = new ClientPipelineState('acme');

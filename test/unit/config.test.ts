@@ -25,7 +25,14 @@ describe('configuration', () => {
   it('applies environment overrides, including to the chosen target', () => {
     const config = loadConfig({
       file: DEFAULT_CONFIG_FILE,
-      env: { PIPELINE_TARGET: 'prod', PIPELINE_TOPIC: 'other', PIPELINE_KAFKA_BROKERS: 'a:1, b:2', PIPELINE_AUTO_DISCOVER: 'true', PIPELINE_BATCH_MAX_MESSAGES: '7', PIPELINE_LAKE_ROOT: '/data/lake' },
+      env: {
+        PIPELINE_TARGET: 'prod',
+        PIPELINE_TOPIC: 'other',
+        PIPELINE_KAFKA_BROKERS: 'a:1, b:2',
+        PIPELINE_AUTO_DISCOVER: 'true',
+        PIPELINE_BATCH_MAX_MESSAGES: '7',
+        PIPELINE_LAKE_ROOT: '/data/lake',
+      },
     });
     assert.equal(config.targetName, 'prod');
     assert.equal(config.temporal.namespace, 'prod');
@@ -36,7 +43,10 @@ describe('configuration', () => {
     assert.equal(config.lakeDir, '/data/lake/prod');
   });
   it('treats an empty list variable as an empty list, and other empty variables as unset', () => {
-    const config = loadConfig({ file: DEFAULT_CONFIG_FILE, env: { PIPELINE_KNOWN_CLIENTS: '', PIPELINE_TOPIC: '', PIPELINE_BATCH_MAX_MESSAGES: '' } });
+    const config = loadConfig({
+      file: DEFAULT_CONFIG_FILE,
+      env: { PIPELINE_KNOWN_CLIENTS: '', PIPELINE_TOPIC: '', PIPELINE_BATCH_MAX_MESSAGES: '' },
+    });
     assert.deepEqual(config.clients.known, []);
     assert.equal(config.target.topic, 'client-events');
     assert.equal(config.batch.maxMessages, 5000);
@@ -59,7 +69,16 @@ describe('configuration', () => {
     } catch (e) {
       assert.ok(e instanceof ConfigError);
       const joined = e.problems.join('\n');
-      for (const where of ['targets.dev.lakePrefix', 'targets.dev.topic', 'kafka.brokers', 'temporal.address', 'clients.known.1', 'batch.maxMessages', 'rules.valid_status', '(root)']) {
+      for (const where of [
+        'targets.dev.lakePrefix',
+        'targets.dev.topic',
+        'kafka.brokers',
+        'temporal.address',
+        'clients.known.1',
+        'batch.maxMessages',
+        'rules.valid_status',
+        '(root)',
+      ]) {
         assert.ok(joined.includes(where), `missing ${where} in:\n${joined}`);
       }
       assert.ok(e.problems.length >= 8, joined);
@@ -76,10 +95,13 @@ describe('configuration', () => {
       batch: {},
       rules: { unknown_client: 'warn' },
     });
-    assert.throws(() => loadConfig({ file, env: {} }), (e: unknown) => {
-      const problems = (e as ConfigError).problems.join('\n');
-      return problems.includes('target: "qa" is not one of the configured targets (dev)') && problems.includes('rules.unknown_client');
-    });
+    assert.throws(
+      () => loadConfig({ file, env: {} }),
+      (e: unknown) => {
+        const problems = (e as ConfigError).problems.join('\n');
+        return problems.includes('target: "qa" is not one of the configured targets (dev)') && problems.includes('rules.unknown_client');
+      },
+    );
   });
   it('explains a missing or unparsable file', () => {
     assert.throws(() => loadConfig({ file: '/nonexistent/p.json', env: {} }), /does not exist/);

@@ -30,7 +30,11 @@ describe('gold SQL over silver Parquet', () => {
       silver('purchase', '2026-11-21T00:00:00Z', 1, 5),
     ]);
     await writeParquet(conn, 'SELECT * FROM s1', path.join(dir, 'b1.parquet'));
-    await stageRows(conn, 's2', SILVER_COLUMNS, [silver('purchase', '2026-11-20T10:59:59Z', 0.3, 6), silver('purchase', null, 2, 7), silver('big', '2026-11-20T12:00:00Z', 2e15, 8)]);
+    await stageRows(conn, 's2', SILVER_COLUMNS, [
+      silver('purchase', '2026-11-20T10:59:59Z', 0.3, 6),
+      silver('purchase', null, 2, 7),
+      silver('big', '2026-11-20T12:00:00Z', 2e15, 8),
+    ]);
     await writeParquet(conn, 'SELECT * FROM s2', path.join(dir, 'b2.parquet'));
   });
   after(() => {
@@ -43,7 +47,15 @@ describe('gold SQL over silver Parquet', () => {
   it('aggregates one UTC day per hour and event type, late records included, exactly', async () => {
     const gold = await rows(goldSliceSql(path.join(dir, '*.parquet'), { day: '2026-11-20' }));
     assert.deepEqual(
-      gold.map((r) => [(r.window_start as Date).toISOString(), (r.window_end as Date).toISOString(), r.event_type, r.event_count, r.total_amount, r.min_amount, r.max_amount]),
+      gold.map((r) => [
+        (r.window_start as Date).toISOString(),
+        (r.window_end as Date).toISOString(),
+        r.event_type,
+        r.event_count,
+        r.total_amount,
+        r.min_amount,
+        r.max_amount,
+      ]),
       [
         ['2026-11-20T10:00:00.000Z', '2026-11-20T11:00:00.000Z', 'purchase', 3n, 0.6, 0.1, 0.3],
         ['2026-11-20T10:00:00.000Z', '2026-11-20T11:00:00.000Z', 'refund', 1n, 5, 5, 5],
@@ -57,7 +69,10 @@ describe('gold SQL over silver Parquet', () => {
   });
   it('keeps undated rows in their own slice', async () => {
     const undated = await rows(goldSliceSql(path.join(dir, '*.parquet'), { undated: true }));
-    assert.deepEqual(undated.map((r) => [r.window_start, r.event_count, r.total_amount]), [[null, 1n, 2]]);
+    assert.deepEqual(
+      undated.map((r) => [r.window_start, r.event_count, r.total_amount]),
+      [[null, 1n, 2]],
+    );
   });
   it('finds the slices a batch touches', async () => {
     const days = (await rows(touchedSlicesSql([path.join(dir, 'b2.parquet')]))).map((r) => r.day).sort();

@@ -15,12 +15,13 @@ describe('lake identity', () => {
     assert.equal(await lakeIdentity(dir), a);
     assert.notEqual(await lakeIdentity(mkdtempSync(path.join(os.tmpdir(), 'lake-id-'))), a);
   });
-  it('keeps a worker from writing another workflow\'s lake, retryably', () => {
+  it("keeps a worker from writing another workflow's lake, retryably", () => {
     assert.doesNotThrow(() => assertSameLake('x', { lakeId: 'x', lakeDir: '/l' }));
     assert.doesNotThrow(() => assertSameLake(undefined, { lakeId: 'x', lakeDir: '/l' }), 'workflows started before lake ids pass');
     assert.throws(
       () => assertSameLake('y', { lakeId: 'x', lakeDir: '/l' }),
-      (e: unknown) => e instanceof ApplicationFailure && e.type === 'WrongLake' && !e.nonRetryable && /another lake polls this task queue/.test(e.message),
+      (e: unknown) =>
+        e instanceof ApplicationFailure && e.type === 'WrongLake' && !e.nonRetryable && /another lake polls this task queue/.test(e.message),
     );
   });
 });

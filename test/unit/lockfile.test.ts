@@ -32,7 +32,9 @@ function resolveLocked(from: string, dep: string): string | undefined {
 
 function runsOn(entry: LockedPackage, os: string, cpu: string): boolean {
   const allows = (list: string[] | undefined, value: string) =>
-    list === undefined || (list.includes(value) && !list.includes(`!${value}`)) || (list.every((v) => v.startsWith('!')) && !list.includes(`!${value}`));
+    list === undefined ||
+    (list.includes(value) && !list.includes(`!${value}`)) ||
+    (list.every((v) => v.startsWith('!')) && !list.includes(`!${value}`));
   return allows(entry.os, os) && allows(entry.cpu, cpu);
 }
 
@@ -46,7 +48,12 @@ describe('package-lock.json', () => {
     assert.deepEqual(missing, []);
   });
 
-  for (const [os, cpu] of [['linux', 'x64'], ['linux', 'arm64'], ['darwin', 'x64'], ['darwin', 'arm64']] as const) {
+  for (const [os, cpu] of [
+    ['linux', 'x64'],
+    ['linux', 'arm64'],
+    ['darwin', 'x64'],
+    ['darwin', 'arm64'],
+  ] as const) {
     it(`holds DuckDB's native binding for ${os}-${cpu}`, () => {
       const bindings = Object.entries(packages).filter(([p, e]) => p.startsWith('node_modules/@duckdb/node-bindings-') && runsOn(e, os, cpu));
       assert.ok(bindings.length >= 1, `no @duckdb/node-bindings-* package in the lock runs on ${os}-${cpu}`);

@@ -24,23 +24,36 @@ const ok = { client_id: 'acme', timestamp: '2026-11-20T10:00:00Z' };
 
 describe('routeBatch', () => {
   const routed = routeBatch(
-    [msg(0, ok), msg(1, { ...ok, client_id: 'globex' }), msg(2, '{oops'), msg(3, { ...ok, client_id: 'ghost' }), msg(4, { ...ok, timestamp: 'x' }), msg(5, Buffer.from([0xff]))],
+    [
+      msg(0, ok),
+      msg(1, { ...ok, client_id: 'globex' }),
+      msg(2, '{oops'),
+      msg(3, { ...ok, client_id: 'ghost' }),
+      msg(4, { ...ok, timestamp: 'x' }),
+      msg(5, Buffer.from([0xff])),
+    ],
     ctx,
   );
   it('keeps every message in the raw table, with the client id only when valid', () => {
     assert.equal(routed.rawRows.length, 6);
-    assert.deepEqual(routed.rawRows.map((r) => r[7]), ['acme', 'globex', null, 'ghost', 'acme', null]);
+    assert.deepEqual(
+      routed.rawRows.map((r) => r[7]),
+      ['acme', 'globex', null, 'ghost', 'acme', null],
+    );
   });
   it('hands routable messages to clients, bad timestamps included (bronze drops them)', () => {
     assert.deepEqual(routed.clientCounts, { acme: 2, globex: 1 });
   });
   it('writes one error row per unroutable message, with its client when known and a bounded raw value', () => {
     assert.equal(routed.unroutable, 3);
-    assert.deepEqual(routed.errorRows.map((r) => [r[1], r[4], r[9]]), [
-      [null, ['malformed_json'], 2n],
-      ['ghost', ['unknown_client'], 3n],
-      [null, ['malformed_json'], 5n],
-    ]);
+    assert.deepEqual(
+      routed.errorRows.map((r) => [r[1], r[4], r[9]]),
+      [
+        [null, ['malformed_json'], 2n],
+        ['ghost', ['unknown_client'], 3n],
+        [null, ['malformed_json'], 5n],
+      ],
+    );
     const raw = routed.errorRows[1]?.[10] as string;
     assert.ok(raw.startsWith('{"client_i') && raw.includes('truncated'), raw);
   });

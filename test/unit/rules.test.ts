@@ -11,7 +11,13 @@ const base = { client_id: 'acme', timestamp: '2026-11-20T10:00:00Z', event_type:
 describe('malformed_json', () => {
   it('passes a UTF-8 JSON object', () => assert.deepEqual(bronze(base).broken, []));
   it('breaks on invalid JSON, non-objects, invalid UTF-8, null values and oversized messages', () => {
-    for (const value of [Buffer.from('{"client_id": "acme"'), Buffer.from('[1,2]'), Buffer.from('"text"'), Buffer.from('null'), Buffer.from([0xff, 0xfe, 0x7b])]) {
+    for (const value of [
+      Buffer.from('{"client_id": "acme"'),
+      Buffer.from('[1,2]'),
+      Buffer.from('"text"'),
+      Buffer.from('null'),
+      Buffer.from([0xff, 0xfe, 0x7b]),
+    ]) {
       assert.deepEqual(checkBronze(decodeMessageValue(value, 1 << 20), known).broken, ['malformed_json'], value.toString('hex'));
     }
     assert.deepEqual(checkBronze(decodeMessageValue(null, 1 << 20), known).broken, ['malformed_json']);
@@ -34,7 +40,8 @@ describe('valid_client_id', () => {
     assert.equal(isValidClientId('-abc'), false);
   });
   it('rejects paths, spaces, SQL, unicode and non-strings', () => {
-    for (const id of ['../etc', 'a b', "a';drop table x;--", 'acmé', 'a.b', 42, null, undefined, ['acme']]) assert.equal(isValidClientId(id), false, String(id));
+    for (const id of ['../etc', 'a b', "a';drop table x;--", 'acmé', 'a.b', 42, null, undefined, ['acme']])
+      assert.equal(isValidClientId(id), false, String(id));
   });
   it('is broken (with the router) when missing or invalid', () => {
     const v = bronze({ ...base, client_id: 'x'.repeat(65) });
@@ -53,7 +60,17 @@ describe('not_null_timestamp', () => {
     assert.equal(ts('2026-11-20T10:00:00').eventMicros, 1_795_168_800_000_000n);
   });
   it('breaks on missing, null, non-string, date-only, impossible dates and free text', () => {
-    for (const bad of [undefined, null, 1763632800, '2026-11-20', '2026-02-30T10:00:00Z', '2026-11-20T24:00:00Z', '2026-11-20T10:00:00+2', 'yesterday', '']) {
+    for (const bad of [
+      undefined,
+      null,
+      1763632800,
+      '2026-11-20',
+      '2026-02-30T10:00:00Z',
+      '2026-11-20T24:00:00Z',
+      '2026-11-20T10:00:00+2',
+      'yesterday',
+      '',
+    ]) {
       const v = ts(bad);
       assert.deepEqual(v.broken, ['not_null_timestamp'], String(bad));
       assert.equal(v.eventMicros, null);
@@ -77,11 +94,13 @@ describe('unknown_client', () => {
 describe('silver rules', () => {
   it('valid_status: exactly one of the four statuses', () => {
     for (const status of ['active', 'pending', 'completed', 'failed']) assert.deepEqual(checkSilver({ ...base, status }).broken, []);
-    for (const status of ['Active', 'archived', '', null, undefined, 1]) assert.deepEqual(checkSilver({ ...base, status }).broken, ['valid_status'], String(status));
+    for (const status of ['Active', 'archived', '', null, undefined, 1])
+      assert.deepEqual(checkSilver({ ...base, status }).broken, ['valid_status'], String(status));
   });
   it('valid_amount: absent, null, 0 and positive pass; -0.01, text, infinity fail', () => {
     for (const amount of [undefined, null, 0, 0.01, 1e9]) assert.deepEqual(checkSilver({ ...base, amount }).broken, [], String(amount));
-    for (const amount of [-0.01, -1, '12.50', Number.POSITIVE_INFINITY, true, {}]) assert.deepEqual(checkSilver({ ...base, amount }).broken, ['valid_amount'], String(amount));
+    for (const amount of [-0.01, -1, '12.50', Number.POSITIVE_INFINITY, true, {}])
+      assert.deepEqual(checkSilver({ ...base, amount }).broken, ['valid_amount'], String(amount));
   });
   it('valid_event_type: a non-empty string', () => {
     assert.deepEqual(checkSilver({ ...base, event_type: 'x' }).broken, []);

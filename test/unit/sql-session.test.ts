@@ -18,8 +18,14 @@ describe('the SQL session', () => {
     try {
       await withConnection(db, async (conn) => {
         const read = (sql: string) => tablesRead(conn, sql).then((t) => [...t].sort());
-        assert.deepEqual(await read('SELECT * FROM Pipeline_Health_Monitor h JOIN client_list USING (client_id)'), ['client_list', 'pipeline_health_monitor']);
-        assert.deepEqual(await read('WITH a AS (SELECT * FROM kafka_raw_bronze) SELECT count(*) FROM a WHERE 1 IN (SELECT 1 FROM pipeline_client_state)'), ['a', 'kafka_raw_bronze', 'pipeline_client_state']);
+        assert.deepEqual(await read('SELECT * FROM Pipeline_Health_Monitor h JOIN client_list USING (client_id)'), [
+          'client_list',
+          'pipeline_health_monitor',
+        ]);
+        assert.deepEqual(
+          await read('WITH a AS (SELECT * FROM kafka_raw_bronze) SELECT count(*) FROM a WHERE 1 IN (SELECT 1 FROM pipeline_client_state)'),
+          ['a', 'kafka_raw_bronze', 'pipeline_client_state'],
+        );
         assert.deepEqual(await read("SELECT 'pipeline_health_monitor' AS not_a_table"), []);
         assert.deepEqual(await read('PRAGMA version'), []);
       });

@@ -19,7 +19,10 @@ describe('why a status query got no answer', () => {
   });
   it('reports any other failure as its own message, in one line', () => {
     assert.equal(queryFailureNote(wrapped(grpcError(9, 'workflow task in failed state'))), 'status query failed: workflow task in failed state');
-    assert.equal(queryFailureNote(new QueryNotRegisteredError('Workflow did not register a handler for status\nat line 1', 3)), 'status query failed: Workflow did not register a handler for status');
+    assert.equal(
+      queryFailureNote(new QueryNotRegisteredError('Workflow did not register a handler for status\nat line 1', 3)),
+      'status query failed: Workflow did not register a handler for status',
+    );
     assert.equal(queryFailureNote(wrapped(grpcError(14, 'Connection dropped'))), 'status query failed: Connection dropped');
   });
 });

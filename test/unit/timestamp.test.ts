@@ -24,7 +24,15 @@ describe('parseIsoDateTimeMicros', () => {
     assert.equal(parseIsoDateTimeMicros('1969-12-31T23:59:59Z'), -1_000_000n);
   });
   it('rejects out-of-range parts and offsets', () => {
-    for (const t of ['2026-13-01T00:00:00Z', '2026-00-10T00:00:00Z', '2026-01-01T23:60:00Z', '2026-01-01T23:00:60Z', '2026-01-01T00:00:00+24:00', '2026-01-01T00:00:00+01:60', '0000-01-01T00:00:00Z']) {
+    for (const t of [
+      '2026-13-01T00:00:00Z',
+      '2026-00-10T00:00:00Z',
+      '2026-01-01T23:60:00Z',
+      '2026-01-01T23:00:60Z',
+      '2026-01-01T00:00:00+24:00',
+      '2026-01-01T00:00:00+01:60',
+      '0000-01-01T00:00:00Z',
+    ]) {
       assert.equal(parseIsoDateTimeMicros(t), null, t);
     }
   });

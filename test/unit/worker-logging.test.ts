@@ -34,7 +34,7 @@ describe('worker logging', () => {
     assert.throws(() => logLevel({ PIPELINE_LOG_LEVEL: 'loud' }), /PIPELINE_LOG_LEVEL must be one of trace, debug, info, warn, error/);
   });
 
-  it('passes the bundler\'s info reports on at debug and keeps its warnings and errors', () => {
+  it("passes the bundler's info reports on at debug and keeps its warnings and errors", () => {
     const { logger, seen } = recorder();
     const bundler = bundlerLogger(logger);
     bundler.info('asset workflow-bundle.js 1.6 MiB');

@@ -16,7 +16,10 @@ describe('workflows/ holds deterministic code only', () => {
       for (const m of source.matchAll(/^import\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)) {
         const [, typeOnly, from] = m;
         if (typeOnly) continue; // types vanish at run time
-        assert.ok(ALLOWED.some((re) => re.test(from as string)), `${file} imports ${from}`);
+        assert.ok(
+          ALLOWED.some((re) => re.test(from as string)),
+          `${file} imports ${from}`,
+        );
       }
       assert.doesNotMatch(source, /process\.env|Math\.random|require\(/, `${file} reads the environment or randomness`);
     });

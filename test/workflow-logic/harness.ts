@@ -80,7 +80,9 @@ export async function startLogicHarness(): Promise<LogicHarness> {
   const config = loadConfig();
   const [host, port] = config.temporal.address.split(':');
   if (!(await portOpen(Number(port), host))) {
-    throw new Error(`Temporal at ${config.temporal.address} not reachable: run the tests with \`npm test\` (it starts the stack) or run \`pipeline stack up\` first`);
+    throw new Error(
+      `Temporal at ${config.temporal.address} not reachable: run the tests with \`npm test\` (it starts the stack) or run \`pipeline stack up\` first`,
+    );
   }
   const taskQueue = `logic-${randomBytes(4).toString('hex')}`;
   const stubs = new StubActivities();

@@ -47,9 +47,13 @@ describe('clientPipeline replay (stub activities)', () => {
 
   it('replays a failed batch once; a second replay finds nothing failed', async () => {
     const { wf, b1 } = await withFailedBatch('c-twice', 'twice');
-    assert.deepEqual(await wf.executeUpdate(replayBatchesUpdate, { args: [{ batchIds: [b1.batchId] }] }), [{ batchId: b1.batchId, outcome: 'succeeded' }]);
+    assert.deepEqual(await wf.executeUpdate(replayBatchesUpdate, { args: [{ batchIds: [b1.batchId] }] }), [
+      { batchId: b1.batchId, outcome: 'succeeded' },
+    ]);
     assert.deepEqual(await wf.executeUpdate(replayBatchesUpdate, { args: [{ allFailed: true }] }), []);
-    assert.deepEqual(await wf.executeUpdate(replayBatchesUpdate, { args: [{ batchIds: [b1.batchId] }] }), [{ batchId: b1.batchId, outcome: 'not-failed' }]);
+    assert.deepEqual(await wf.executeUpdate(replayBatchesUpdate, { args: [{ batchIds: [b1.batchId] }] }), [
+      { batchId: b1.batchId, outcome: 'not-failed' },
+    ]);
     assert.equal(h.stubs.count('bronzeBatch', b1.batchId), 2, 'the first run and one replay');
     const s = await h.statusWhen(wf, 'all done', (st) => st.queued === 0);
     assert.equal(s.state, 'running');

@@ -15,7 +15,11 @@ import type { PipelineHarness } from '../helpers';
 describe('auto-discovery of clients', () => {
   let h: PipelineHarness;
   before(async () => {
-    h = await startHarness('discover', { PIPELINE_KNOWN_CLIENTS: '', PIPELINE_AUTO_DISCOVER: 'true', PIPELINE_BATCH_MAX_WAIT_MS: '100' }, { partitions: 1 });
+    h = await startHarness(
+      'discover',
+      { PIPELINE_KNOWN_CLIENTS: '', PIPELINE_AUTO_DISCOVER: 'true', PIPELINE_BATCH_MAX_WAIT_MS: '100' },
+      { partitions: 1 },
+    );
   });
   after(() => h.close());
 
@@ -23,7 +27,11 @@ describe('auto-discovery of clients', () => {
     const { config } = h.t;
     assert.deepEqual(config.clients.known, []);
     const started = await startPipeline(config, h.temporal);
-    assert.deepEqual(started.map((s) => s.kind), ['ingest'], 'no client is known up front');
+    assert.deepEqual(
+      started.map((s) => s.kind),
+      ['ingest'],
+      'no client is known up front',
+    );
     const events = (client: string, n: number) =>
       Array.from({ length: n }, (_, i) => ({
         key: client,
@@ -31,12 +39,19 @@ describe('auto-discovery of clients', () => {
       }));
     await produceMessages(h.kafka, config.target.topic, [...events('newco', 40), ...events('other-co', 10)]);
 
-    const status = await waitFor('discovered clients to drain', async () => {
-      const s = await h.status();
-      const ids = s.clients.map((c) => c.clientId).sort();
-      return s.drained && ids.join() === 'newco,other-co' ? s : null;
-    }, 60_000);
-    assert.deepEqual(status.clients.map((c) => [c.clientId, c.totals.silver]).sort(), [['newco', 40], ['other-co', 10]]);
+    const status = await waitFor(
+      'discovered clients to drain',
+      async () => {
+        const s = await h.status();
+        const ids = s.clients.map((c) => c.clientId).sort();
+        return s.drained && ids.join() === 'newco,other-co' ? s : null;
+      },
+      60_000,
+    );
+    assert.deepEqual(status.clients.map((c) => [c.clientId, c.totals.silver]).sort(), [
+      ['newco', 40],
+      ['other-co', 10],
+    ]);
     const description = await h.temporal.workflow.getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, 'newco')).describe();
     assert.equal(description.typedSearchAttributes.get(CLIENT_ID), 'newco');
     assert.equal(description.typedSearchAttributes.get(PIPELINE_STATE), 'running');

@@ -19,7 +19,15 @@ import type { PipelineHarness } from '../helpers';
 
 const event = (client: string, i: number, status = 'active') => ({
   key: client,
-  value: Buffer.from(JSON.stringify({ client_id: client, timestamp: `2026-11-20T10:${String(i % 60).padStart(2, '0')}:00Z`, event_type: 'purchase', status, amount: i })),
+  value: Buffer.from(
+    JSON.stringify({
+      client_id: client,
+      timestamp: `2026-11-20T10:${String(i % 60).padStart(2, '0')}:00Z`,
+      event_type: 'purchase',
+      status,
+      amount: i,
+    }),
+  ),
 });
 
 function clientOf(s: StatusReport, id: string): StatusReport['clients'][number] {
@@ -46,7 +54,10 @@ describe('clientPipeline: pause and resume one client', () => {
     const topic = h.t.config.target.topic;
     await pauseClient(h.t.config, h.temporal, 'acme', 'test');
     await waitFor('acme paused', async () => clientOf(await h.status(), 'acme').state === 'paused', 30_000);
-    await produceMessages(h.kafka, topic, [...Array.from({ length: 300 }, (_, i) => event('acme', i)), ...Array.from({ length: 200 }, (_, i) => event('globex', i))]);
+    await produceMessages(h.kafka, topic, [
+      ...Array.from({ length: 300 }, (_, i) => event('acme', i)),
+      ...Array.from({ length: 200 }, (_, i) => event('globex', i)),
+    ]);
 
     const whilePaused = await waitFor(
       'globex to finish while acme waits',
@@ -62,10 +73,14 @@ describe('clientPipeline: pause and resume one client', () => {
     assert.equal(described.typedSearchAttributes.get(PIPELINE_STATE), 'paused');
 
     await resumeClient(h.t.config, h.temporal, 'acme');
-    const resumed = await waitFor('acme to catch up', async () => {
-      const s = await h.status();
-      return s.drained && clientOf(s, 'acme').totals.silver === 300 ? s : null;
-    }, 60_000);
+    const resumed = await waitFor(
+      'acme to catch up',
+      async () => {
+        const s = await h.status();
+        return s.drained && clientOf(s, 'acme').totals.silver === 300 ? s : null;
+      },
+      60_000,
+    );
     assert.equal(clientOf(resumed, 'acme').state, 'running');
     const [row] = await querySql(h.t.config, 'SELECT count(*) AS n FROM silver_acme');
     assert.equal(Number(row?.n), 300);
@@ -84,11 +99,18 @@ describe('clientPipeline: a `fail` rule fails the batch, which is compensated an
   it('records the failure, removes partial output, keeps other clients going, and replays on request', async () => {
     const prefix = h.t.config.temporal.workflowIdPrefix;
     const topic = h.t.config.target.topic;
-    await produceMessages(h.kafka, topic, [...Array.from({ length: 50 }, (_, i) => event('acme', i, i === 7 ? 'archived' : 'active')), ...Array.from({ length: 40 }, (_, i) => event('globex', i))]);
-    const s = await waitFor('the batch to fail for acme only', async () => {
-      const st = await h.status();
-      return st.drained && clientOf(st, 'acme').failed === 1 && clientOf(st, 'globex').totals.silver === 40 ? st : null;
-    }, 90_000);
+    await produceMessages(h.kafka, topic, [
+      ...Array.from({ length: 50 }, (_, i) => event('acme', i, i === 7 ? 'archived' : 'active')),
+      ...Array.from({ length: 40 }, (_, i) => event('globex', i)),
+    ]);
+    const s = await waitFor(
+      'the batch to fail for acme only',
+      async () => {
+        const st = await h.status();
+        return st.drained && clientOf(st, 'acme').failed === 1 && clientOf(st, 'globex').totals.silver === 40 ? st : null;
+      },
+      90_000,
+    );
     const acme = clientOf(s, 'acme');
     assert.equal(acme.state, 'failing');
     assert.match(acme.lastError ?? '', /valid_status/);
@@ -98,7 +120,10 @@ describe('clientPipeline: a `fail` rule fails the batch, which is compensated an
     const layout = new LakeLayout(h.t.config.lakeDir);
     assert.equal(existsSync(layout.bronzeFile('acme', batchId)), false, 'bronze output removed');
     assert.equal(existsSync(layout.silverFile('acme', batchId)), false, 'silver output removed');
-    const [failureRow] = await querySql(h.t.config, `SELECT count(*) AS n, any_value(error_message) AS msg FROM pipeline_errors WHERE layer = 'batch' AND client_id = 'acme'`);
+    const [failureRow] = await querySql(
+      h.t.config,
+      `SELECT count(*) AS n, any_value(error_message) AS msg FROM pipeline_errors WHERE layer = 'batch' AND client_id = 'acme'`,
+    );
     assert.equal(Number(failureRow?.n), 1);
     assert.match(String(failureRow?.msg), /DataQualityFailure: 1 of 50 records broke rules with action "fail": valid_status/);
     const described = await h.temporal.workflow.getHandle(clientWorkflowId(prefix, 'acme')).describe();
@@ -106,7 +131,10 @@ describe('clientPipeline: a `fail` rule fails the batch, which is compensated an
 
     // Replay with the cause still there fails again, and says so.
     const outcomes = await replayBatches(h.t.config, h.temporal, 'acme', { allFailed: true });
-    assert.deepEqual(outcomes.map((o) => [o.batchId, o.outcome]), [[batchId, 'failed']]);
+    assert.deepEqual(
+      outcomes.map((o) => [o.batchId, o.outcome]),
+      [[batchId, 'failed']],
+    );
     const unknown = await replayBatches(h.t.config, h.temporal, 'acme', { batchIds: ['no-such-batch'] });
     assert.deepEqual(unknown, [{ batchId: 'no-such-batch', outcome: 'not-failed' }]);
     await recordHistory(h.temporal, clientWorkflowId(prefix, 'acme'), 'client-pipeline-failed-batch-replay');

@@ -36,16 +36,29 @@ describe('continue-as-new under load', () => {
       const messages = CLIENTS.flatMap((client) =>
         Array.from({ length: PER_CLIENT / 4 }, (_, i) => ({
           key: client,
-          value: Buffer.from(JSON.stringify({ client_id: client, timestamp: '2026-11-20T10:00:00Z', event_type: 'e', status: 'active', amount: 1, n: wave * 1000 + i })),
+          value: Buffer.from(
+            JSON.stringify({
+              client_id: client,
+              timestamp: '2026-11-20T10:00:00Z',
+              event_type: 'e',
+              status: 'active',
+              amount: 1,
+              n: wave * 1000 + i,
+            }),
+          ),
         })),
       );
       await produceMessages(h.kafka, config.target.topic, messages);
       await new Promise((r) => setTimeout(r, 300));
     }
-    const status = await waitFor('drained', async () => {
-      const s = await h.status();
-      return s.drained && s.clients.every((c) => c.totals.silver === PER_CLIENT) ? s : null;
-    }, 180_000);
+    const status = await waitFor(
+      'drained',
+      async () => {
+        const s = await h.status();
+        return s.drained && s.clients.every((c) => c.totals.silver === PER_CLIENT) ? s : null;
+      },
+      180_000,
+    );
 
     const runs = async (workflowId: string) => {
       let n = 0;

@@ -36,7 +36,10 @@ describe('ingest workflow', () => {
     const summary = (await h.temporal.workflow.getHandle(ingestId()).result()) as IngestSummary;
     assert.equal(summary.messages, 500);
     assert.ok(summary.batches >= 4, `${summary.batches} batches of at most 150`);
-    assert.equal(Object.values(summary.nextOffsets).reduce((n, o) => n + Number(o), 0), 500);
+    assert.equal(
+      Object.values(summary.nextOffsets).reduce((n, o) => n + Number(o), 0),
+      500,
+    );
     assert.equal(await rawCount(), 500);
   });
 
@@ -51,9 +54,16 @@ describe('ingest workflow', () => {
   });
 
   it('refuses to attach running workflows to another lake', async () => {
-    const other = isolatedEnv('other-lake', { PIPELINE_WORKFLOW_ID_PREFIX: t().config.temporal.workflowIdPrefix, PIPELINE_TOPIC: t().config.target.topic, PIPELINE_KNOWN_CLIENTS: 'acme' });
+    const other = isolatedEnv('other-lake', {
+      PIPELINE_WORKFLOW_ID_PREFIX: t().config.temporal.workflowIdPrefix,
+      PIPELINE_TOPIC: t().config.target.topic,
+      PIPELINE_KNOWN_CLIENTS: 'acme',
+    });
     try {
-      await assert.rejects(startPipeline(other.config, h.temporal), /is running for another lake .* use that lake, another temporal\.workflowIdPrefix, or terminate the old workflows/);
+      await assert.rejects(
+        startPipeline(other.config, h.temporal),
+        /is running for another lake .* use that lake, another temporal\.workflowIdPrefix, or terminate the old workflows/,
+      );
     } finally {
       other.cleanupLake();
     }

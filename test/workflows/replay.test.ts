@@ -12,10 +12,18 @@ import { Worker } from '@temporalio/worker';
 import { HISTORY_FIXTURES } from '../helpers';
 
 describe('saved workflow histories replay with the current code', () => {
-  const files = readdirSync(HISTORY_FIXTURES).filter((f) => f.endsWith('.history.bin')).sort();
+  const files = readdirSync(HISTORY_FIXTURES)
+    .filter((f) => f.endsWith('.history.bin'))
+    .sort();
   it('has fixtures of both workflow types', () => {
-    assert.ok(files.some((f) => f.startsWith('ingest')), files.join(', '));
-    assert.ok(files.some((f) => f.startsWith('client-pipeline')), files.join(', '));
+    assert.ok(
+      files.some((f) => f.startsWith('ingest')),
+      files.join(', '),
+    );
+    assert.ok(
+      files.some((f) => f.startsWith('client-pipeline')),
+      files.join(', '),
+    );
   });
   for (const file of files) {
     it(file, async () => {
