@@ -46,6 +46,10 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     maxConcurrentActivityTaskExecutions: 8,
     maxConcurrentWorkflowTaskExecutions: 20,
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
+    // Heartbeats reach the server at least this often, and a cancel request or a timed-out
+    // attempt is learned from their responses: the sooner, the shorter a stale attempt's
+    // window to publish before its fence goes down.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
   const done = worker.run().finally(async () => {
     await offsets.close();
