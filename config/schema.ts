@@ -44,8 +44,14 @@ export const ConfigSchema = z.strictObject({
   /** Without a root, the lake lives beside the local stack's state (see lib/local-home.ts). */
   lake: z.strictObject({ root: z.string().min(1).optional() }).default({}),
   clients: z.strictObject({
-    known: z.array(ClientId.describe('client id')).default([]),
+    // DuckDB names ignore case, so two known ids may not differ only in case.
+    known: z
+      .array(ClientId.describe('client id'))
+      .default([])
+      .refine((ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length, 'client ids must differ in more than letter case'),
     autoDiscover: z.boolean().default(false),
+    /** Clients auto-discovery may add beyond the known ones; records of any further client are `unknown_client`. */
+    maxDiscovered: z.int().min(0).max(100_000).default(1000),
   }),
   batch: z.strictObject({
     maxMessages: z.int().min(1).max(100_000).default(5000),

@@ -1,86 +1,82 @@
 /**
- * `npm run bench`: end-to-end throughput on the local stack. Produces demo messages to a fresh
- * topic, runs one worker in this process, and times until the pipeline has drained. Prints the
- * machine, the figures, and where activity time went (from Temporal history).
- *   --count N (default 20000)  --clients K (default 3)  --batch M (default 5000)
+ * `npm run bench`: end-to-end throughput on the local stack, against the rate at which a plain
+ * kafkajs consumer reads the same topic. For each number of clients: a fresh pipeline, N demo
+ * messages, the kafkajs yardstick, the pipeline timed from its first offset to every client's
+ * last gold, where activity time went, peak worker memory and Temporal history sizes.
+ *   --count N (default 200000)  --clients K (default 3)  --sweep 3,100 (several K in one run)
+ *   --batch M (default 5000)  --json FILE (the same figures as JSON)
  */
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Client } from '@temporalio/client';
-import { startPipeline } from '../adapters/temporal/control';
-import { demoClientIds, generateDemo } from '../domain/demo';
-import { produceMessages } from '../adapters/kafka/produce';
-import { clientWorkflowId, ingestWorkflowId } from '../contract/ids';
-import { runHistories, startHarness, waitFor } from './sandbox';
+import { describeMachine, machineLine } from './bench/machine';
+import { benchRun } from './bench/run';
+import type { RunFigures } from './bench/run';
 
-/** Scheduled-to-completed time of every completed activity, by activity type. */
-async function activityTimes(temporal: Client, workflowIds: string[]): Promise<Map<string, number[]>> {
-  const times = new Map<string, number[]>();
-  for (const id of workflowIds) {
-    for await (const history of runHistories(temporal, id)) {
-      const scheduled = new Map<string, { type: string; at: number }>();
-      for (const e of history.events ?? []) {
-        const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-        if (e.activityTaskScheduledEventAttributes) {
-          scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at });
-        }
-        const done = e.activityTaskCompletedEventAttributes;
-        if (done) {
-          const s = scheduled.get(String(done.scheduledEventId));
-          if (s) times.set(s.type, [...(times.get(s.type) ?? []), at - s.at]);
-        }
-      }
-    }
+function positiveInts(text: string, what: string): number[] {
+  const values = text.split(',').map((s) => Number(s.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`${what} must be positive integers, got "${text}"`);
+  return values;
+}
+
+function printRun(r: RunFigures): void {
+  const p = r.pipeline;
+  console.log(
+    `  pipeline: ${r.messages} messages through raw, bronze, silver and gold in ${p.seconds.toFixed(1)} s = ${p.perSecond} msg/s ` +
+      `(${p.ofKafkajs}x kafkajs); worker RSS ${r.workerRss.startMiB} MiB at start, peak ${r.workerRss.peakMiB} MiB`,
+  );
+  for (const [type, s] of Object.entries(r.stages)) {
+    console.log(
+      `    ${type.padEnd(22)} ${String(s.runs).padStart(5)} runs, mean ${s.meanMs} ms, max ${s.maxMs} ms, total ${(s.totalMs / 1000).toFixed(1)} s`,
+    );
   }
-  return times;
+  for (const [kind, k] of Object.entries(r.history)) {
+    console.log(
+      `    history ${kind.padEnd(7)} ${k.workflows} workflows, ${k.runs} runs, ${k.events} events; ` +
+        `largest workflow ${k.maxEventsPerWorkflow} events, ${Math.round(k.maxBytesPerWorkflow / 1024)} KiB; largest payload ${k.maxPayloadBytes} bytes`,
+    );
+  }
+}
+
+/** Each run against the yardstick, and each number of clients against the fewest. */
+function ratios(runs: RunFigures[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const base = [...runs].sort((a, b) => a.clients - b.clients)[0];
+  for (const r of runs) {
+    out[`pipeline/kafkajs @${r.clients} clients`] = r.pipeline.ofKafkajs;
+    if (base && r !== base)
+      out[`${r.clients}-client/${base.clients}-client`] = Math.round((r.pipeline.perSecond / base.pipeline.perSecond) * 1000) / 1000;
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: 'string' }, clients: { type: 'string' }, batch: { type: 'string' } } });
-  const count = Number(values.count ?? 20_000);
-  const clientCount = Number(values.clients ?? 3);
-  const batch = Number(values.batch ?? 5000);
-  const clients = demoClientIds(clientCount);
-  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  console.log(`run: ${count} messages, ${clientCount} clients, batches of up to ${batch}`);
-  const h = await startHarness(
-    'bench',
-    { PIPELINE_KNOWN_CLIENTS: clients.join(','), PIPELINE_BATCH_MAX_MESSAGES: String(batch), PIPELINE_BATCH_MAX_WAIT_MS: '500' },
-    { partitions: 3 },
-  );
-  const { config } = h.t;
-  try {
-    let t = Date.now();
-    await produceMessages(h.kafka, config.target.topic, generateDemo({ count, clients: clientCount, seed: 7 }));
-    console.log(`produce: ${((Date.now() - t) / 1000).toFixed(1)} s (${Math.round(count / ((Date.now() - t) / 1000))} msg/s)`);
-
-    t = Date.now();
-    await startPipeline(config, h.temporal);
-    await waitFor(
-      'the pipeline to drain',
-      async () => {
-        const s = await h.status();
-        return s.drained && s.clients.length === clientCount;
-      },
-      60 * 60_000,
-      100,
-    );
-    const seconds = (Date.now() - t) / 1000;
-    const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
-    console.log(
-      `pipeline: ${count} messages through raw, bronze, silver and gold in ${seconds.toFixed(1)} s = ${Math.round(count / seconds)} msg/s (worker RSS ${rss} MiB)`,
-    );
-    const prefix = config.temporal.workflowIdPrefix;
-    const times = await activityTimes(h.temporal, [
-      ingestWorkflowId(prefix, config.target.topic),
-      ...clients.map((c) => clientWorkflowId(prefix, c)),
-    ]);
-    for (const [type, ms] of [...times].sort()) {
-      const total = ms.reduce((a, b) => a + b, 0);
-      console.log(`  ${type.padEnd(22)} ${String(ms.length).padStart(4)} runs, mean ${Math.round(total / ms.length)} ms, max ${Math.max(...ms)} ms`);
-    }
-  } finally {
-    await h.close();
+  const { values } = parseArgs({
+    options: {
+      count: { type: 'string' },
+      clients: { type: 'string' },
+      sweep: { type: 'string' },
+      batch: { type: 'string' },
+      json: { type: 'string' },
+    },
+  });
+  const [count = 200_000] = positiveInts(values.count ?? '200000', '--count');
+  const [batch = 5000] = positiveInts(values.batch ?? '5000', '--batch');
+  const sweep = positiveInts(values.sweep ?? values.clients ?? '3', values.sweep ? '--sweep' : '--clients');
+  const machine = describeMachine();
+  console.log(machineLine(machine));
+  const started = new Date().toISOString();
+  const runs: RunFigures[] = [];
+  for (const clients of sweep) {
+    console.log(`run: ${count} messages, ${clients} clients, batches of up to ${batch}`);
+    const r = await benchRun({ count, clients, batch, say: (line) => console.log(line) });
+    printRun(r);
+    runs.push(r);
+  }
+  const summary = ratios(runs);
+  for (const [name, value] of Object.entries(summary)) console.log(`ratio ${name}: ${value}`);
+  if (values.json) {
+    writeFileSync(values.json, `${JSON.stringify({ started, command: process.argv.slice(2).join(' '), machine, runs, ratios: summary }, null, 2)}\n`);
+    console.log(`figures written to ${values.json}`);
   }
 }
 

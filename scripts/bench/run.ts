@@ -1,0 +1,83 @@
+/**
+ * One benchmark run for one number of clients: a pipeline of its own (topic, workflows, lake,
+ * in-process worker), N demo messages produced, the kafkajs yardstick read over the same topic,
+ * then the pipeline timed from its first offset to every client's last gold.
+ */
+import { startPipeline } from '../../adapters/temporal/control';
+import { produceMessages } from '../../adapters/kafka/produce';
+import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
+import { demoClientIds, generateDemo } from '../../domain/demo';
+import { startHarness, waitFor } from '../sandbox';
+import { historyFigures } from './history';
+import type { KindHistory, StageTimes } from './history';
+import { kafkajsReadRate } from './kafka-read';
+import type { ReadRate } from './kafka-read';
+import { sampleRss } from './rss';
+
+export interface RunOptions {
+  count: number;
+  clients: number;
+  batch: number;
+  say: (line: string) => void;
+}
+
+export interface RunFigures {
+  clients: number;
+  messages: number;
+  batch: number;
+  produce: { seconds: number; perSecond: number };
+  kafkajs: ReadRate;
+  pipeline: { seconds: number; perSecond: number; ofKafkajs: number };
+  /** The worker runs in the benchmark's process: its RSS when the pipeline started, and the peak until drained. */
+  workerRss: { startMiB: number; peakMiB: number };
+  stages: Record<string, StageTimes>;
+  history: { ingest: KindHistory; client: KindHistory };
+}
+
+const perSecond = (n: number, seconds: number) => Math.round(n / seconds);
+
+export async function benchRun({ count, clients: clientCount, batch, say }: RunOptions): Promise<RunFigures> {
+  const clients = demoClientIds(clientCount);
+  const h = await startHarness(
+    'bench',
+    { PIPELINE_KNOWN_CLIENTS: clients.join(','), PIPELINE_BATCH_MAX_MESSAGES: String(batch), PIPELINE_BATCH_MAX_WAIT_MS: '500' },
+    { partitions: 3 },
+  );
+  const { config } = h.t;
+  try {
+    let t = Date.now();
+    await produceMessages(h.kafka, config.target.topic, generateDemo({ count, clients: clientCount, seed: 7 }));
+    const produce = { seconds: (Date.now() - t) / 1000, perSecond: 0 };
+    produce.perSecond = perSecond(count, produce.seconds);
+    say(`  produce: ${count} messages in ${produce.seconds.toFixed(1)} s (${produce.perSecond} msg/s)`);
+
+    const kafkajs = await kafkajsReadRate(h.kafka, config.target.topic, count);
+    say(`  kafkajs read + JSON.parse: ${kafkajs.seconds.toFixed(2)} s = ${kafkajs.perSecond} msg/s (group join included)`);
+
+    const rss = sampleRss(process.pid);
+    t = Date.now();
+    await startPipeline(config, h.temporal);
+    // Status asks every client; with many of them, ask less often (the end time comes from history).
+    await waitFor(
+      'the pipeline to drain',
+      async () => {
+        const s = await h.status();
+        return s.drained && s.clients.length === clientCount;
+      },
+      4 * 60 * 60_000,
+      Math.max(100, clientCount * 10),
+    );
+    const workerRss = rss.stop();
+    const prefix = config.temporal.workflowIdPrefix;
+    const figures = await historyFigures(
+      h.temporal,
+      ingestWorkflowId(prefix, config.target.topic),
+      clients.map((c) => clientWorkflowId(prefix, c)),
+    );
+    const seconds = (figures.lastClientActivityMs - t) / 1000;
+    const pipeline = { seconds, perSecond: perSecond(count, seconds), ofKafkajs: Math.round((count / seconds / kafkajs.perSecond) * 1000) / 1000 };
+    return { clients: clientCount, messages: count, batch, produce, kafkajs, pipeline, workerRss, stages: figures.stages, history: figures.history };
+  } finally {
+    await h.close();
+  }
+}
