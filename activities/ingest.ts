@@ -18,6 +18,8 @@ import type { BatchManifest } from '../adapters/lake/ingest-store';
 import { readRanges } from '../adapters/kafka/range-reader';
 import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
 import { routeBatch } from '../domain/router';
+import { ClientAdmission } from '../domain/client-admission';
+import { addDiscoveredClients, readDiscoveredClients } from '../adapters/lake/client-registry';
 import { ERROR_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS } from '../domain/tables';
 import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../contract/client-workflow';
 import { batchReadySignal } from '../contract/messages';
@@ -99,11 +101,13 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
         read: messages.length,
       });
     }
+    const discovered = await readDiscoveredClients(config.lakeDir);
+    const clients = new ClientAdmission({ ...settings.clients, discovered, maxDiscovered: config.clients.maxDiscovered });
     const routed = routeBatch(messages, {
       topic: plan.topic,
       batchId: plan.batchId,
       ingestedAtMicros: ingestedAtMicros(plan),
-      clients: { knownClients: new Set(settings.clients.known), autoDiscover: settings.clients.autoDiscover },
+      clients,
       ruleActions: settings.ruleActions,
       maxMessageBytes: config.limits.maxMessageBytes,
       rawValueChars: config.limits.rawValueChars,
@@ -117,6 +121,8 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       await stageRows(conn, 'router_metrics', METRIC_COLUMNS, routed.metricRows);
       await writeParquetOrRemove(conn, 'router_metrics', layout.metricsFile('bronze', ROUTER_SCOPE, plan.batchId));
     });
+    // Before the done file, so a retry of this batch sees the clients it admitted as admitted.
+    await addDiscoveredClients(config.lakeDir, discovered, clients.newlyDiscovered());
     const manifest: BatchManifest = {
       topic: plan.topic,
       seq: plan.seq,

@@ -3,7 +3,7 @@
  * the bronze rules, so client_id and timestamp are known to be valid.
  */
 import type { JsonObject } from './rules';
-import { isJsonObject } from './rules';
+import { isJsonObject, sliceText } from './rules';
 
 export interface SilverFields {
   clientName: string | null;
@@ -40,5 +40,5 @@ export function silverFields(message: JsonObject): SilverFields {
 export function boundedRawValue(value: Buffer | null, maxChars: number): string | null {
   if (value === null) return null;
   const text = value.toString('utf8'); // invalid bytes become U+FFFD: the row stays text
-  return text.length > maxChars ? `${text.slice(0, maxChars)}…[truncated ${text.length - maxChars} chars]` : text;
+  return text.length > maxChars ? `${sliceText(text, maxChars)}…[truncated ${text.length - maxChars} chars]` : text;
 }

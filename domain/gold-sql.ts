@@ -5,21 +5,22 @@
 import { goldSliceName } from './gold-slice';
 import type { GoldSlice } from './gold-slice';
 import { sqlString } from './sql';
+import { MAX_AMOUNT } from './rules';
 
 /**
- * Amounts below this are summed as DECIMAL(38, 9): exact, so gold does not depend on the order
- * rows are added in. Larger (still valid) amounts would overflow the decimal and are summed as
- * doubles instead; they are far outside any real money value.
+ * Amounts up to this are summed as DECIMAL(38, 9): exact, so gold does not depend on the order
+ * rows are added in. valid_amount admits no larger ones; silver files written before it did are
+ * summed as doubles instead of overflowing the decimal.
  */
-export const EXACT_AMOUNT_LIMIT = 1e15;
+export const EXACT_AMOUNT_LIMIT = MAX_AMOUNT;
 
 /**
  * Gold: hourly aggregates of one slice of a client's silver rows. Null amounts are ignored by the
  * four amount columns, as SQL aggregates do.
  */
 export function goldSliceSql(silverGlob: string, slice: GoldSlice): string {
-  const exact = `sum(CASE WHEN abs(amount) < ${EXACT_AMOUNT_LIMIT} THEN amount::DECIMAL(38, 9) END)`;
-  const huge = `sum(CASE WHEN abs(amount) >= ${EXACT_AMOUNT_LIMIT} THEN amount END)`;
+  const exact = `sum(CASE WHEN abs(amount) <= ${EXACT_AMOUNT_LIMIT} THEN amount::DECIMAL(38, 9) END)`;
+  const huge = `sum(CASE WHEN abs(amount) > ${EXACT_AMOUNT_LIMIT} THEN amount END)`;
   const total = `(CASE WHEN count(amount) = 0 THEN NULL ELSE coalesce(${exact}::DOUBLE, 0) + coalesce(${huge}, 0) END)`;
   let where: string;
   if ('day' in slice) {

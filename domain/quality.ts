@@ -41,11 +41,14 @@ export function applyRules<T>(checked: readonly Checked<T>[], rules: readonly Ru
   return result;
 }
 
-/** A one-line reason for failing a batch on `fail` rules, naming the rules and the first record. */
+/**
+ * A one-line reason for failing a batch on `fail` rules, naming the rules and where the first
+ * record is. It goes into workflow history, so it holds counts and rule names, never field text.
+ */
 export function failureMessage<T extends { partition: number; offset: bigint | string }>(failing: readonly Checked<T>[], total: number): string {
   const rules = [...new Set(failing.flatMap((f) => f.broken))].join(', ');
   const first = failing[0];
-  const where = first ? ` (first at partition ${first.record.partition}, offset ${first.record.offset}: ${first.reasons.join('; ')})` : '';
+  const where = first ? ` (first at partition ${first.record.partition}, offset ${first.record.offset})` : '';
   return `${failing.length} of ${total} records broke rules with action "fail": ${rules}${where}`;
 }
 

@@ -7,7 +7,7 @@ import type { Cell } from './tables';
 import { boundedRawValue } from './event';
 import { checkBronze, decodeMessageValue, isUnroutable } from './rules';
 import { BRONZE_RULES } from '../contract/rules';
-import type { ClientDirectory } from './rules';
+import type { ClientAdmitter, ClientDirectory } from './rules';
 import type { RuleActions } from '../contract/rules';
 
 export interface RawMessage {
@@ -24,7 +24,7 @@ export interface RouteContext {
   batchId: string;
   /** The batch's ingested_at: the time of every row written, fixed per batch so retries agree. */
   ingestedAtMicros: bigint;
-  clients: ClientDirectory;
+  clients: ClientDirectory | ClientAdmitter;
   ruleActions: RuleActions;
   maxMessageBytes: number;
   rawValueChars: number;
@@ -44,7 +44,8 @@ const lossyUtf8 = new TextDecoder('utf-8', { fatal: false });
 export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): RoutedBatch {
   const rawRows: Cell[][] = [];
   const errorRows: Cell[][] = [];
-  const clientCounts: Record<string, number> = {};
+  // A Map: client ids such as `constructor` must not meet Object.prototype.
+  const clientCounts = new Map<string, number>();
   const failedByRule = new Map<string, number>(BRONZE_RULES.map((r) => [r, 0]));
   let unroutable = 0;
 
@@ -79,7 +80,7 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
         boundedRawValue(m.value, ctx.rawValueChars),
       ]);
     } else if (verdict.clientId !== null) {
-      clientCounts[verdict.clientId] = (clientCounts[verdict.clientId] ?? 0) + 1;
+      clientCounts.set(verdict.clientId, (clientCounts.get(verdict.clientId) ?? 0) + 1);
     }
   }
 
@@ -99,5 +100,6 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
       BigInt(failed),
     ];
   });
-  return { rawRows, errorRows, metricRows, clientCounts, unroutable };
+  // fromEntries defines own properties, so every id is an ordinary key of the result.
+  return { rawRows, errorRows, metricRows, clientCounts: Object.fromEntries(clientCounts), unroutable };
 }

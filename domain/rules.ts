@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseIsoDateTimeMicros } from './timestamp';
+import { hasLoneSurrogate, scanJsonText } from './json-scan';
 import { ROUTING_RULES } from '../contract/rules';
 import type { BronzeRule, RuleActions, RuleName, SilverRule } from '../contract/rules';
 
@@ -15,8 +16,13 @@ export const EVENT_STATUSES = ['active', 'pending', 'completed', 'failed'] as co
 export const ClientId = z.string().regex(CLIENT_ID_PATTERN);
 export const IsoDateTime = z.string().refine((text) => parseIsoDateTimeMicros(text) !== null, 'not an ISO-8601 date-time');
 export const EventStatus = z.enum(EVENT_STATUSES);
-/** Absent or null, or a finite number >= 0 (zod numbers exclude infinities). */
-export const Amount = z.number().nonnegative().nullish();
+/**
+ * Amounts are bounded so every sum in gold stays finite and exact (DECIMAL(38, 9) holds the sum of
+ * far more than any batch's worth of amounts up to this bound).
+ */
+export const MAX_AMOUNT = 1e15;
+/** Absent or null, or a finite number in [0, MAX_AMOUNT] (zod numbers exclude infinities). */
+export const Amount = z.number().nonnegative().max(MAX_AMOUNT).nullish();
 export const EventType = z.string().min(1);
 
 /** A message that passes every rule. Unknown fields are kept. */
@@ -70,19 +76,41 @@ export function decodeMessageValue(value: Buffer | null, maxBytes: number): Deco
   } catch {
     return { ok: false, reason: 'message is not valid UTF-8' };
   }
+  // Checked before parsing: a deep value would overflow every recursive reader after this one.
+  const refused = scanJsonText(text);
+  if (refused !== null) return { ok: false, reason: refused };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    return { ok: false, reason: `message is not valid JSON: ${(e as Error).message}` };
+    // The parser's message quotes the input; keep only its first words.
+    return { ok: false, reason: `message is not valid JSON: ${(e as Error).message.slice(0, 80)}` };
   }
-  if (!isJsonObject(parsed)) return { ok: false, reason: `message is JSON ${Array.isArray(parsed) ? 'array' : typeof parsed}, not an object` };
+  if (!isJsonObject(parsed))
+    return { ok: false, reason: `message is JSON ${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed}, not an object` };
+  if (hasLoneSurrogate(text, parsed)) return { ok: false, reason: 'message holds a lone UTF-16 surrogate escape, not Unicode text' };
   return { ok: true, message: parsed };
 }
 
 export interface ClientDirectory {
   knownClients: ReadonlySet<string>;
   autoDiscover: boolean;
+}
+
+/** Decides whether records of a (valid) client id may reach a client; see ./client-admission.ts. */
+export interface ClientAdmitter {
+  admit(clientId: string): Admission;
+}
+export type Admission = { ok: true } | { ok: false; rule: 'valid_client_id' | 'unknown_client'; reason: string };
+
+function admitterOf(clients: ClientDirectory | ClientAdmitter): ClientAdmitter {
+  if ('admit' in clients) return clients;
+  return {
+    admit: (clientId) =>
+      clients.autoDiscover || clients.knownClients.has(clientId)
+        ? { ok: true }
+        : { ok: false, rule: 'unknown_client', reason: `client ${clientId} is not a known client and auto-discovery is off` },
+  };
 }
 
 export interface BronzeVerdict {
@@ -97,7 +125,7 @@ export interface BronzeVerdict {
   reasons: string[];
 }
 
-export function checkBronze(decoded: DecodedValue, clients: ClientDirectory): BronzeVerdict {
+export function checkBronze(decoded: DecodedValue, clients: ClientDirectory | ClientAdmitter): BronzeVerdict {
   if (!decoded.ok) {
     // Nothing else can be checked without an object; the record breaks every rule that needs one.
     return {
@@ -112,10 +140,17 @@ export function checkBronze(decoded: DecodedValue, clients: ClientDirectory): Br
   const broken: BronzeRule[] = [];
   const reasons: string[] = [];
   const rawClient = message.client_id;
-  const clientId = passes('valid_client_id', message) ? (rawClient as string) : null;
+  let clientId = passes('valid_client_id', message) ? (rawClient as string) : null;
   if (clientId === null) {
     broken.push('valid_client_id');
     reasons.push(rawClient === undefined || rawClient === null ? 'client_id is missing' : 'client_id is not a valid client id');
+  }
+  const admission = clientId === null ? null : admitterOf(clients).admit(clientId);
+  if (admission?.ok === false && admission.rule === 'valid_client_id') {
+    // A case variant of another client: it must not name a table of its own.
+    broken.push('valid_client_id');
+    reasons.push(admission.reason);
+    clientId = null;
   }
   const rawTs = message.timestamp;
   const eventMicros = passes('not_null_timestamp', message) ? parseIsoDateTimeMicros(rawTs as string) : null;
@@ -123,9 +158,9 @@ export function checkBronze(decoded: DecodedValue, clients: ClientDirectory): Br
     broken.push('not_null_timestamp');
     reasons.push(rawTs === undefined || rawTs === null ? 'timestamp is missing' : 'timestamp is not an ISO-8601 date-time');
   }
-  if (clientId !== null && !clients.autoDiscover && !clients.knownClients.has(clientId)) {
+  if (admission?.ok === false && admission.rule === 'unknown_client') {
     broken.push('unknown_client');
-    reasons.push(`client ${clientId} is not a known client and auto-discovery is off`);
+    reasons.push(admission.reason);
   }
   return { broken, clientId, eventMicros, message, reasons };
 }
@@ -149,7 +184,7 @@ export function checkSilver(message: JsonObject): SilverVerdict {
   }
   if (!passes('valid_amount', message)) {
     broken.push('valid_amount');
-    reasons.push(`amount ${describe(message.amount)} is not a number >= 0`);
+    reasons.push(`amount ${describe(message.amount)} is not a number from 0 to ${MAX_AMOUNT}`);
   }
   if (!passes('valid_event_type', message)) {
     broken.push('valid_event_type');
@@ -161,7 +196,14 @@ export function checkSilver(message: JsonObject): SilverVerdict {
 function describe(value: unknown): string {
   if (value === undefined) return '(missing)';
   const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return text.length > 60 ? `${sliceText(text, 57)}...` : text;
+}
+
+/** The first `max` UTF-16 units of a text, without splitting a surrogate pair (a lone half is not UTF-8). */
+export function sliceText(text: string, max: number): string {
+  const cut = text.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
 
 /** What a layer does with a record, given the rules it broke and the configured actions. */
