@@ -10,6 +10,10 @@ export const pauseSignal = defineSignal<[{ reason?: string }]>('pause');
 export const resumeSignal = defineSignal<[]>('resume');
 /** An external system reports a failure that concerns this client (recorded and shown). */
 export const failureSignal = defineSignal<[{ error: string; batchId?: string }]>('failure');
+/** Stop after the batch in flight (client: keep the queue; ingest: seal and hand over the raw batch). */
+export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
+/** Undoes a stop: a stopped client goes on with its queue; a stop not yet reached is cancelled. */
+export const startSignal = defineSignal<[]>('start');
 export const statusQuery = defineQuery<ClientStatus>('status');
 export const replayBatchesUpdate = defineUpdate<ReplayOutcome[], [ReplayRequest]>('replayBatches');
 

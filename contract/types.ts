@@ -53,13 +53,15 @@ export interface IngestSummary {
   batches: number;
   messages: number;
   nextOffsets: PartitionOffsets;
+  /** Set when an operator stopped the ingest: where a later start continues. */
+  stoppedAt?: IngestState;
 }
 
 export interface IngestStatus extends IngestSummary {
   mode: PipelineMode;
   nextSeq: number;
   dispatchedSeq: number;
-  phase: 'starting' | 'polling' | 'dispatching' | 'done';
+  phase: 'starting' | 'polling' | 'dispatching' | 'done' | 'stopped';
   lastBatchAt: string | null;
 }
 
@@ -98,6 +100,8 @@ export interface ClientState {
   lastBatchAt: string | null;
   lastBatchId: string | null;
   lastError: string | null;
+  /** Stopped by an operator: runs nothing until started again (batches still queue). */
+  stopped?: boolean;
 }
 
 export interface ClientPipelineInput {

@@ -10,12 +10,14 @@ import { registerSql } from './commands/sql';
 import { registerStack } from './commands/stack';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
+import { registerStop } from './commands/stop';
 import { registerWorker } from './commands/worker';
 
 const COMMAND_GROUPS = [
   registerStack,
   registerWorker,
   registerStart,
+  registerStop,
   registerClientControl,
   registerStatus,
   registerErrors,

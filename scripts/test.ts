@@ -4,7 +4,7 @@
  *   --unit   pure unit tests only (no services needed)
  *   FILES    only these test files
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,6 +111,8 @@ async function main(): Promise<number> {
   const say = (line: string) => process.stderr.write(`[stack] ${line}\n`);
   let started: ServiceName[] = [];
   try {
+    // The Web UI test drives Debian's chromium; when it cannot be installed the test says so.
+    if (files.some((f) => f.endsWith('web-ui.test.ts'))) spawnSync('sh', [path.join(ROOT, 'scripts', 'ensure-chromium.sh')], { stdio: 'inherit' });
     if (needsStack) {
       const t0 = Date.now();
       started = await up(settings, say);

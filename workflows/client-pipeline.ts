@@ -19,7 +19,16 @@ import {
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
 import { ClientPipelineState } from './client-state';
-import { batchReadySignal, failureSignal, pauseSignal, replayBatchesUpdate, resumeSignal, statusQuery } from '../contract/messages';
+import {
+  batchReadySignal,
+  failureSignal,
+  pauseSignal,
+  replayBatchesUpdate,
+  resumeSignal,
+  startSignal,
+  statusQuery,
+  stopSignal,
+} from '../contract/messages';
 import { historyFull } from './history';
 import { failureOf, lakeStep } from './lake-steps';
 import { bookkeepingProfile, lakeProfile } from './profiles';
@@ -36,6 +45,8 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
   const { clientId, ruleActions, continueAsNewAfterEvents, lakeId } = input;
   const pipeline = new ClientPipelineState(clientId, input.state);
   let publishedState: PipelineState | null = null;
+  /** A stop was asked for: it takes effect between batches. */
+  let stopping = false;
 
   const publish = (): void => {
     const state = pipeline.state;
@@ -47,7 +58,8 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
       publishedState = state;
     }
     const s = pipeline.status();
-    const now = s.currentBatch ? `processing **${s.currentBatch}**` : s.paused ? 'paused' : 'waiting for batches';
+    const idle = s.state === 'stopped' ? 'stopped' : s.paused ? 'paused' : 'waiting for batches';
+    const now = s.currentBatch ? `processing **${s.currentBatch}**` : idle;
     setCurrentDetails(
       [
         `**${clientId}**: ${now}`,
@@ -77,6 +89,18 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     pipeline.data.lastError = batchId ? `${batchId}: ${error}` : error;
     publish();
   });
+  setHandler(stopSignal, ({ reason }) => {
+    if (pipeline.data.stopped === true) return;
+    stopping = true;
+    log.info('client stopping', { clientId, reason });
+  });
+  setHandler(startSignal, () => {
+    stopping = false;
+    if (pipeline.data.stopped !== true) return;
+    pipeline.data.stopped = false;
+    log.info('client started', { clientId });
+    publish();
+  });
   setHandler(statusQuery, () => pipeline.status());
   setHandler(
     replayBatchesUpdate,
@@ -88,7 +112,8 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
       const { replaying, unknown } = pipeline.requeueFailed(wanted, { again: !joinsAndYields });
       publish();
       const ids = new Set(replaying.map((f) => f.batchId));
-      await condition(() => (joinsAndYields ? pipeline.replaySettled(ids) : pipeline.replayRan(ids)));
+      // A stop answers too: the batches stay queued for the next start.
+      await condition(() => stopping || (joinsAndYields ? pipeline.replaySettled(ids) : pipeline.replayRan(ids)));
       return pipeline.replayOutcomes(replaying, unknown);
     },
     {
@@ -97,6 +122,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
           throw new Error('name batches to replay, or ask for all failed batches');
         }
         if (pipeline.data.paused) throw new Error(`client ${clientId} is paused; resume it before replaying`);
+        if (pipeline.data.stopped === true || stopping) throw new Error(`client ${clientId} is stopped; start it before replaying`);
       },
     },
   );
@@ -106,10 +132,17 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     // Continue-as-new happens only between batches with no handler running (a replay request
     // answers once its batches ran or the client is paused); all state is in pipeline.data.
     const timeToContinue = (): boolean => historyFull(continueAsNewAfterEvents) && allHandlersFinished();
-    await condition(() => pipeline.canWork || timeToContinue());
-    if (timeToContinue()) {
-      await continueAsNew<typeof clientPipeline>({ clientId, ruleActions, continueAsNewAfterEvents, lakeId, state: pipeline.data });
+    const carried = (): ClientPipelineInput => ({ clientId, ruleActions, continueAsNewAfterEvents, lakeId, state: pipeline.data });
+    await condition(() => pipeline.canWork || timeToContinue() || stopping);
+    if (stopping) {
+      // Stopped between batches: a new run waits with the queue, failed batches and totals.
+      stopping = false;
+      pipeline.data.stopped = true;
+      publish();
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof clientPipeline>(carried());
     }
+    if (timeToContinue()) await continueAsNew<typeof clientPipeline>(carried());
     const batch = pipeline.next();
     if (!batch) continue;
     publish();

@@ -36,7 +36,7 @@ export class ClientPipelineState {
   }
 
   get canWork(): boolean {
-    return !this.data.paused && this.data.queue.length > 0;
+    return !this.data.paused && this.data.stopped !== true && this.data.queue.length > 0;
   }
 
   next(): BatchRef | undefined {
@@ -126,6 +126,7 @@ export class ClientPipelineState {
   }
 
   get state(): PipelineState {
+    if (this.data.stopped === true) return 'stopped';
     if (this.data.paused) return 'paused';
     if (this.data.failedBatches.length > 0) return 'failing';
     return 'running';

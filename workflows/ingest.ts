@@ -4,9 +4,18 @@
  * files); it advances only after a raw batch is durable, so a crash at any point redoes exactly
  * the same batch.
  */
-import { allHandlersFinished, continueAsNew, proxyActivities, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
-import { ingestStatusQuery } from '../contract/messages';
+import { ingestStatusQuery, startSignal, stopSignal } from '../contract/messages';
+import { PIPELINE_STATE } from '../contract/search-attributes';
 import { historyFull } from './history';
 import { dispatchProfile, kafkaProfile } from './profiles';
 import type { IngestInput, IngestState, IngestStatus, IngestSummary } from '../contract/types';
@@ -32,6 +41,15 @@ export async function ingest(input: IngestInput): Promise<IngestSummary> {
     lastBatchAt: state?.lastBatchAt ?? null,
   });
   setHandler(ingestStatusQuery, status);
+  // A stop takes effect once the raw batch in flight is landed and handed over.
+  let stopping = false;
+  setHandler(stopSignal, ({ reason }) => {
+    stopping = true;
+    log.info('ingest stopping', { topic, reason });
+  });
+  setHandler(startSignal, () => {
+    stopping = false;
+  });
   const show = (): void =>
     setCurrentDetails(
       `**${topic}** (${mode}): ${phase}\n\nbatches ${state?.batches ?? 0} · messages ${state?.messages ?? 0} · next batch #${state?.nextSeq ?? 0}`,
@@ -43,6 +61,12 @@ export async function ingest(input: IngestInput): Promise<IngestSummary> {
   state = current;
 
   for (;;) {
+    if (stopping) {
+      phase = 'stopped';
+      show();
+      upsertSearchAttributes([{ key: PIPELINE_STATE, value: 'stopped' }]);
+      return { ...summary(current), stoppedAt: current };
+    }
     if (historyFull(settings.continueAsNewAfterEvents)) {
       if (allHandlersFinished()) return continueAsNew<typeof ingest>({ settings, mode, state: current });
     }
@@ -55,7 +79,7 @@ export async function ingest(input: IngestInput): Promise<IngestSummary> {
       if (current.stopAt !== null) {
         phase = 'done';
         show();
-        return { topic, batches: current.batches, messages: current.messages, nextOffsets: current.nextOffsets };
+        return summary(current);
       }
       continue;
     }
@@ -65,6 +89,10 @@ export async function ingest(input: IngestInput): Promise<IngestSummary> {
     current.messages += result.messages;
     current.lastBatchAt = new Date().toISOString();
     await dispatchBatch(current, result.seq);
+  }
+
+  function summary(at: IngestState): IngestSummary {
+    return { topic, batches: at.batches, messages: at.messages, nextOffsets: at.nextOffsets };
   }
 
   async function recover(): Promise<IngestState> {

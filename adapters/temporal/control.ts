@@ -7,4 +7,6 @@ export type { StartedWorkflow } from './start';
 export { pipelineStatus } from './status';
 export type { ClientReport, StatusReport } from './status';
 export { pauseClient, replayBatches, resumeClient } from './client-signals';
+export { stopPipeline } from './stop';
+export type { StoppedWorkflow } from './stop';
 export { liveClientStates } from './live-states';

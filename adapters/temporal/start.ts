@@ -1,5 +1,4 @@
 /** Starting the pipeline: the ingest workflow of the topic and the client workflows. */
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
@@ -8,7 +7,8 @@ import { isValidClientId } from '../../domain/rules';
 import { workflowUiUrl } from './client';
 import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../../contract/client-workflow';
 import { ingestWorkflowId } from '../../contract/ids';
-import type { IngestSettings, PipelineMode } from '../../contract/types';
+import { startSignal } from '../../contract/messages';
+import type { IngestInput, IngestSettings, IngestState, IngestSummary, PipelineMode } from '../../contract/types';
 
 export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSettings {
   return {
@@ -43,13 +43,30 @@ async function assertWorkflowLake(temporal: Client, workflowId: string, lakeId: 
   }
 }
 
+/** Where a stopped ingest left off (its last run completed with that position), if it was stopped. */
+async function stoppedIngestState(temporal: Client, workflowId: string): Promise<IngestState | undefined> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  try {
+    if ((await handle.describe()).status.name !== 'COMPLETED') return undefined;
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return undefined;
+    throw e;
+  }
+  const summary = (await handle.result()) as IngestSummary;
+  return summary.stoppedAt;
+}
+
 export interface StartedWorkflow {
   kind: 'ingest' | 'client';
   workflowId: string;
   uiUrl: string;
 }
 
-/** Starts the ingest workflow and the client workflows; whatever already runs is left as is. */
+/**
+ * Starts the ingest workflow and the client workflows; whatever already runs is left as is, and
+ * stopped workflows continue where they stopped (the start signal wakes a stopped client, and a
+ * stopped ingest's position is passed to its new run).
+ */
 export async function startPipeline(
   config: ResolvedConfig,
   temporal: Client,
@@ -62,20 +79,24 @@ export async function startPipeline(
   const ingestId = ingestWorkflowId(settings.workflowIdPrefix, settings.topic);
   const clientStarts = clients.map((clientId) => clientWorkflowStart(settings, clientId));
   for (const id of [ingestId, ...clientStarts.map((s) => s.workflowId)]) await assertWorkflowLake(temporal, id, lakeId, config.lakeDir);
-  const useExisting = { workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING };
+  const wake = { signal: startSignal, signalArgs: [] as [] };
   const started: StartedWorkflow[] = [];
 
   for (const start of clientStarts) {
-    await temporal.workflow.start(CLIENT_WORKFLOW_TYPE, { ...start, ...useExisting });
+    await temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, { ...start, ...wake });
     started.push({ kind: 'client', workflowId: start.workflowId, uiUrl: workflowUiUrl(config, start.workflowId) });
   }
 
   const mode = options.mode ?? 'continuous';
-  await temporal.workflow.start('ingest', {
-    ...useExisting,
+  const input: IngestInput = { settings, mode };
+  // A triggered run takes its end offsets when it recovers its position from the lake.
+  const stoppedAt = mode === 'continuous' ? await stoppedIngestState(temporal, ingestId) : undefined;
+  if (stoppedAt) input.state = { ...stoppedAt, stopAt: null };
+  await temporal.workflow.signalWithStart('ingest', {
+    ...wake,
     taskQueue: settings.taskQueue,
     workflowId: ingestId,
-    args: [{ settings, mode }],
+    args: [input],
     memo: { lakeId },
     staticSummary: `Ingest of topic ${settings.topic} (${mode})`,
   });

@@ -71,7 +71,7 @@ async function consumerLag(offsets: TopicOffsets, topic: string, ingest: IngestS
 }
 
 /** Client workflows of this deployment that are running, per Temporal's visibility. */
-async function runningClients(config: ResolvedConfig, temporal: Client): Promise<string[]> {
+export async function runningClients(config: ResolvedConfig, temporal: Client): Promise<string[]> {
   const prefix = `${config.temporal.workflowIdPrefix}-client-`;
   const ids: string[] = [];
   for await (const wf of temporal.workflow.list({ query: `WorkflowType = '${CLIENT_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'` })) {

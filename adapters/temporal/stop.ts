@@ -1,0 +1,77 @@
+/**
+ * Stopping the pipeline cleanly: the ingest lands and hands over the raw batch in flight, then
+ * completes; each client finishes its batch in flight and waits, stopped, with its queue. A later
+ * `startPipeline` continues from there.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { ResolvedConfig } from '../../config/schema';
+import { isValidClientId } from '../../domain/rules';
+import { runningClients } from './status';
+import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
+import { statusQuery, stopSignal } from '../../contract/messages';
+
+export interface StoppedWorkflow {
+  kind: 'ingest' | 'client';
+  workflowId: string;
+  /** `stopped`, or `not running` when there was nothing to stop. */
+  outcome: 'stopped' | 'not running';
+}
+
+export interface StopOptions {
+  /** Only these clients (the ingest goes on); default: the ingest and every client. */
+  clients?: string[];
+  reason?: string;
+  /** How long to wait for batches in flight (default 10 minutes). */
+  timeoutMs?: number;
+}
+
+const POLL_MS = 250;
+
+async function isRunning(handle: WorkflowHandle): Promise<boolean> {
+  try {
+    return (await handle.describe()).status.name === 'RUNNING';
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) return false;
+    throw e;
+  }
+}
+
+async function untilStopped(handle: WorkflowHandle, deadline: number): Promise<void> {
+  for (;;) {
+    // The query goes to the newest run: the stopped one after the switch.
+    const status = await handle.query(statusQuery).catch(() => null);
+    if (status?.state === 'stopped') return;
+    if (Date.now() > deadline) throw new Error(`${handle.workflowId} did not stop in time (is a worker running?)`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** Stops the ingest first (no new batches), then the clients; resolves once all have stopped. */
+export async function stopPipeline(config: ResolvedConfig, temporal: Client, options: StopOptions = {}): Promise<StoppedWorkflow[]> {
+  for (const id of options.clients ?? []) if (!isValidClientId(id)) throw new Error(`invalid client id ${JSON.stringify(id)}`);
+  const prefix = config.temporal.workflowIdPrefix;
+  const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
+  const signal = { reason: options.reason };
+  const stopped: StoppedWorkflow[] = [];
+
+  if (!options.clients) {
+    const ingest = temporal.workflow.getHandle(ingestWorkflowId(prefix, config.target.topic));
+    const running = await isRunning(ingest);
+    if (running) {
+      await ingest.signal(stopSignal, signal);
+      await ingest.result();
+    }
+    stopped.push({ kind: 'ingest', workflowId: ingest.workflowId, outcome: running ? 'stopped' : 'not running' });
+  }
+
+  const clients = options.clients ?? [...new Set([...config.clients.known, ...(await runningClients(config, temporal))])].sort();
+  const handles = clients.map((c) => temporal.workflow.getHandle(clientWorkflowId(prefix, c)));
+  const running = await Promise.all(handles.map((h) => isRunning(h)));
+  const toStop = handles.filter((_, i) => running[i]);
+  // Signalled together, so the clients finish their batches in flight in parallel.
+  await Promise.all(toStop.map((h) => h.signal(stopSignal, signal)));
+  await Promise.all(toStop.map((h) => untilStopped(h, deadline)));
+  handles.forEach((h, i) => stopped.push({ kind: 'client', workflowId: h.workflowId, outcome: running[i] ? 'stopped' : 'not running' }));
+  return stopped;
+}
