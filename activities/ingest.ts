@@ -17,6 +17,7 @@ import { IngestStore } from '../adapters/lake/ingest-store';
 import type { BatchManifest } from '../adapters/lake/ingest-store';
 import { readRanges } from '../adapters/kafka/range-reader';
 import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
+import { mapBounded } from '../domain/concurrency';
 import { routeBatch } from '../domain/router';
 import { ClientAdmission } from '../domain/client-admission';
 import { addDiscoveredClients, readDiscoveredClients } from '../adapters/lake/client-registry';
@@ -29,6 +30,8 @@ import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeat';
 
 const POLL_INTERVAL_MS = 200;
+/** Client hand-offs in flight at once: overlaps the round trips without flooding the Temporal server. */
+const DISPATCH_CONCURRENCY = 16;
 /**
  * How long one ingest activity waits for a first message on an idle topic. Waiting here, with
  * heartbeats, instead of returning every maxWaitMs keeps an idle ingest's history nearly still.
@@ -174,16 +177,24 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       const manifest = await store.readDone(settings.topic, seq);
       if (!manifest) throw ApplicationFailure.nonRetryable(`batch #${seq} of ${settings.topic} has no done file`, ErrorType.RawBatchMissing);
       const clients = Object.entries(manifest.clients).sort(([a], [b]) => a.localeCompare(b));
+      const ctx = Context.current();
       let handed = 0;
-      for (const [clientId, records] of clients) {
-        await temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, {
-          ...clientWorkflowStart(settings, clientId),
-          signal: batchReadySignal,
-          signalArgs: [{ topic: manifest.topic, seq: manifest.seq, batchId: manifest.batchId, records }],
-        });
-        handed += 1;
-        Context.current().heartbeat(handed);
-      }
+      // In parallel: one round trip per client, one after another, made a batch for 100 clients
+      // take seconds. A retry hands the batch to every client again; each drops a seq it already queued.
+      await mapBounded(
+        clients,
+        DISPATCH_CONCURRENCY,
+        async ([clientId, records]) => {
+          await temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, {
+            ...clientWorkflowStart(settings, clientId),
+            signal: batchReadySignal,
+            signalArgs: [{ topic: manifest.topic, seq: manifest.seq, batchId: manifest.batchId, records }],
+          });
+          handed += 1;
+          ctx.heartbeat({ handed, of: clients.length });
+        },
+        { signal: ctx.cancellationSignal },
+      );
       return handed;
     },
 
