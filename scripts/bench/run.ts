@@ -6,6 +6,7 @@
 import { startPipeline } from '../../adapters/temporal/control';
 import { produceMessages } from '../../adapters/kafka/produce';
 import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
+import { ingestStatusQuery } from '../../contract/messages';
 import { demoClientIds, generateDemo } from '../../domain/demo';
 import { startHarness, waitFor } from '../sandbox';
 import { historyFigures } from './history';
@@ -57,21 +58,34 @@ export async function benchRun({ count, clients: clientCount, batch, say }: RunO
     const rss = sampleRss(process.pid);
     t = Date.now();
     await startPipeline(config, h.temporal);
-    // Status asks every client; with many of them, ask less often (the end time comes from history).
+    // Asking every client for its status loads the worker; ask only the ingest until it has
+    // handed off the last message, then the clients, less often the more there are of them.
+    // (The end time comes from history, so polling slowly costs no precision.)
+    const ingest = h.temporal.workflow.getHandle(ingestWorkflowId(config.temporal.workflowIdPrefix, config.target.topic));
     await waitFor(
-      'the pipeline to drain',
+      'the ingest to hand off every message',
+      async () => {
+        const s = await ingest.query(ingestStatusQuery);
+        const read = Object.values(s.nextOffsets).reduce((a, o) => a + Number(o), 0);
+        return read >= count && s.dispatchedSeq === s.nextSeq - 1;
+      },
+      4 * 60 * 60_000,
+      500,
+    );
+    await waitFor(
+      'every client to drain',
       async () => {
         const s = await h.status();
         return s.drained && s.clients.length === clientCount;
       },
       4 * 60 * 60_000,
-      Math.max(100, clientCount * 10),
+      Math.max(500, clientCount * 20),
     );
     const workerRss = rss.stop();
     const prefix = config.temporal.workflowIdPrefix;
     const figures = await historyFigures(
       h.temporal,
-      ingestWorkflowId(prefix, config.target.topic),
+      ingest.workflowId,
       clients.map((c) => clientWorkflowId(prefix, c)),
     );
     const seconds = (figures.lastClientActivityMs - t) / 1000;
