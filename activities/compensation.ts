@@ -10,7 +10,7 @@ import type { LakeDeps } from './deps';
 import type { ClientBatchInput } from '../contract/types';
 import { markDiscarded } from './discarded';
 import { rebuildGold, touchedSlices } from './gold';
-import { guardClientBatch } from './guards';
+import { guardFailedClientBatch } from './guards';
 import { whileHeartbeating } from './heartbeat';
 
 export function createCompensationActivities({ config, db, lakeId }: LakeDeps) {
@@ -18,7 +18,7 @@ export function createCompensationActivities({ config, db, lakeId }: LakeDeps) {
   return {
     /** Removes the batch's bronze, silver, their errors and metrics, and rebuilds its gold slices. */
     async discardClientBatch(input: ClientBatchInput): Promise<void> {
-      guardClientBatch({ config, lakeId }, input);
+      if (guardFailedClientBatch({ config, lakeId }, input) !== null) return; // refused by every layer: nothing to remove
       const { clientId, batch } = input;
       // Fenced like the writes: a stale compensation must not remove what a later replay wrote.
       await whileHeartbeating(() =>

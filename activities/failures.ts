@@ -8,23 +8,24 @@ import { LakeLayout } from '../domain/lake-layout';
 import { ERROR_COLUMNS } from '../domain/tables';
 import type { LakeDeps } from './deps';
 import type { ClientBatchInput } from '../contract/types';
-import { guardClientBatch } from './guards';
+import { failedBatchNames, guardFailedClientBatch } from './guards';
 import { whileHeartbeating } from './heartbeat';
 
 export function createFailureActivities({ config, db, lakeId }: LakeDeps) {
   const layout = new LakeLayout(config.lakeDir);
   return {
     async recordBatchFailure(input: ClientBatchInput & { error: string; errorType: string }): Promise<void> {
-      guardClientBatch({ config, lakeId }, input);
+      const refused = guardFailedClientBatch({ config, lakeId }, input);
       const { clientId, batch, error, errorType } = input;
-      log.error('batch failed', { clientId, batchId: batch.batchId, errorType, error });
+      const { batchId, topic, file } = failedBatchNames(refused, batch);
+      log.error('batch failed', { clientId, batchId, errorType, error });
       const now = BigInt(Date.now()) * 1000n;
       await whileHeartbeating(() =>
         withConnection(db, async (conn) => {
           await stageRows(conn, 'batch_error', ERROR_COLUMNS, [
-            [now, clientId, 'batch', 'clientPipeline', [], `${errorType}: ${error}`, batch.batchId, batch.topic, null, null, null],
+            [now, clientId, 'batch', 'clientPipeline', [], `${errorType}: ${error}`, batchId, topic, null, null, null],
           ]);
-          await writeParquet(conn, 'SELECT * FROM batch_error', layout.errorsFile('batch', clientId, batch.batchId));
+          await writeParquet(conn, 'SELECT * FROM batch_error', layout.errorsFile('batch', clientId, file));
         }),
       );
     },

@@ -25,7 +25,7 @@ import { ERROR_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS } from '../domain/tables';
 import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../contract/client-workflow';
 import { batchReadySignal } from '../contract/messages';
 import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffsets } from '../contract/types';
-import { assertSameLake } from './guards';
+import { guardIngest } from './guards';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeat';
 
@@ -39,7 +39,6 @@ const DISPATCH_CONCURRENCY = 16;
 const IDLE_WAIT_MS = 20_000;
 
 export function createIngestActivities({ config, kafka, db, temporal, offsets, lakeId }: ActivityDeps) {
-  const ownLake = { lakeId, lakeDir: config.lakeDir };
   const layout = new LakeLayout(config.lakeDir);
   const store = new IngestStore(layout);
 
@@ -144,7 +143,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
   return {
     /** Lands the next raw batch of a topic (or reports that none is available yet). */
     async ingestBatch(input: IngestBatchInput): Promise<IngestBatchResult> {
-      assertSameLake(input.settings.lakeId, ownLake);
+      guardIngest({ config, lakeId }, { lakeId: input.settings.lakeId, topic: input.settings.topic, seq: input.seq });
       return whileHeartbeating(async (beat, cancelled) => {
         const done = await store.readDone(input.settings.topic, input.seq);
         const manifest =
@@ -173,7 +172,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
 
     /** Starts or signals the workflow of every client in a landed batch. Safe to repeat. */
     async dispatchBatch({ settings, seq }: { settings: IngestSettings; seq: number }): Promise<number> {
-      assertSameLake(settings.lakeId, ownLake);
+      guardIngest({ config, lakeId }, { lakeId: settings.lakeId, topic: settings.topic, seq });
       const manifest = await store.readDone(settings.topic, seq);
       if (!manifest) throw ApplicationFailure.nonRetryable(`batch #${seq} of ${settings.topic} has no done file`, ErrorType.RawBatchMissing);
       const clients = Object.entries(manifest.clients).sort(([a], [b]) => a.localeCompare(b));
@@ -206,7 +205,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       topic: string;
       lakeId?: string;
     }): Promise<{ nextSeq: number; nextOffsets: PartitionOffsets; dispatchedSeq: number }> {
-      assertSameLake(expectedLake, ownLake);
+      guardIngest({ config, lakeId }, { lakeId: expectedLake, topic });
       const lastDone = await store.newestDone(topic);
       const manifest = lastDone >= 0 ? await store.readDone(topic, lastDone) : null;
       // Only a prune could remove it, and prunes never remove the newest: rather stop than restart from offset 0.
@@ -218,6 +217,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
 
     /** Current end of every partition: where a triggered run stops. */
     async endOffsets({ topic }: { topic: string }): Promise<PartitionOffsets> {
+      guardIngest({ config, lakeId }, { topic });
       return Object.fromEntries((await offsets.watermarks(topic)).map((w) => [String(w.partition), String(w.high)]));
     },
   };

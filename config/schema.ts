@@ -4,11 +4,12 @@
  */
 import { z } from 'zod';
 import { ClientId } from '../domain/rules';
+import { isValidTopic, TOPIC_RULE } from '../domain/references';
 import { ALL_RULES, DEFAULT_RULE_ACTIONS, ROUTING_RULES, RULE_ACTIONS } from '../contract/rules';
 import type { RuleActions, RuleName } from '../contract/rules';
 
 /** Kafka's own topic name rule; topics also become folder names in the lake. */
-const TopicName = z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be 1-200 characters of A-Z a-z 0-9 . _ -');
+const TopicName = z.string().refine(isValidTopic, TOPIC_RULE);
 const SafeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ - (not starting with _ or -)');
 const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DuckDBInstance, LIST, listValue, timestampValue, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { currentFence } from './fence';
-import { commitFile, removeFile, tempPathFor } from './files';
+import { commitFile, makeDir, removeFile, tempPathFor } from './files';
 import { createTableSql, sqlIdent, sqlString } from '../../domain/sql';
 import type { Cell, ColumnType, Columns } from '../../domain/tables';
 
@@ -74,7 +74,7 @@ export async function stageRows(conn: DuckDBConnection, table: string, columns: 
 
 /** Writes a query's result to `finalPath` as Parquet, atomically and durably. */
 export async function writeParquet(conn: DuckDBConnection, query: string, finalPath: string): Promise<void> {
-  await fs.mkdir(path.dirname(finalPath), { recursive: true });
+  await makeDir(path.dirname(finalPath));
   const temp = tempPathFor(finalPath);
   try {
     await conn.run(`COPY (${query}) TO ${sqlString(temp)} (FORMAT parquet, COMPRESSION zstd)`);

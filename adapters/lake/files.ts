@@ -10,6 +10,19 @@ import path from 'node:path';
 import { passFence } from './fence';
 
 /**
+ * Lake files and folders are the owner's only: they hold every client's raw messages. Readers
+ * under other accounts (another engine, a BI tool) are granted access on purpose, with the file
+ * system's own groups or ACLs, never by default.
+ */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+/** Creates a lake folder (and any missing parents) owner-only. */
+export async function makeDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: DIR_MODE });
+}
+
+/**
  * A temporary name beside `finalPath` (same folder, so rename is atomic), unique to one write, so
  * two attempts never share one. Never ends in .parquet/.json, so no table reads it.
  */
@@ -29,6 +42,7 @@ async function fsyncPath(p: string): Promise<void> {
 /** Moves a finished temp file into place, replacing any earlier version. Drops it if refused. */
 export async function commitFile(tempPath: string, finalPath: string): Promise<void> {
   try {
+    await fs.chmod(tempPath, FILE_MODE);
     await fsyncPath(tempPath);
     await passFence();
     await fs.rename(tempPath, finalPath);
@@ -51,6 +65,7 @@ export async function removeFile(finalPath: string): Promise<void> {
  */
 export async function commitFileIfAbsent(tempPath: string, finalPath: string): Promise<boolean> {
   try {
+    await fs.chmod(tempPath, FILE_MODE);
     await fsyncPath(tempPath);
     await passFence();
     await fs.link(tempPath, finalPath);
@@ -65,10 +80,10 @@ export async function commitFileIfAbsent(tempPath: string, finalPath: string): P
 }
 
 export async function writeJsonAtomically(finalPath: string, value: unknown, { onlyIfAbsent = false } = {}): Promise<boolean> {
-  await fs.mkdir(path.dirname(finalPath), { recursive: true });
+  await makeDir(path.dirname(finalPath));
   const temp = tempPathFor(finalPath);
   try {
-    await fs.writeFile(temp, `${JSON.stringify(value, null, 2)}\n`);
+    await fs.writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: FILE_MODE });
   } catch (e) {
     await fs.rm(temp, { force: true });
     throw e;

@@ -45,6 +45,9 @@ export async function down(settings: StackSettings, say: Say, only?: readonly Se
  * lake. Installed binaries stay. Refuses while services it did not start use the ports.
  */
 export async function reset(settings: StackSettings, say: Say): Promise<void> {
+  // It deletes folders under home: a relative home would mean wherever the command runs.
+  if (!path.isAbsolute(settings.home))
+    throw new Error(`refusing to reset a stack whose home ${JSON.stringify(settings.home)} is not an absolute path`);
   await down(settings, say);
   for (const port of [settings.temporalPort, settings.kafkaPort]) {
     if (await portOpen(port)) throw new Error(`port ${port} is still in use by a service this stack did not start; stop it first`);
