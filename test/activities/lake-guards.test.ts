@@ -32,7 +32,7 @@ import { fileOnlyIngest, TOPIC } from './ingest-files.helpers';
 
 const LAKE_ID = 'test-lake';
 const isInvalidInput = (e: unknown) => e instanceof ApplicationFailure && e.type === ErrorType.InvalidInput && e.nonRetryable;
-const run = <I, R>(fn: (i: I) => Promise<R>, input: I) => new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000 }).run(fn, input);
+const run = <I>(fn: (i: I) => Promise<unknown>, input: I) => new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000 }).run(fn, input);
 
 /** Every file and folder under `dir`, relative to it, sorted. */
 const tree = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort() : []);
