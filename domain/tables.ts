@@ -4,10 +4,14 @@
  * (building blocks), gold-sql.ts, layer-sql.ts and view-sql.ts.
  */
 
-/** One value of a staged row, as the lake adapter appends it (timestamps as epoch microseconds). */
+/** One value of a staged row, as the lake adapter appends it (timestamps as epoch microseconds, UTC). */
 export type Cell = string | number | bigint | null | readonly string[];
 
-export type ColumnType = 'VARCHAR' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'TIMESTAMP' | 'VARCHAR[]';
+/**
+ * Timestamps are TIMESTAMPTZ: instants, written to Parquet as UTC-adjusted, so Spark, pandas and
+ * pyarrow read the same instant instead of a naive local wall-clock time.
+ */
+export type ColumnType = 'VARCHAR' | 'INTEGER' | 'BIGINT' | 'DOUBLE' | 'TIMESTAMPTZ' | 'VARCHAR[]';
 export type Columns = ReadonlyArray<readonly [name: string, type: ColumnType]>;
 
 export const RAW_COLUMNS: Columns = [
@@ -17,23 +21,23 @@ export const RAW_COLUMNS: Columns = [
   ['key', 'VARCHAR'],
   ['value', 'VARCHAR'],
   ['value_bytes', 'INTEGER'],
-  ['kafka_timestamp', 'TIMESTAMP'],
+  ['kafka_timestamp', 'TIMESTAMPTZ'],
   /** The message's client_id when it is a valid id, else null. */
   ['client_id', 'VARCHAR'],
   ['batch_id', 'VARCHAR'],
-  ['ingested_at', 'TIMESTAMP'],
+  ['ingested_at', 'TIMESTAMPTZ'],
 ];
 
 export const BRONZE_COLUMNS: Columns = [
   ['client_id', 'VARCHAR'],
-  ['event_timestamp', 'TIMESTAMP'],
+  ['event_timestamp', 'TIMESTAMPTZ'],
   ['value', 'VARCHAR'],
   ['topic', 'VARCHAR'],
   ['partition', 'INTEGER'],
   ['offset', 'BIGINT'],
-  ['kafka_timestamp', 'TIMESTAMP'],
+  ['kafka_timestamp', 'TIMESTAMPTZ'],
   ['batch_id', 'VARCHAR'],
-  ['processed_at', 'TIMESTAMP'],
+  ['processed_at', 'TIMESTAMPTZ'],
 ];
 
 export const SILVER_COLUMNS: Columns = [
@@ -42,7 +46,7 @@ export const SILVER_COLUMNS: Columns = [
   ['event_type', 'VARCHAR'],
   ['status', 'VARCHAR'],
   ['amount', 'DOUBLE'],
-  ['event_timestamp', 'TIMESTAMP'],
+  ['event_timestamp', 'TIMESTAMPTZ'],
   ['source', 'VARCHAR'],
   ['region', 'VARCHAR'],
   ['data', 'VARCHAR'],
@@ -51,11 +55,11 @@ export const SILVER_COLUMNS: Columns = [
   ['partition', 'INTEGER'],
   ['offset', 'BIGINT'],
   ['batch_id', 'VARCHAR'],
-  ['processed_at', 'TIMESTAMP'],
+  ['processed_at', 'TIMESTAMPTZ'],
 ];
 
 export const ERROR_COLUMNS: Columns = [
-  ['error_timestamp', 'TIMESTAMP'],
+  ['error_timestamp', 'TIMESTAMPTZ'],
   ['client_id', 'VARCHAR'],
   ['layer', 'VARCHAR'],
   ['table_name', 'VARCHAR'],
@@ -69,7 +73,7 @@ export const ERROR_COLUMNS: Columns = [
 ];
 
 export const METRIC_COLUMNS: Columns = [
-  ['recorded_at', 'TIMESTAMP'],
+  ['recorded_at', 'TIMESTAMPTZ'],
   ['batch_id', 'VARCHAR'],
   ['client_id', 'VARCHAR'],
   ['layer', 'VARCHAR'],
@@ -81,8 +85,8 @@ export const METRIC_COLUMNS: Columns = [
 ];
 
 export const GOLD_COLUMNS: Columns = [
-  ['window_start', 'TIMESTAMP'],
-  ['window_end', 'TIMESTAMP'],
+  ['window_start', 'TIMESTAMPTZ'],
+  ['window_end', 'TIMESTAMPTZ'],
   ['event_type', 'VARCHAR'],
   ['event_count', 'BIGINT'],
   ['total_amount', 'DOUBLE'],

@@ -50,7 +50,7 @@ export const LIVE_STATE_TABLE = 'pipeline_client_state';
 /** Every client's rows of one layer, as one relation (of the columns the health view needs). */
 function perClient(clients: readonly string[], layer: 'bronze' | 'silver'): string {
   return clients.length === 0
-    ? `SELECT NULL::VARCHAR AS client_id, NULL::VARCHAR AS batch_id, NULL::TIMESTAMP AS processed_at WHERE false`
+    ? `SELECT NULL::VARCHAR AS client_id, NULL::VARCHAR AS batch_id, NULL::TIMESTAMPTZ AS processed_at WHERE false`
     : clients.map((c) => `SELECT client_id, batch_id, processed_at FROM ${sqlIdent(tableName[layer](c))}`).join(' UNION ALL ');
 }
 

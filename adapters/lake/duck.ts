@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, LIST, listValue, timestampValue, VARCHAR } from '@duckdb/node-api';
+import { DuckDBInstance, LIST, listValue, timestampTZValue, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { currentFence } from './fence';
 import { commitFile, makeDir, removeFile, tempPathFor } from './files';
@@ -28,6 +28,8 @@ export async function withConnection<T>(db: DuckDBInstance, fn: (conn: DuckDBCon
   const fence = currentFence();
   fence?.throwIfAborted();
   const conn = await db.connect();
+  // Hour and day boundaries of TIMESTAMPTZ values are taken in the session's zone: UTC, whatever the host's.
+  await conn.run("SET TimeZone = 'UTC'");
   const interrupt = (): void => conn.interrupt();
   fence?.addEventListener('abort', interrupt, { once: true });
   try {
@@ -49,8 +51,8 @@ function appendCell(appender: DuckDBAppender, type: ColumnType, cell: Cell): voi
       return appender.appendBigInt(BigInt(cell as number | bigint));
     case 'DOUBLE':
       return appender.appendDouble(Number(cell));
-    case 'TIMESTAMP': // cells hold epoch microseconds
-      return appender.appendTimestamp(timestampValue(BigInt(cell as number | bigint)));
+    case 'TIMESTAMPTZ': // cells hold epoch microseconds
+      return appender.appendTimestampTZ(timestampTZValue(BigInt(cell as number | bigint)));
     case 'VARCHAR[]': // typed, so an empty list is a VARCHAR[] too
       return appender.appendList(listValue(cell as readonly string[]), VARCHAR_LIST);
   }
