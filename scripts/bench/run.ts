@@ -3,7 +3,7 @@
  * in-process worker), N demo messages produced, the kafkajs yardstick read over the same topic,
  * then the pipeline timed from its first offset to every client's last gold.
  */
-import { startPipeline } from '../../adapters/temporal/control';
+import { startPipeline, stopPipeline } from '../../adapters/temporal/control';
 import { produceMessages } from '../../adapters/kafka/produce';
 import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
 import { ingestStatusQuery } from '../../contract/messages';
@@ -88,6 +88,10 @@ export async function benchRun({ count, clients: clientCount, batch, say }: RunO
       ingest.workflowId,
       clients.map((c) => clientWorkflowId(prefix, c)),
     );
+    // Ended the way an operator ends it; whatever does not stop in time is terminated by close().
+    await stopPipeline(config, h.temporal, { reason: 'benchmark finished', timeoutMs: 120_000 }).catch((e: unknown) => {
+      say(`  (pipeline stop: ${(e as Error).message}; terminating instead)`);
+    });
     const seconds = (figures.lastClientActivityMs - t) / 1000;
     const pipeline = { seconds, perSecond: perSecond(count, seconds), ofKafkajs: Math.round((count / seconds / kafkajs.perSecond) * 1000) / 1000 };
     return { clients: clientCount, messages: count, batch, produce, kafkajs, pipeline, workerRss, stages: figures.stages, history: figures.history };
