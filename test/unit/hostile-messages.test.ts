@@ -11,6 +11,7 @@ import { routeBatch } from '../../domain/router';
 import type { RawMessage } from '../../domain/router';
 import { checkSilver } from '../../domain/rules';
 import { applyRules, failureMessage } from '../../domain/quality';
+import { ConfigSchema } from '../../config/schema';
 import { hostileValues, deepJson } from './hostile-values';
 
 const RAW_VALUE_CHARS = 200;
@@ -152,5 +153,20 @@ describe('silver: amounts and failure messages', () => {
   it('silver fields of a routed message serialize without error', () => {
     const f = silverFields(JSON.parse(ok({ data: JSON.parse(deepJson(60)) as unknown })) as Record<string, unknown>);
     assert.ok(f.dataJson !== null);
+  });
+});
+
+describe('config: the canonical form of client ids', () => {
+  const base = {
+    targets: { dev: { namespace: 'n', lakePrefix: 'dev', topic: 't', consumerGroup: 'g' } },
+    kafka: { brokers: ['h:1'] },
+    temporal: { address: 'h:2' },
+    batch: {},
+  };
+  it('refuses known clients that differ only in case, and bounds discovery by default', () => {
+    const bad = ConfigSchema.safeParse({ ...base, clients: { known: ['Acme', 'acme'] } });
+    assert.equal(bad.success, false);
+    const good = ConfigSchema.parse({ ...base, clients: { known: ['Acme', 'globex'] } });
+    assert.equal(good.clients.maxDiscovered, 1000);
   });
 });
