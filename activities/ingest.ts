@@ -134,6 +134,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       messages: messages.length,
       unroutable: routed.unroutable,
       clients: routed.clientCounts,
+      clientOldestAt: routed.clientOldestAt,
       completedAt: new Date().toISOString(),
     };
     await store.writeDone(manifest);
@@ -187,7 +188,9 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
           await temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, {
             ...clientWorkflowStart(settings, clientId),
             signal: batchReadySignal,
-            signalArgs: [{ topic: manifest.topic, seq: manifest.seq, batchId: manifest.batchId, records }],
+            signalArgs: [
+              { topic: manifest.topic, seq: manifest.seq, batchId: manifest.batchId, records, producedAt: manifest.clientOldestAt?.[clientId] },
+            ],
           });
           handed += 1;
           ctx.heartbeat({ handed, of: clients.length });

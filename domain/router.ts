@@ -36,6 +36,8 @@ export interface RoutedBatch {
   metricRows: Cell[][];
   /** Routable messages per client. */
   clientCounts: Record<string, number>;
+  /** Kafka timestamp (ISO) of each client's oldest routed message. */
+  clientOldestAt: Record<string, string>;
   unroutable: number;
 }
 
@@ -46,6 +48,7 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
   const errorRows: Cell[][] = [];
   // A Map: client ids such as `constructor` must not meet Object.prototype.
   const clientCounts = new Map<string, number>();
+  const clientOldestMs = new Map<string, number>();
   const failedByRule = new Map<string, number>(BRONZE_RULES.map((r) => [r, 0]));
   let unroutable = 0;
 
@@ -81,6 +84,7 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
       ]);
     } else if (verdict.clientId !== null) {
       clientCounts.set(verdict.clientId, (clientCounts.get(verdict.clientId) ?? 0) + 1);
+      clientOldestMs.set(verdict.clientId, Math.min(clientOldestMs.get(verdict.clientId) ?? Infinity, Number(m.timestamp)));
     }
   }
 
@@ -101,5 +105,6 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
     ];
   });
   // fromEntries defines own properties, so every id is an ordinary key of the result.
-  return { rawRows, errorRows, metricRows, clientCounts: Object.fromEntries(clientCounts), unroutable };
+  const clientOldestAt = Object.fromEntries([...clientOldestMs].map(([id, ms]) => [id, new Date(ms).toISOString()]));
+  return { rawRows, errorRows, metricRows, clientCounts: Object.fromEntries(clientCounts), clientOldestAt, unroutable };
 }

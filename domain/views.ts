@@ -78,6 +78,8 @@ export function healthMonitorViewSql(clients: readonly string[]): string {
            live.queued_batches,
            live.backlog_records,
            live.consumer_lag,
+           live.gold_lag_seconds,
+           live.last_gold_delay_seconds,
            errs.last_error
     FROM raw LEFT JOIN bronze USING (client_id) LEFT JOIN silver USING (client_id) LEFT JOIN errs USING (client_id)
          LEFT JOIN ${LIVE_STATE_TABLE} AS live USING (client_id)

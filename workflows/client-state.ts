@@ -2,6 +2,7 @@
  * The state of one client's pipeline and the rules for changing it. Deterministic and free of
  * Temporal APIs, so it is carried across continue-as-new as plain data and unit-tested directly.
  */
+import { oldestProducedAt } from '../domain/freshness';
 import type { BatchRef, ClientState, ClientStatus, FailedBatch, LayerCounts, PipelineState, ReplayOutcome } from '../contract/types';
 
 export function initialClientState(): ClientState {
@@ -60,6 +61,7 @@ export class ClientPipelineState {
     t.warned += bronze.warned + silver.warned;
     this.data.lastBatchAt = at;
     this.data.lastBatchId = batch.batchId;
+    this.data.lastGoldDelayMs = batch.producedAt ? Math.max(0, Date.parse(at) - Date.parse(batch.producedAt)) : null;
     this.data.failedBatches = this.data.failedBatches.filter((f) => f.batchId !== batch.batchId);
     this.finishCurrent();
   }
@@ -92,7 +94,7 @@ export class ClientPipelineState {
     const unknown = wanted === null ? [] : [...wanted].filter((id) => !replaying.some((f) => f.batchId === id));
     const refs: BatchRef[] = replaying
       .filter((f) => options.again === true || !this.isQueued(f.batchId))
-      .map(({ topic, seq, batchId, records }) => ({ topic, seq, batchId, records }));
+      .map(({ topic, seq, batchId, records, producedAt }) => ({ topic, seq, batchId, records, ...(producedAt ? { producedAt } : {}) }));
     const insertAt = this.current === null ? 0 : 1;
     this.data.queue.splice(insertAt, 0, ...refs);
     return { replaying, unknown };
@@ -148,6 +150,8 @@ export class ClientPipelineState {
       lastBatchAt: this.data.lastBatchAt,
       lastBatchId: this.data.lastBatchId,
       lastError: this.data.lastError,
+      oldestPendingProducedAt: oldestProducedAt([...this.data.queue, ...this.data.failedBatches]),
+      lastGoldDelayMs: this.data.lastGoldDelayMs ?? null,
     };
   }
 }

@@ -18,6 +18,8 @@ export const batchManifestSchema = batchPlanSchema.omit({ plannedAt: true }).ext
   unroutable: z.number().int().nonnegative(),
   /** Routable records per client. */
   clients: z.record(z.string(), z.number().int().nonnegative()),
+  /** Kafka timestamp of each client's oldest message (absent in done files written before it was kept). */
+  clientOldestAt: z.record(z.string(), z.string()).optional(),
   completedAt: z.string(),
 });
 export type BatchManifest = z.infer<typeof batchManifestSchema>;

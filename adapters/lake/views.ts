@@ -17,6 +17,10 @@ export interface LiveClientState {
   queued_batches: number;
   backlog_records: number;
   consumer_lag: number | null;
+  /** Age of the oldest message not yet in gold (0 when none is pending). */
+  gold_lag_seconds?: number | null;
+  /** Produce-to-gold delay of the last batch that reached gold. */
+  last_gold_delay_seconds?: number | null;
 }
 
 const LIVE_STATE_COLUMNS: Columns = [
@@ -25,6 +29,8 @@ const LIVE_STATE_COLUMNS: Columns = [
   ['queued_batches', 'BIGINT'],
   ['backlog_records', 'BIGINT'],
   ['consumer_lag', 'BIGINT'],
+  ['gold_lag_seconds', 'DOUBLE'],
+  ['last_gold_delay_seconds', 'DOUBLE'],
 ];
 
 /**
@@ -32,7 +38,7 @@ const LIVE_STATE_COLUMNS: Columns = [
  * state and backlog; without it they are `unknown` / null. Returns the views' names.
  */
 export async function createViews(conn: DuckDBConnection, lakeDir: string, live: readonly LiveClientState[] = []): Promise<string[]> {
-  await stageRows(conn, LIVE_STATE_TABLE, LIVE_STATE_COLUMNS, live.map((l) => [l.client_id, l.state, l.queued_batches, l.backlog_records, l.consumer_lag]));
+  await stageRows(conn, LIVE_STATE_TABLE, LIVE_STATE_COLUMNS, live.map((l) => [l.client_id, l.state, l.queued_batches, l.backlog_records, l.consumer_lag, l.gold_lag_seconds ?? null, l.last_gold_delay_seconds ?? null]));
   const clients = await lakeClients(lakeDir);
   const views: string[] = [];
   for (const { name, dir, depth, columns } of tableViews(clients)) {

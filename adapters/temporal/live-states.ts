@@ -6,6 +6,8 @@ import { withTemporalClient } from './client';
 import { pipelineStatus } from './status';
 import { NO_WORKER } from './status-query';
 
+const seconds = (ms: number | null): number | null => (ms === null ? null : Math.round(ms / 100) / 10);
+
 /**
  * Client workflow states for the health view, or none when Temporal or Kafka cannot be reached
  * in time: health from the lake alone is still worth showing.
@@ -25,6 +27,8 @@ export async function liveClientStates(config: ResolvedConfig, timeoutMs = 8000)
         queued_batches: c.queued,
         backlog_records: c.backlogRecords,
         consumer_lag: lag,
+        gold_lag_seconds: seconds(c.freshness.pendingAgeMs),
+        last_gold_delay_seconds: seconds(c.freshness.lastGoldDelayMs),
       })),
       problem: null,
     };

@@ -9,12 +9,16 @@ import { CLIENT_WORKFLOW_TYPE } from '../../contract/client-workflow';
 import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
 import { ingestStatusQuery, statusQuery } from '../../contract/messages';
 import type { ClientStatus, IngestStatus } from '../../contract/types';
+import { freshness } from '../../domain/freshness';
+import type { Freshness } from '../../domain/freshness';
 
 export interface ClientReport extends ClientStatus {
   workflowId: string;
   uiUrl: string;
   /** False when the status query got no answer: the state comes from the search attribute, lastError says why. */
   answered: boolean;
+  /** How far the client's gold is behind, as of the report. */
+  freshness: Freshness;
 }
 
 export interface StatusReport {
@@ -55,7 +59,9 @@ function clientReport(config: ResolvedConfig, temporal: Client, polling: boolean
   return unlessNotFound(async () => {
     const answer = await ask(temporal, polling, () => handle.query(statusQuery));
     const status = 'value' in answer ? answer.value : await unansweredClient(handle, clientId, answer.note);
-    return { ...status, workflowId, uiUrl: workflowUiUrl(config, workflowId), answered: 'value' in answer };
+    const answered = 'value' in answer;
+    const fresh = answered ? freshness(status, Date.now()) : { pendingAgeMs: null, lastGoldDelayMs: null };
+    return { ...status, workflowId, uiUrl: workflowUiUrl(config, workflowId), answered, freshness: fresh };
   });
 }
 

@@ -6,6 +6,7 @@ import { withTemporalClient } from '../../adapters/temporal/client';
 import { action, clientId, jsonOption } from '../cli';
 import type { JsonOption } from '../cli';
 import { output, table } from '../cli-output';
+import { formatDelay } from '../../domain/freshness';
 
 const COLUMNS = [
   'client',
@@ -17,6 +18,8 @@ const COLUMNS = [
   'records',
   'silver',
   'dropped',
+  'gold behind',
+  'last to gold',
   'last batch',
   'last batch at',
   'note',
@@ -40,6 +43,8 @@ function humanReport(report: StatusReport): string {
           records: c.totals.records,
           silver: c.totals.silver,
           dropped: c.totals.dropped,
+          'gold behind': formatDelay(c.freshness.pendingAgeMs),
+          'last to gold': formatDelay(c.freshness.lastGoldDelayMs),
           'last batch': c.lastBatchId ?? '',
           'last batch at': c.lastBatchAt ?? '',
         },

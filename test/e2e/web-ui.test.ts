@@ -2,7 +2,8 @@
  * The Temporal Web UI in a real browser (Debian's chromium driven by playwright-core): a small
  * pipeline runs demo traffic on the real stack, then the test filters the workflow list by the
  * ClientId search attribute, opens that client's workflow and reads its state and progress off
- * the page, checked against `pipeline status --json`. It saves a screenshot for the README.
+ * the page (freshness included), checked against `pipeline status --json`. It saves a screenshot
+ * for the README.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -23,6 +24,7 @@ import { connectClient } from '../../adapters/temporal/client';
 import { clientWorkflowId } from '../../contract/ids';
 import { failureSignal } from '../../contract/messages';
 import { generateDemo } from '../../domain/demo';
+import { formatDelay } from '../../domain/freshness';
 import { deleteTopic, isolatedEnv, requireServices, startWorkerProcess, terminateWorkflows, waitFor } from '../helpers';
 import type { WorkerProcess } from '../helpers';
 
@@ -169,6 +171,10 @@ describe('Temporal Web UI in a browser', () => {
     assert.equal(count(/dropped (\d+)/), status.totals.dropped, 'dropped records');
     assert.ok(status.totals.dropped > 0 && status.totals.silver > 0, 'the demo traffic held good and bad records');
     assert.ok(details.includes(`last error: ${REPORTED_ERROR}`), `the last error is shown:\n${details}`);
+    // Freshness: nothing waits for gold, and the last batch's produce-to-gold delay is shown.
+    assert.equal(status.freshness.pendingAgeMs, 0, 'nothing of the client is waiting for gold');
+    assert.ok(status.lastGoldDelayMs != null, 'pipeline status knows the last produce-to-gold delay');
+    assert.ok(details.includes(`last batch produce-to-gold ${formatDelay(status.lastGoldDelayMs)}`), `freshness is shown:\n${details}`);
 
     // The UI gives the details frame a fixed height; grow it to its content for the picture.
     await page.evaluate(`for (const frame of document.querySelectorAll('iframe[src^="/render"]')) {
