@@ -3,6 +3,7 @@
  * contract/activities.ts.
  */
 import type { PipelineActivities } from '../contract/activities';
+import { createAlertActivities } from './alerts';
 import { createBronzeActivities } from './bronze';
 import { createCompensationActivities } from './compensation';
 import type { ActivityDeps } from './deps';
@@ -21,5 +22,6 @@ export function createActivities(deps: ActivityDeps): PipelineActivities {
     ...createGoldActivities(deps),
     ...createCompensationActivities(deps),
     ...createFailureActivities(deps),
+    ...createAlertActivities(deps),
   };
 }

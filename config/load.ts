@@ -26,6 +26,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, { path: string[]; kind: 'str
   PIPELINE_AUTO_DISCOVER: { path: ['clients', 'autoDiscover'], kind: 'boolean' },
   PIPELINE_BATCH_MAX_MESSAGES: { path: ['batch', 'maxMessages'], kind: 'number' },
   PIPELINE_BATCH_MAX_WAIT_MS: { path: ['batch', 'maxWaitMs'], kind: 'number' },
+  PIPELINE_ALERT_THROTTLE_MINUTES: { path: ['alerts', 'throttleMinutes'], kind: 'number' },
 };
 
 /** Overrides of the chosen target's fields: PIPELINE_TOPIC applies to whichever target is active. */
@@ -101,4 +102,21 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
   // A relative lake root is relative to the config file, not to wherever the command was run;
   // without one, the lake sits beside the local stack's Temporal and Kafka state.
   return resolveConfig(merged, (root, prefix) => path.resolve(path.dirname(file), root, prefix), path.join(localStackHome(env), 'lake'));
+}
+
+/**
+ * A secret from the environment (`NAME`) or a file (`NAME_FILE`, trimmed), read where it is used
+ * (at the worker), never stored in the config. Undefined when neither is set.
+ */
+export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const direct = env[name];
+  if (direct !== undefined && direct !== '') return direct;
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    // The path is no secret; the file's content never reaches this message.
+    throw new Error(`cannot read ${name}_FILE (${file}): ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: e });
+  }
 }

@@ -21,6 +21,28 @@ export const TargetSchema = z.strictObject({
   consumerGroup: z.string().min(1),
 });
 
+/**
+ * Alert channels. Secrets are not here: the SMTP password and the webhook URL (which holds its
+ * token) are read at the worker from SMTP_PASSWORD(_FILE) and ALERT_WEBHOOK_URL(_FILE).
+ */
+const AlertsSchema = z.strictObject({
+  /** Window per client and channel in which further failures are folded; fractions allowed. */
+  throttleMinutes: z.number().min(0).max(10_080).default(15),
+  log: z.boolean().default(true),
+  email: z
+    .strictObject({
+      host: z.string().min(1),
+      port: z.int().min(1).max(65_535).default(587),
+      /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+      secure: z.boolean().default(false),
+      user: z.string().min(1).optional(),
+      from: z.string().min(3),
+      to: z.array(z.string().min(3)).min(1),
+    })
+    .optional(),
+  webhook: z.strictObject({ timeoutMs: z.int().min(100).max(120_000).default(10_000) }).optional(),
+});
+
 const rulesShape = Object.fromEntries(ALL_RULES.map((rule) => [rule, z.enum(RULE_ACTIONS).optional()])) as Record<
   RuleName,
   z.ZodOptional<z.ZodEnum<{ drop: 'drop'; warn: 'warn'; fail: 'fail' }>>
@@ -59,6 +81,7 @@ export const ConfigSchema = z.strictObject({
     maxWaitMs: z.int().min(10).max(600_000).default(2000),
   }),
   rules: z.strictObject(rulesShape).default({}),
+  alerts: AlertsSchema.default({ throttleMinutes: 15, log: true }),
   limits: z
     .strictObject({
       maxMessageBytes: z.int().min(1024).default(1_048_576),
@@ -104,6 +127,7 @@ export interface ResolvedConfig {
   batch: PipelineConfig['batch'];
   ruleActions: RuleActions;
   limits: PipelineConfig['limits'];
+  alerts: PipelineConfig['alerts'];
   /** Namespaces of every target, so the local stack can create them all. */
   namespaces: string[];
 }
@@ -136,6 +160,7 @@ export function resolveConfig(input: unknown, joinPath: (a: string, b: string) =
     batch: config.batch,
     ruleActions: { ...DEFAULT_RULE_ACTIONS, ...stripUndefined(config.rules) },
     limits: config.limits,
+    alerts: config.alerts,
     namespaces: [...new Set(Object.values(config.targets).map((t) => t.namespace))],
   };
 }

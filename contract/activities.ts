@@ -3,6 +3,7 @@
  * interface and never import the activities' implementation (which does IO); the worker's
  * `createActivities` must satisfy it, so the two cannot drift apart.
  */
+import type { Alert, AlertReport, ReportedFailure } from './alerts';
 import type { ClientBatchInput, IngestBatchInput, IngestBatchResult, IngestSettings, LayerCounts, PartitionOffsets } from './types';
 
 export interface RecoveredIngestPosition {
@@ -33,4 +34,15 @@ export interface ClientLakeActivities {
   recordBatchFailure(input: ClientBatchInput & { error: string; errorType: string }): Promise<void>;
 }
 
-export type PipelineActivities = IngestActivities & ClientLakeActivities;
+export interface AlertActivities {
+  /** Hands a report to the target's alerting workflow (signal-with-start); never waits on sending. */
+  reportToAlerting(report: AlertReport): Promise<void>;
+  /** One pipeline_errors row for a failure reported by signal or by the ingest. */
+  recordReportedFailure(input: ReportedFailure): Promise<void>;
+  /** Sends one alert on its channel; the secrets are read here, at the worker. */
+  sendAlert(alert: Alert): Promise<void>;
+  /** A channel that kept failing: one pipeline_errors row (layer `alert`), without any secret. */
+  recordAlertFailure(input: { alert: Alert; error: string }): Promise<void>;
+}
+
+export type PipelineActivities = IngestActivities & ClientLakeActivities & AlertActivities;

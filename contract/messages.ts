@@ -2,14 +2,18 @@
  * Signals, queries and updates, defined once and used by workflows, activities and the CLI.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AlertingState, AlertReport } from './alerts';
 import type { BatchRef, ClientStatus, IngestStatus, ReplayOutcome, ReplayRequest } from './types';
 
 /** The ingest hands a client its slice of a raw batch. */
 export const batchReadySignal = defineSignal<[BatchRef]>('batchReady');
 export const pauseSignal = defineSignal<[{ reason?: string }]>('pause');
 export const resumeSignal = defineSignal<[]>('resume');
-/** An external system reports a failure that concerns this client (recorded and shown). */
-export const failureSignal = defineSignal<[{ error: string; batchId?: string }]>('failure');
+/**
+ * A failure that concerns this client, reported by an operator or an outside monitor: recorded in
+ * pipeline_errors, shown, and alerted. `layer` says where it happened (default `signal`).
+ */
+export const failureSignal = defineSignal<[{ error: string; batchId?: string; layer?: string }]>('failure');
 /** Stop after the batch in flight (client: keep the queue; ingest: seal and hand over the raw batch). */
 export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
 /** Undoes a stop: a stopped client goes on with its queue; a stop not yet reached is cancelled. */
@@ -18,3 +22,7 @@ export const statusQuery = defineQuery<ClientStatus>('status');
 export const replayBatchesUpdate = defineUpdate<ReplayOutcome[], [ReplayRequest]>('replayBatches');
 
 export const ingestStatusQuery = defineQuery<IngestStatus>('ingestStatus');
+
+/** A failure or recovery, sent to the target's alerting workflow (by signal-with-start). */
+export const alertReportSignal = defineSignal<[AlertReport]>('alertReport');
+export const alertingStateQuery = defineQuery<AlertingState>('alertingState');

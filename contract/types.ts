@@ -72,8 +72,6 @@ export interface BatchRef {
   batchId: string;
   /** Messages of this client in the raw batch. */
   records: number;
-  /** Kafka timestamp of the oldest of them (absent on batches handed over before it was kept). */
-  producedAt?: string;
 }
 
 export interface FailedBatch extends BatchRef {
@@ -102,10 +100,10 @@ export interface ClientState {
   lastBatchAt: string | null;
   lastBatchId: string | null;
   lastError: string | null;
+  /** A failure was alerted and no recovery notice has been sent since. */
+  alertOpen?: boolean;
   /** Stopped by an operator: runs nothing until started again (batches still queue). */
   stopped?: boolean;
-  /** From the oldest message's production to the end of gold, for the last batch that succeeded. */
-  lastGoldDelayMs?: number | null;
 }
 
 export interface ClientPipelineInput {
@@ -134,9 +132,6 @@ export interface ClientStatus {
   lastBatchAt: string | null;
   lastBatchId: string | null;
   lastError: string | null;
-  /** Production time of the oldest message handed to this client and not yet in gold, if known. */
-  oldestPendingProducedAt?: string | null;
-  lastGoldDelayMs?: number | null;
 }
 
 export interface LayerCounts {

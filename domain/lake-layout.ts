@@ -22,7 +22,8 @@ import type { GoldSlice } from './gold-slice';
 /** Scope of router-level files (records without a client). Client ids cannot start with `_`. */
 export const ROUTER_SCOPE = '_router';
 
-export type Layer = 'bronze' | 'silver' | 'batch';
+/** `signal`: failures reported by signal; `ingest`: a raw batch that failed; `alert`: a channel that failed. */
+export type Layer = 'bronze' | 'silver' | 'batch' | 'signal' | 'ingest' | 'alert';
 
 export function batchId(topic: string, seq: number): string {
   return `${topic}.${String(seq).padStart(9, '0')}`;

@@ -4,6 +4,7 @@ import { createProgram } from './cli';
 import type { CliIo } from './cli';
 import { registerClientControl } from './commands/control';
 import { registerErrors } from './commands/errors';
+import { registerFailure } from './commands/failure';
 import { registerHealth } from './commands/health';
 import { registerProduce } from './commands/produce';
 import { registerSql } from './commands/sql';
@@ -19,6 +20,7 @@ const COMMAND_GROUPS = [
   registerStart,
   registerStop,
   registerClientControl,
+  registerFailure,
   registerStatus,
   registerErrors,
   registerHealth,

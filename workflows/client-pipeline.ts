@@ -18,6 +18,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
+import { ClientAlerts, failedLayer } from './client-alerts';
 import { ClientPipelineState } from './client-state';
 import {
   batchReadySignal,
@@ -29,7 +30,6 @@ import {
   statusQuery,
   stopSignal,
 } from '../contract/messages';
-import { freshnessLine } from '../domain/freshness';
 import { historyFull } from './history';
 import { failureOf, lakeStep } from './lake-steps';
 import { bookkeepingProfile, lakeProfile } from './profiles';
@@ -45,6 +45,7 @@ const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
 export async function clientPipeline(input: ClientPipelineInput): Promise<void> {
   const { clientId, ruleActions, continueAsNewAfterEvents, lakeId } = input;
   const pipeline = new ClientPipelineState(clientId, input.state);
+  const alerts = new ClientAlerts(pipeline);
   let publishedState: PipelineState | null = null;
   /** A stop was asked for: it takes effect between batches. */
   let stopping = false;
@@ -66,7 +67,6 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
         `**${clientId}**: ${now}`,
         `queued ${s.queued} · processed ${s.processed} batches · failed ${s.failed}`,
         `records ${s.totals.records} · bronze ${s.totals.bronze} · silver ${s.totals.silver} · dropped ${s.totals.dropped}`,
-        freshnessLine(s),
         s.lastError ? `last error: ${s.lastError}` : '',
       ]
         .filter(Boolean)
@@ -87,9 +87,11 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     log.info('client resumed', { clientId });
     publish();
   });
-  setHandler(failureSignal, ({ error, batchId }) => {
+  setHandler(failureSignal, async (report) => {
+    const { error, batchId } = report;
     pipeline.data.lastError = batchId ? `${batchId}: ${error}` : error;
     publish();
+    await alerts.reported(report);
   });
   setHandler(stopSignal, ({ reason }) => {
     if (pipeline.data.stopped === true) return;
@@ -170,6 +172,8 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
         { ...args, error: message, errorType },
       ]);
       pipeline.recordFailure(batch, { error: message, errorType, failedAt: new Date().toISOString() });
+      await alerts.batchFailed(batch, { layer: failedLayer(err), errorType, error: message });
     }
+    await alerts.batchSucceeded();
   }
 }

@@ -17,6 +17,7 @@ import type { PipelineActivities } from '../contract/activities';
 import { ingestStatusQuery, startSignal, stopSignal } from '../contract/messages';
 import { PIPELINE_STATE } from '../contract/search-attributes';
 import { historyFull } from './history';
+import { reportIngestFailure } from './ingest-alerts';
 import { dispatchProfile, kafkaProfile } from './profiles';
 import type { IngestInput, IngestState, IngestStatus, IngestSummary } from '../contract/types';
 
@@ -72,9 +73,15 @@ export async function ingest(input: IngestInput): Promise<IngestSummary> {
     }
     phase = 'polling';
     show();
-    const result = await kafka.ingestBatch.executeWithOptions({ ...kafkaProfile, summary: `batch #${current.nextSeq} of ${topic}` }, [
-      { settings, seq: current.nextSeq, nextOffsets: current.nextOffsets, stopAt: current.stopAt },
-    ]);
+    const result = await kafka.ingestBatch
+      .executeWithOptions({ ...kafkaProfile, summary: `batch #${current.nextSeq} of ${topic}` }, [
+        { settings, seq: current.nextSeq, nextOffsets: current.nextOffsets, stopAt: current.stopAt },
+      ])
+      .catch(async (err: unknown) => {
+        // Only a permanent failure gets here (Kafka trouble is retried without limit).
+        await reportIngestFailure(err, { topic, seq: current.nextSeq });
+        throw err;
+      });
     if (result.kind === 'empty') {
       if (current.stopAt !== null) {
         phase = 'done';

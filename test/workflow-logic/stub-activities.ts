@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PipelineActivities } from '../../contract/activities';
+import { AlertStubs } from './alert-stubs';
 import { ErrorType } from '../../contract/errors';
 import type { ClientBatchInput, LayerCounts } from '../../contract/types';
 
@@ -33,6 +34,8 @@ const key = (step: ClientStep, batchId: string): string => `${step}/${batchId}`;
 
 export class StubActivities {
   readonly calls: Call[] = [];
+  /** Alert activities: what reached them, and channels whose sends fail. */
+  readonly alerts = new AlertStubs();
   private readonly behaviours = new Map<string, Behaviour>();
   private readonly wrongLakeSeen = new Map<string, number>();
   private readonly held = new Map<string, Held>();
@@ -127,6 +130,7 @@ export class StubActivities {
       },
       discardClientBatch: (input) => this.run('discardClientBatch', input),
       recordBatchFailure: (input) => this.run('recordBatchFailure', input),
+      ...this.alerts.activities(),
       ingestBatch: unused('ingestBatch'),
       dispatchBatch: unused('dispatchBatch'),
       recoverIngestPosition: unused('recoverIngestPosition'),

@@ -1,0 +1,88 @@
+/**
+ * What a client workflow tells the target's alerting workflow: a batch that failed for good, a
+ * failure reported to it by signal, and its recovery once no failed batch is left. Reporting is a
+ * quick signal-with-start; the client never waits on an alert being sent. Workflow code only.
+ */
+import { ActivityFailure, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { PipelineActivities } from '../contract/activities';
+import type { AlertCounts } from '../contract/alerts';
+import type { BatchRef } from '../contract/types';
+import type { ClientPipelineState } from './client-state';
+import { bookkeepingProfile, dispatchProfile } from './profiles';
+
+/** Workflows from before this marker raised no alerts and ignored the failure signal's effect. */
+export const FAILURES_RAISE_ALERTS = 'failures-raise-alerts';
+
+const MAX_REPORTED_CHARS = 2000;
+
+const reporter = proxyActivities<PipelineActivities>(dispatchProfile);
+const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
+
+/** The layer a failed lake step belongs to, from its activity type (`goldBatch` → `gold`). */
+export function failedLayer(err: unknown): string {
+  return err instanceof ActivityFailure && err.activityType ? err.activityType.replace(/Batch$/, '') : 'batch';
+}
+
+export class ClientAlerts {
+  constructor(private readonly pipeline: ClientPipelineState) {}
+
+  private counts(records: number): AlertCounts {
+    const d = this.pipeline.data;
+    return { records, failedBatches: d.failedBatches.length, processedBatches: d.totals.batches };
+  }
+
+  private get clientId(): string {
+    return this.pipeline.clientId;
+  }
+
+  async batchFailed(batch: BatchRef, failure: { layer: string; errorType: string; error: string }): Promise<void> {
+    if (!patched(FAILURES_RAISE_ALERTS)) return;
+    this.pipeline.data.alertOpen = true;
+    await reporter.reportToAlerting.executeWithOptions({ ...dispatchProfile, summary: `alert: ${batch.batchId} failed` }, [
+      {
+        kind: 'failure',
+        clientId: this.clientId,
+        workflowId: workflowInfo().workflowId,
+        batchId: batch.batchId,
+        ...failure,
+        counts: this.counts(batch.records),
+      },
+    ]);
+  }
+
+  /** After a batch succeeded: a recovery notice when an alerted failure is now behind the client. */
+  async batchSucceeded(): Promise<void> {
+    const d = this.pipeline.data;
+    if (d.alertOpen !== true || d.failedBatches.length > 0) return;
+    d.alertOpen = false;
+    await reporter.reportToAlerting.executeWithOptions({ ...dispatchProfile, summary: 'alert: recovered' }, [
+      { kind: 'recovery', clientId: this.clientId, workflowId: workflowInfo().workflowId, counts: this.counts(0) },
+    ]);
+  }
+
+  /** The `failure` signal: one pipeline_errors row, and an alert. */
+  async reported({ error, batchId, layer }: { error: string; batchId?: string; layer?: string }): Promise<void> {
+    if (!patched(FAILURES_RAISE_ALERTS)) return;
+    this.pipeline.data.alertOpen = true;
+    // Anyone can send this signal: keep what it carries small and textual.
+    error = String(error).slice(0, MAX_REPORTED_CHARS);
+    const where = typeof layer === 'string' ? layer.slice(0, 40) : 'signal';
+    const batch = typeof batchId === 'string' ? batchId.slice(0, 200) : null;
+    const records = this.pipeline.data.failedBatches.find((f) => f.batchId === batchId)?.records ?? 0;
+    await bookkeeping.recordReportedFailure.executeWithOptions({ ...bookkeepingProfile, summary: 'record reported failure' }, [
+      { clientId: this.clientId, reportId: `signal-${uuid4()}`, error, batchId: batch, layer: where },
+    ]);
+    await reporter.reportToAlerting.executeWithOptions({ ...dispatchProfile, summary: 'alert: failure reported' }, [
+      {
+        kind: 'failure',
+        clientId: this.clientId,
+        workflowId: workflowInfo().workflowId,
+        batchId: batch,
+        layer: where,
+        error,
+        errorType: 'ReportedFailure',
+        counts: this.counts(records),
+      },
+    ]);
+  }
+}
