@@ -72,6 +72,8 @@ export interface BatchRef {
   batchId: string;
   /** Messages of this client in the raw batch. */
   records: number;
+  /** Kafka timestamp of the oldest of them (absent on batches handed over before it was kept). */
+  producedAt?: string;
 }
 
 export interface FailedBatch extends BatchRef {
@@ -104,6 +106,8 @@ export interface ClientState {
   alertOpen?: boolean;
   /** Stopped by an operator: runs nothing until started again (batches still queue). */
   stopped?: boolean;
+  /** From the oldest message's production to the end of gold, for the last batch that succeeded. */
+  lastGoldDelayMs?: number | null;
 }
 
 export interface ClientPipelineInput {
@@ -132,6 +136,9 @@ export interface ClientStatus {
   lastBatchAt: string | null;
   lastBatchId: string | null;
   lastError: string | null;
+  /** Production time of the oldest message handed to this client and not yet in gold, if known. */
+  oldestPendingProducedAt?: string | null;
+  lastGoldDelayMs?: number | null;
 }
 
 export interface LayerCounts {

@@ -30,6 +30,7 @@ import {
   statusQuery,
   stopSignal,
 } from '../contract/messages';
+import { freshnessLine } from '../domain/freshness';
 import { historyFull } from './history';
 import { failureOf, lakeStep } from './lake-steps';
 import { bookkeepingProfile, lakeProfile } from './profiles';
@@ -67,6 +68,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
         `**${clientId}**: ${now}`,
         `queued ${s.queued} · processed ${s.processed} batches · failed ${s.failed}`,
         `records ${s.totals.records} · bronze ${s.totals.bronze} · silver ${s.totals.silver} · dropped ${s.totals.dropped}`,
+        freshnessLine(s),
         s.lastError ? `last error: ${s.lastError}` : '',
       ]
         .filter(Boolean)
