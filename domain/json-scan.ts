@@ -14,49 +14,55 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 
+export interface JsonTextScan {
+  /** Why the text cannot be a message (nesting deeper than the limit), or null. */
+  refused: string | null;
+  /** Keys written in the top-level object; more than the parsed object has means a duplicate. */
+  topLevelKeys: number;
+}
+
 /**
- * Why the text cannot be a message, or null: nesting deeper than `maxDepth`, or a key that appears
- * twice in the top-level object (JavaScript reads the last one and DuckDB the first, so the
- * tables would disagree). Syntax errors are left to JSON.parse.
+ * Scans JSON text for what JSON.parse does not report: the nesting depth, and how many keys the
+ * top-level object spells out (JavaScript keeps the last of duplicate keys and DuckDB the first,
+ * so the tables would disagree). Syntax errors are left to JSON.parse.
  */
-export function scanJsonText(text: string, maxDepth = MAX_JSON_DEPTH): string | null {
+export function scanJsonText(text: string, maxDepth = MAX_JSON_DEPTH): JsonTextScan {
   let depth = 0;
-  let topKeys: Set<string> | null = null;
+  let topLevelKeys = 0;
+  let inTopObject = false;
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      const start = i;
-      for (i += 1; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) i += 1;
-        else if (d === QUOTE) break;
-      }
-      if (depth === 1 && expectKey && topKeys !== null) {
+      i = closingQuote(text, i);
+      if (i < 0) break; // unterminated: JSON.parse will say why
+      if (depth === 1 && expectKey) {
         expectKey = false;
-        let key: unknown;
-        try {
-          key = JSON.parse(text.slice(start, i + 1));
-        } catch {
-          return null; // not a JSON string: JSON.parse will say why
-        }
-        if (topKeys.has(key as string)) return 'message has a duplicate top-level key';
-        topKeys.add(key as string);
+        topLevelKeys += 1;
       }
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       depth += 1;
-      if (depth > maxDepth) return `message nests deeper than ${maxDepth} levels`;
-      if (depth === 1) {
-        topKeys = c === OPEN_OBJECT ? new Set() : null;
-        expectKey = c === OPEN_OBJECT;
-      }
+      if (depth > maxDepth) return { refused: `message nests deeper than ${maxDepth} levels`, topLevelKeys };
+      if (depth === 1) inTopObject = expectKey = c === OPEN_OBJECT;
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       depth -= 1;
     } else if (c === COMMA && depth === 1) {
-      expectKey = topKeys !== null;
+      expectKey = inTopObject;
     }
   }
-  return null;
+  return { refused: null, topLevelKeys };
+}
+
+/** Index of the quote closing the string opened at `open`, or -1. indexOf skips long strings natively. */
+function closingQuote(text: string, open: number): number {
+  let at = text.indexOf('"', open + 1);
+  while (at >= 0) {
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return at;
+    at = text.indexOf('"', at + 1);
+  }
+  return -1;
 }
 
 // A JSON escape of a UTF-16 surrogate; only text holding one can decode to a lone surrogate.

@@ -77,8 +77,8 @@ export function decodeMessageValue(value: Buffer | null, maxBytes: number): Deco
     return { ok: false, reason: 'message is not valid UTF-8' };
   }
   // Checked before parsing: a deep value would overflow every recursive reader after this one.
-  const refused = scanJsonText(text);
-  if (refused !== null) return { ok: false, reason: refused };
+  const scan = scanJsonText(text);
+  if (scan.refused !== null) return { ok: false, reason: scan.refused };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -88,6 +88,7 @@ export function decodeMessageValue(value: Buffer | null, maxBytes: number): Deco
   }
   if (!isJsonObject(parsed))
     return { ok: false, reason: `message is JSON ${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed}, not an object` };
+  if (Object.keys(parsed).length !== scan.topLevelKeys) return { ok: false, reason: 'message has a duplicate top-level key' };
   if (hasLoneSurrogate(text, parsed)) return { ok: false, reason: 'message holds a lone UTF-16 surrogate escape, not Unicode text' };
   return { ok: true, message: parsed };
 }
