@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startSignal, stopSignal } from '../../contract/messages';
+import { recordHistory } from '../helpers';
 import { batch, startLogicHarness } from './harness';
 import type { LogicHarness } from './harness';
 
@@ -54,6 +55,7 @@ describe('clientPipeline stop and start (stub activities)', () => {
       [1, 2, 3, 4].reduce((n, seq) => n + seq + 1, 0),
     );
     for (const seq of [2, 3, 4]) assert.equal(h.stubs.count('goldBatch', b(seq).batchId), 1, `batch ${seq} ran once`);
+    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-stop-start');
   });
 
   it('a start that arrives before the batch in flight finished cancels the stop', async () => {
