@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { AlertChannel, AlertingInput, AlertReport, FailureReport } from '../../contract/alerts';
 import { alertingStateQuery, alertReportSignal, failureSignal, replayBatchesUpdate } from '../../contract/messages';
-import { waitFor } from '../helpers';
+import { recordHistory, waitFor } from '../helpers';
 import { batch, startLogicHarness } from './harness';
 import type { LogicHarness } from './harness';
 
@@ -86,6 +86,7 @@ describe('alerts (stub activities)', () => {
     );
     await h.send(wf, batch(0, 5, 'sig'));
     await waitFor('the recovery', async () => h.stubs.alerts.reports.filter((r) => r.clientId === 'c-sig').length === 2, 30_000, 50);
+    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-failure-signal-alerts');
   });
 
   it('folds failures inside the window, says how many after it, then sends one recovery notice', async () => {
@@ -135,6 +136,7 @@ describe('alerts (stub activities)', () => {
       ],
     );
     assert.equal(all.length, 6, 'one recovery notice per channel');
+    await recordHistory(h.temporal, wf.workflowId, 'alerting-fold-and-recover');
   });
 
   it('a channel that keeps failing is recorded, and the other channels still send', async () => {
