@@ -47,6 +47,22 @@ async function untilStopped(handle: WorkflowHandle, deadline: number): Promise<v
   }
 }
 
+/** The ingest's completion, or an error once the deadline passed (no worker, say). */
+async function ingestStopped(handle: WorkflowHandle, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${handle.workflowId} did not stop in time (is a worker running?)`)),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    await Promise.race([handle.result(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Stops the ingest first (no new batches), then the clients; resolves once all have stopped. */
 export async function stopPipeline(config: ResolvedConfig, temporal: Client, options: StopOptions = {}): Promise<StoppedWorkflow[]> {
   for (const id of options.clients ?? []) if (!isValidClientId(id)) throw new Error(`invalid client id ${JSON.stringify(id)}`);
@@ -60,7 +76,7 @@ export async function stopPipeline(config: ResolvedConfig, temporal: Client, opt
     const running = await isRunning(ingest);
     if (running) {
       await ingest.signal(stopSignal, signal);
-      await ingest.result();
+      await ingestStopped(ingest, deadline);
     }
     stopped.push({ kind: 'ingest', workflowId: ingest.workflowId, outcome: running ? 'stopped' : 'not running' });
   }

@@ -8,14 +8,15 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { startPipeline } from '../../adapters/temporal/control';
+import { startPipeline, stopPipeline } from '../../adapters/temporal/control';
+import { connectClient } from '../../adapters/temporal/client';
 import { demoClientIds, generateDemo } from '../../domain/demo';
 import { produceMessages } from '../../adapters/kafka/produce';
 import { querySql } from '../../adapters/lake/sql-session';
 import { ingestWorkflowId } from '../../contract/ids';
 import { PIPELINE_STATE } from '../../contract/search-attributes';
 import { expectedTables } from '../e2e/expectations';
-import { startHarness, waitFor } from '../helpers';
+import { isolatedEnv, requireServices, startHarness, terminateWorkflows, waitFor } from '../helpers';
 import type { PipelineHarness } from '../helpers';
 
 const CLIENTS = demoClientIds(3);
@@ -121,6 +122,23 @@ describe('pipeline stop and start under traffic (real Kafka, real Temporal)', ()
         (expected.gold.get(client) ?? []).map((g) => [g.window_start, g.event_type, g.event_count]),
         `gold_${client}_summary`,
       );
+    }
+  });
+});
+
+describe('pipeline stop without a worker', () => {
+  it('says so after its deadline instead of waiting forever', async () => {
+    const t = isolatedEnv('stop-no-worker', { PIPELINE_KNOWN_CLIENTS: 'acme' });
+    await requireServices(t.config);
+    const temporal = await connectClient(t.config);
+    try {
+      await startPipeline(t.config, temporal);
+      await assert.rejects(stopPipeline(t.config, temporal, { timeoutMs: 1500 }), /-ingest-.* did not stop in time \(is a worker running\?\)/);
+      await assert.rejects(stopPipeline(t.config, temporal, { clients: ['acme'], timeoutMs: 1500 }), /-client-acme did not stop in time/);
+    } finally {
+      await terminateWorkflows(temporal, t.config.temporal.workflowIdPrefix);
+      await temporal.connection.close();
+      t.cleanupLake();
     }
   });
 });
