@@ -10,7 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { AlertChannel, AlertingInput, AlertReport, FailureReport } from '../../contract/alerts';
 import { alertingStateQuery, alertReportSignal, failureSignal, replayBatchesUpdate } from '../../contract/messages';
 import { recordHistory, waitFor } from '../helpers';
-import { batch, startLogicHarness } from './harness';
+import { batch, PATIENCE_MS, startLogicHarness } from './harness';
 import type { LogicHarness } from './harness';
 
 const counts = { records: 10, failedBatches: 1, processedBatches: 0 };
@@ -49,7 +49,7 @@ describe('alerts (stub activities)', () => {
   /** Channels send in parallel: compare each round in channel order. */
   const byChannel = <T extends { channel: string }>(alerts: T[]): T[] => [...alerts].sort((a, b) => a.channel.localeCompare(b.channel));
   const sentWhen = (clientId: string, n: number) =>
-    waitFor(`${n} alerts for ${clientId}`, async () => (sentFor(clientId).length >= n ? sentFor(clientId) : null), 30_000, 50);
+    waitFor(`${n} alerts for ${clientId}`, async () => (sentFor(clientId).length >= n ? sentFor(clientId) : null), PATIENCE_MS, 50);
 
   it('a batch failed for good is reported with its layer; a replay that clears it reports the recovery', async () => {
     const b0 = batch(0, 10, 'rep');
@@ -58,7 +58,7 @@ describe('alerts (stub activities)', () => {
     await h.send(wf, b0);
     await h.statusWhen(wf, 'the batch failed', (s) => s.failed === 1);
     const reportsOf = () => h.stubs.alerts.reports.filter((r) => r.clientId === 'c-rep');
-    await waitFor('the failure report', async () => reportsOf().length === 1, 30_000, 50);
+    await waitFor('the failure report', async () => reportsOf().length === 1, PATIENCE_MS, 50);
     assert.deepEqual(reportsOf()[0], {
       kind: 'failure',
       clientId: 'c-rep',
@@ -71,21 +71,21 @@ describe('alerts (stub activities)', () => {
     });
     h.stubs.clear('goldBatch', b0.batchId);
     await wf.executeUpdate(replayBatchesUpdate, { args: [{ allFailed: true }] });
-    await waitFor('the recovery report', async () => reportsOf().length === 2, 30_000, 50);
+    await waitFor('the recovery report', async () => reportsOf().length === 2, PATIENCE_MS, 50);
     assert.equal(reportsOf()[1]?.kind, 'recovery');
   });
 
   it('the failure signal records a row and reports, and the next good batch reports the recovery', async () => {
     const wf = await h.startClient('c-sig');
     await wf.signal(failureSignal, { error: 'disk full', batchId: 'x.1' });
-    await waitFor('the row and the report', async () => h.stubs.alerts.reports.some((r) => r.clientId === 'c-sig'), 30_000, 50);
+    await waitFor('the row and the report', async () => h.stubs.alerts.reports.some((r) => r.clientId === 'c-sig'), PATIENCE_MS, 50);
     const row = h.stubs.alerts.recorded.find((r) => r.clientId === 'c-sig');
     assert.deepEqual(
       { ...row, reportId: undefined },
       { clientId: 'c-sig', reportId: undefined, error: 'disk full', batchId: 'x.1', layer: 'signal' },
     );
     await h.send(wf, batch(0, 5, 'sig'));
-    await waitFor('the recovery', async () => h.stubs.alerts.reports.filter((r) => r.clientId === 'c-sig').length === 2, 30_000, 50);
+    await waitFor('the recovery', async () => h.stubs.alerts.reports.filter((r) => r.clientId === 'c-sig').length === 2, PATIENCE_MS, 50);
     await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-failure-signal-alerts');
   });
 
@@ -108,7 +108,7 @@ describe('alerts (stub activities)', () => {
         const s = await wf.query(alertingStateQuery);
         return s.throttles['email/c-fold']?.folded === 5 ? s : null;
       },
-      30_000,
+      PATIENCE_MS,
       50,
     );
     assert.equal(folded.decided, 2, 'nothing more decided inside the window');
@@ -127,7 +127,7 @@ describe('alerts (stub activities)', () => {
     await wf.signal(alertReportSignal, { kind: 'recovery', clientId: 'c-fold', workflowId: 'wf-c-fold', counts } satisfies AlertReport);
     await wf.signal(alertReportSignal, { kind: 'recovery', clientId: 'c-fold', workflowId: 'wf-c-fold', counts } satisfies AlertReport);
     const all = await sentWhen('c-fold', 6);
-    await waitFor('outbox empty', async () => (await wf.query(alertingStateQuery)).outbox.length === 0, 30_000, 50);
+    await waitFor('outbox empty', async () => (await wf.query(alertingStateQuery)).outbox.length === 0, PATIENCE_MS, 50);
     assert.deepEqual(
       byChannel(sentFor('c-fold').slice(4)).map((a) => [a.channel, a.report.kind]),
       [
@@ -146,7 +146,7 @@ describe('alerts (stub activities)', () => {
     const row = await waitFor(
       'the channel failure row',
       async () => h.stubs.alerts.channelFailures.find((f) => f.alert.report.clientId === 'c-down'),
-      30_000,
+      PATIENCE_MS,
       50,
     );
     assert.equal(row.alert.channel, 'webhook');
@@ -168,7 +168,7 @@ describe('alerts (stub activities)', () => {
         const s = await wf.query(alertingStateQuery);
         return d.runId !== wf.firstExecutionRunId && s.throttles['log/c-can']?.folded === 11 ? s : null;
       },
-      30_000,
+      PATIENCE_MS,
       100,
     );
     assert.equal(sentFor('c-can').length, 1, 'one alert across runs');

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { pauseSignal, replayBatchesUpdate, resumeSignal } from '../../contract/messages';
 import { waitFor } from '../helpers';
-import { batch, startLogicHarness } from './harness';
+import { batch, PATIENCE_MS, startLogicHarness } from './harness';
 import type { LogicHarness } from './harness';
 
 const TOPIC = 'can';
@@ -38,7 +38,7 @@ describe('clientPipeline continue-as-new (stub activities)', () => {
     await wf.signal(pauseSignal, { reason: 'test' });
     await h.send(wf, b(5), b(0), b(1), b(2));
     h.stubs.release('bronzeBatch', b(2).batchId);
-    await waitFor('a new run while paused', async () => (await runId(wf)) !== runWhileBusy, 30_000, 100);
+    await waitFor('a new run while paused', async () => (await runId(wf)) !== runWhileBusy, PATIENCE_MS, 100);
     const paused = await h.statusWhen(wf, 'the carried state', (s) => s.paused && !s.busy);
     assert.equal(paused.state, 'paused');
     assert.equal(paused.queued, 3, 'batches 3, 4 and 5 wait');

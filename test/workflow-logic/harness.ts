@@ -18,6 +18,13 @@ import type { BatchRef, ClientPipelineInput, ClientStatus } from '../../contract
 import type { clientPipeline } from '../../workflows';
 import { portOpen } from '../../scripts/stack/stack';
 import { waitFor } from '../helpers';
+
+/**
+ * How long a logic test waits for a workflow to get somewhere. Generous on purpose: a loaded
+ * machine slows every workflow task, and a wait that gives up early fails a correct workflow.
+ * A healthy run takes a fraction of a second per wait.
+ */
+export const PATIENCE_MS = 120_000;
 import { StubActivities } from './stub-activities';
 
 // Workflow warnings (a batch failing is what these tests are about) would drown the test output.
@@ -123,7 +130,7 @@ export async function startLogicHarness(): Promise<LogicHarness> {
             last = await handle.query(statusQuery);
             return done(last) ? last : null;
           },
-          30_000,
+          PATIENCE_MS,
           100,
         );
       } catch (e) {

@@ -10,7 +10,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { pauseSignal, replayBatchesUpdate } from '../../contract/messages';
 import type { ReplayOutcome, ReplayRequest } from '../../contract/types';
 import { recordHistory } from '../helpers';
-import { batch, startLogicHarness } from './harness';
+import { batch, PATIENCE_MS, startLogicHarness } from './harness';
 import type { LogicHarness } from './harness';
 
 const startReplay = (wf: WorkflowHandle, request: ReplayRequest) =>
@@ -70,7 +70,7 @@ describe('clientPipeline replay (stub activities)', () => {
     h.stubs.release('bronzeBatch', b1.batchId);
 
     const expected: ReplayOutcome[] = [{ batchId: b1.batchId, outcome: 'succeeded' }];
-    for (const u of [first, second, third]) assert.deepEqual(await within('replay', 20_000, u.result()), expected);
+    for (const u of [first, second, third]) assert.deepEqual(await within('replay', PATIENCE_MS, u.result()), expected);
     const s = await h.statusWhen(wf, 'queue empty', (st) => st.queued === 0 && !st.busy);
     assert.equal(h.stubs.count('bronzeBatch', b1.batchId), 2, 'the first run and one replay, not one per request');
     assert.equal(h.stubs.count('goldBatch', b1.batchId), 1);
@@ -90,7 +90,7 @@ describe('clientPipeline replay (stub activities)', () => {
     await wf.signal(pauseSignal, { reason: 'test' });
     h.stubs.release('bronzeBatch', b3.batchId);
 
-    const outcomes = await within('the replay request', 20_000, replay.result());
+    const outcomes = await within('the replay request', PATIENCE_MS, replay.result());
     assert.deepEqual(outcomes, [{ batchId: b1.batchId, outcome: 'queued' }]);
     // With a threshold this low the history is full: the workflow continues as new once no handler runs.
     await h.statusWhen(wf, 'paused with the replay queued', (s) => s.paused && s.queued === 1 && !s.busy);
