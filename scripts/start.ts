@@ -4,7 +4,8 @@
  * and keeps going until Ctrl-C; then it stops what it started.
  */
 import { loadConfig } from '../config/load';
-import { pipelineStatus, startPipeline } from '../adapters/temporal/control';
+import { startPipeline } from '../adapters/temporal/start';
+import { pipelineStatus } from '../adapters/temporal/status';
 import { generateDemo } from '../domain/demo';
 import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
 import { ensureTopic, produceMessages } from '../adapters/kafka/produce';

@@ -3,7 +3,8 @@
  * in-process worker), N demo messages produced, the kafkajs yardstick read over the same topic,
  * then the pipeline timed from its first offset to every client's last gold.
  */
-import { startPipeline, stopPipeline } from '../../adapters/temporal/control';
+import { startPipeline } from '../../adapters/temporal/start';
+import { stopPipeline } from '../../adapters/temporal/stop';
 import { produceMessages } from '../../adapters/kafka/produce';
 import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
 import { ingestStatusQuery } from '../../contract/messages';

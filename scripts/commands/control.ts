@@ -1,7 +1,7 @@
 /** Operator messages to one client's workflow: pause, resume, replay. */
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { pauseClient, replayBatches, resumeClient } from '../../adapters/temporal/control';
+import { pauseClient, replayBatches, resumeClient } from '../../adapters/temporal/client-signals';
 import { withTemporalClient } from '../../adapters/temporal/client';
 import { action, clientId, jsonOption, repeatable, UsageError } from '../cli';
 import type { JsonOption } from '../cli';

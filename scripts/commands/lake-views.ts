@@ -1,6 +1,6 @@
 /** What the lake commands share: the workflows' live states, for the views that show them. */
 import type { ResolvedConfig } from '../../config/schema';
-import { liveClientStates } from '../../adapters/temporal/control';
+import { liveClientStates } from '../../adapters/temporal/live-states';
 import type { LiveClientState } from '../../adapters/lake/views';
 
 /** Live states, or none with a warning: health from the lake alone is still worth showing. */

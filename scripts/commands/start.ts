@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { startPipeline } from '../../adapters/temporal/control';
+import { startPipeline } from '../../adapters/temporal/start';
 import { withTemporalClient } from '../../adapters/temporal/client';
 import type { PipelineMode } from '../../contract/types';
 import { action, addClientSelection, jsonOption } from '../cli';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { pipelineStatus } from '../../adapters/temporal/control';
-import type { StatusReport } from '../../adapters/temporal/control';
+import { pipelineStatus } from '../../adapters/temporal/status';
+import type { StatusReport } from '../../adapters/temporal/status';
 import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
 import { withTemporalClient } from '../../adapters/temporal/client';
 import { action, clientId, jsonOption } from '../cli';

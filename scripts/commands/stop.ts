@@ -1,6 +1,6 @@
 /** `pipeline stop`: ends the pipeline cleanly, for a later `pipeline start` to continue. */
 import type { Command } from 'commander';
-import { stopPipeline } from '../../adapters/temporal/control';
+import { stopPipeline } from '../../adapters/temporal/stop';
 import { withTemporalClient } from '../../adapters/temporal/client';
 import { action, addClientSelection, jsonOption } from '../cli';
 import type { ClientSelection, JsonOption } from '../cli';

@@ -15,7 +15,7 @@ import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
 import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
 import { openDuckDB, withConnection } from '../../adapters/lake/duck';
 import { lakeIdentity } from '../../adapters/lake/lake-identity';
-import { ingestSettings } from '../../adapters/temporal/control';
+import { ingestSettings } from '../../adapters/temporal/start';
 import type { IngestBatchResult, IngestSettings, PartitionOffsets } from '../../contract/types';
 import { INGEST_FILES_KEPT } from '../../domain/batch-plan';
 import { batchId, LakeLayout, ROUTER_SCOPE } from '../../domain/lake-layout';

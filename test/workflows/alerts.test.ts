@@ -18,7 +18,7 @@ import { createKafka } from '../../adapters/kafka/kafka';
 import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
 import { querySql } from '../../adapters/lake/sql-session';
 import { connectClient } from '../../adapters/temporal/client';
-import { startPipeline } from '../../adapters/temporal/control';
+import { startPipeline } from '../../adapters/temporal/start';
 import { reportClientFailure } from '../../adapters/temporal/failure-signal';
 import { DEFAULT_CONFIG_FILE } from '../../config/load';
 import { localStackHome } from '../../config/local-home';

@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { pauseClient, replayBatches, resumeClient, startPipeline } from '../../adapters/temporal/control';
-import type { StatusReport } from '../../adapters/temporal/control';
+import { pauseClient, replayBatches, resumeClient } from '../../adapters/temporal/client-signals';
+import { startPipeline } from '../../adapters/temporal/start';
+import type { StatusReport } from '../../adapters/temporal/status';
 import { LakeLayout } from '../../domain/lake-layout';
 import { produceMessages } from '../../adapters/kafka/produce';
 import { querySql } from '../../adapters/lake/sql-session';

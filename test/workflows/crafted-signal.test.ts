@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startPipeline } from '../../adapters/temporal/control';
-import type { StatusReport } from '../../adapters/temporal/control';
+import { startPipeline } from '../../adapters/temporal/start';
+import type { StatusReport } from '../../adapters/temporal/status';
 import { produceMessages } from '../../adapters/kafka/produce';
 import { querySql } from '../../adapters/lake/sql-session';
 import { clientWorkflowId } from '../../contract/ids';

@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { liveClientStates, pauseClient, resumeClient, startPipeline } from '../../adapters/temporal/control';
-import type { StatusReport } from '../../adapters/temporal/control';
+import { pauseClient, resumeClient } from '../../adapters/temporal/client-signals';
+import { liveClientStates } from '../../adapters/temporal/live-states';
+import { startPipeline } from '../../adapters/temporal/start';
+import type { StatusReport } from '../../adapters/temporal/status';
 import { produceMessages } from '../../adapters/kafka/produce';
 import { querySql } from '../../adapters/lake/sql-session';
 import { startHarness, waitFor } from '../helpers';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startPipeline } from '../../adapters/temporal/control';
+import { startPipeline } from '../../adapters/temporal/start';
 import { produceMessages } from '../../adapters/kafka/produce';
 import { querySql } from '../../adapters/lake/sql-session';
 import { ingestWorkflowId } from '../../contract/ids';

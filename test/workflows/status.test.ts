@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { pipelineStatus } from '../../adapters/temporal/control';
+import { pipelineStatus } from '../../adapters/temporal/status';
 import { clientWorkflowId } from '../../contract/ids';
 import { startHarness } from '../helpers';
 import type { PipelineHarness } from '../helpers';
