@@ -61,7 +61,7 @@ export function healthMonitorViewSql(clients: readonly string[]): string {
     bronze AS (SELECT client_id, count(*) AS records_bronze, count(DISTINCT batch_id) AS batches_ok, max(processed_at) AS last_batch_at FROM (${perClient(clients, 'bronze')}) GROUP BY ALL),
     silver AS (SELECT client_id, count(*) AS records_silver FROM (${perClient(clients, 'silver')}) GROUP BY ALL),
     errs AS (SELECT client_id,
-                    count(*) FILTER (WHERE layer <> 'batch') AS records_dropped,
+                    count(*) FILTER (WHERE layer IN ('bronze', 'silver')) AS records_dropped,
                     count(*) FILTER (WHERE layer = 'batch') AS batches_failed,
                     arg_max(error_message, error_timestamp) AS last_error
              FROM pipeline_errors WHERE client_id IS NOT NULL GROUP BY ALL)

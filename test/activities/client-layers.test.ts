@@ -19,6 +19,7 @@ import type { ClientBatchInput } from '../../contract/types';
 import { LakeLayout } from '../../domain/lake-layout';
 import { RAW_COLUMNS } from '../../domain/tables';
 import type { Cell } from '../../domain/tables';
+import { createAlertActivities } from '../../activities/alerts';
 import { createBronzeActivities } from '../../activities/bronze';
 import { createCompensationActivities } from '../../activities/compensation';
 import { createGoldActivities } from '../../activities/gold';
@@ -143,5 +144,17 @@ describe('client layer activities on real DuckDB', () => {
     );
     assert.ok(!existsSync(layout.goldDir('acme')) || readdirSync(layout.goldDir('acme')).length === 0);
     assert.equal(await run((i) => acts.goldBatch(i), 3_000), 2);
+  });
+
+  it('a failure reported by signal is an error row, not a dropped record, in the health view', async () => {
+    const health = `SELECT records_dropped, batches_failed FROM pipeline_health_monitor WHERE client_id = 'acme'`;
+    const [before] = await sql(health);
+    // Recording a reported failure touches only the lake: no Temporal client is needed.
+    const alerts = createAlertActivities({ config, db, temporal: undefined as never });
+    await new MockActivityEnvironment().run(() =>
+      alerts.recordReportedFailure({ clientId: 'acme', reportId: 'signal-1', error: 'lake disk nearly full', batchId: null, layer: 'signal' }),
+    );
+    assert.deepEqual(await sql(`SELECT layer FROM pipeline_errors WHERE client_id = 'acme' AND layer = 'signal'`), [{ layer: 'signal' }]);
+    assert.deepEqual(await sql(health), [before]);
   });
 });
