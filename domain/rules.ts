@@ -154,7 +154,8 @@ export function checkBronze(decoded: DecodedValue, clients: ClientDirectory | Cl
     clientId = null;
   }
   const rawTs = message.timestamp;
-  const eventMicros = passes('not_null_timestamp', message) ? parseIsoDateTimeMicros(rawTs as string) : null;
+  // The rule's own check, parsed once: a string holding an ISO-8601 date-time.
+  const eventMicros = typeof rawTs === 'string' ? parseIsoDateTimeMicros(rawTs) : null;
   if (eventMicros === null) {
     broken.push('not_null_timestamp');
     reasons.push(rawTs === undefined || rawTs === null ? 'timestamp is missing' : 'timestamp is not an ISO-8601 date-time');
