@@ -52,7 +52,7 @@ export async function writeLayer<T extends LayerRecord>(conn: DuckDBConnection, 
       details: [{ layer, clientId, batchId: batch.batchId, records: result.failing.length }],
     });
   }
-  const table = layer === 'bronze' ? tableName.bronze(clientId) : tableName.silver(clientId);
+  const table = tableName[layer](clientId);
   const errorRows = result.dropped.map((d): Cell[] => [
     nowMicros,
     clientId,

@@ -67,10 +67,8 @@ function clientBatchProblem(lakeDir: string, { clientId, batch }: ClientBatchInp
 }
 
 /** The guards of every activity that works on one client's batch. */
-export function guardClientBatch({ config, lakeId }: Own, input: ClientBatchInput): void {
-  assertSameLake(input.lakeId, { lakeId, lakeDir: config.lakeDir });
-  assertClientId(input.clientId);
-  const problem = clientBatchProblem(config.lakeDir, input);
+export function guardClientBatch(own: Own, input: ClientBatchInput): void {
+  const problem = guardFailedClientBatch(own, input);
   if (problem !== null) refuse(problem);
 }
 

@@ -64,7 +64,7 @@ export const ConfigSchema = z.strictObject({
     /** History events after which workflows continue as new (bounded history, all state carried). */
     continueAsNewAfterEvents: z.int().min(20).max(50_000).default(2000),
   }),
-  /** Without a root, the lake lives beside the local stack's state (see lib/local-home.ts). */
+  /** Without a root, the lake lives beside the local stack's state (see config/local-home.ts). */
   lake: z.strictObject({ root: z.string().min(1).optional() }).default({}),
   clients: z.strictObject({
     // DuckDB names ignore case, so two known ids may not differ only in case.

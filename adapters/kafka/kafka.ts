@@ -161,7 +161,6 @@ export class TopicOffsets {
         () => undefined,
       );
     }
-    if (this.pendingCommits.size > 0) await this.drainCommits();
   }
 
   /** Sends the commits still waiting, lets lookups in flight finish, then disconnects. */

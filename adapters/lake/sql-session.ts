@@ -76,8 +76,6 @@ function lockDownSql(lakeDir: string, spillDir: string): string[] {
     // Spilling stays possible, in a private folder (DuckDB allows its temp folder implicitly).
     `SET temp_directory = ${sqlString(spillDir)}`,
     `SET allowed_directories = [${sqlString(`${path.resolve(lakeDir)}${path.sep}`)}]`,
-    // Timestamps in the lake are UTC instants: now() and friends must agree with them.
-    `SET TimeZone = 'UTC'`,
     // Spark SQL's spelling, used by monitoring queries written for it; DuckDB knows only `current_timestamp`.
     'CREATE OR REPLACE TEMP MACRO current_timestamp() AS get_current_timestamp()',
     'SET enable_external_access = false',
