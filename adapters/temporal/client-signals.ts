@@ -6,8 +6,13 @@ import { clientWorkflowId } from '../../contract/ids';
 import { pauseSignal, replayBatchesUpdate, resumeSignal } from '../../contract/messages';
 import type { ReplayOutcome, ReplayRequest } from '../../contract/types';
 
-function clientHandle(config: ResolvedConfig, temporal: Client, clientId: string): WorkflowHandle {
-  if (!isValidClientId(clientId)) throw new Error(`invalid client id ${JSON.stringify(clientId)}`);
+/** Refuses ids that cannot name a client workflow, before anything is sent. */
+export function assertClientIds(clientIds: readonly string[]): void {
+  for (const id of clientIds) if (!isValidClientId(id)) throw new Error(`invalid client id ${JSON.stringify(id)}`);
+}
+
+export function clientHandle(config: ResolvedConfig, temporal: Client, clientId: string): WorkflowHandle {
+  assertClientIds([clientId]);
   return temporal.workflow.getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, clientId));
 }
 

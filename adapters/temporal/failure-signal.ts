@@ -1,9 +1,8 @@
 /** The `failure` signal, as operators and outside monitors send it to one client's workflow. */
 import type { Client } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
-import { clientWorkflowId } from '../../contract/ids';
 import { failureSignal } from '../../contract/messages';
-import { isValidClientId } from '../../domain/rules';
+import { clientHandle } from './client-signals';
 
 export interface FailureReportInput {
   error: string;
@@ -13,8 +12,7 @@ export interface FailureReportInput {
 
 /** Returns the id of the workflow signalled. */
 export async function reportClientFailure(config: ResolvedConfig, temporal: Client, clientId: string, report: FailureReportInput): Promise<string> {
-  if (!isValidClientId(clientId)) throw new Error(`invalid client id ${JSON.stringify(clientId)}`);
-  const workflowId = clientWorkflowId(config.temporal.workflowIdPrefix, clientId);
-  await temporal.workflow.getHandle(workflowId).signal(failureSignal, report);
-  return workflowId;
+  const handle = clientHandle(config, temporal, clientId);
+  await handle.signal(failureSignal, report);
+  return handle.workflowId;
 }

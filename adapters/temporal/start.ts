@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
 import { lakeIdentity } from '../lake/lake-identity';
-import { isValidClientId } from '../../domain/rules';
+import { assertClientIds } from './client-signals';
 import { workflowUiUrl } from './client';
 import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../../contract/client-workflow';
 import { ingestWorkflowId } from '../../contract/ids';
@@ -73,7 +73,7 @@ export async function startPipeline(
   options: { clients?: string[]; mode?: PipelineMode } = {},
 ): Promise<StartedWorkflow[]> {
   const clients = options.clients ?? config.clients.known;
-  for (const id of clients) if (!isValidClientId(id)) throw new Error(`invalid client id ${JSON.stringify(id)}`);
+  assertClientIds(clients);
   const lakeId = await lakeIdentity(config.lakeDir);
   const settings = ingestSettings(config, lakeId);
   const ingestId = ingestWorkflowId(settings.workflowIdPrefix, settings.topic);

@@ -86,6 +86,11 @@ export async function runningClients(config: ResolvedConfig, temporal: Client): 
   return ids;
 }
 
+/** The clients of this deployment: the configured ones and any running (e.g. discovered) ones. */
+export async function deploymentClients(config: ResolvedConfig, temporal: Client): Promise<string[]> {
+  return [...new Set([...config.clients.known, ...(await runningClients(config, temporal))])].sort();
+}
+
 export async function pipelineStatus(config: ResolvedConfig, temporal: Client, offsets: TopicOffsets, only?: string): Promise<StatusReport> {
   const prefix = config.temporal.workflowIdPrefix;
   const topic = config.target.topic;
@@ -93,7 +98,7 @@ export async function pipelineStatus(config: ResolvedConfig, temporal: Client, o
   const polling = await workerPolling(config, temporal);
   const { status: ingest, note: ingestNote } = await ingestStatus(temporal, ingestId, polling);
   const lag = ingest ? await consumerLag(offsets, topic, ingest) : 0;
-  const ids = only ? [only] : [...new Set([...config.clients.known, ...(await runningClients(config, temporal))])].sort();
+  const ids = only ? [only] : await deploymentClients(config, temporal);
   // In parallel: status must stay quick with many clients.
   const reports = await Promise.all(ids.map((clientId) => clientReport(config, temporal, polling, clientId)));
   const clients = reports.filter((r): r is ClientReport => r !== null);

@@ -6,8 +6,8 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
-import { isValidClientId } from '../../domain/rules';
-import { runningClients } from './status';
+import { assertClientIds } from './client-signals';
+import { deploymentClients } from './status';
 import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
 import { statusQuery, stopSignal } from '../../contract/messages';
 
@@ -65,7 +65,7 @@ async function ingestStopped(handle: WorkflowHandle, deadline: number): Promise<
 
 /** Stops the ingest first (no new batches), then the clients; resolves once all have stopped. */
 export async function stopPipeline(config: ResolvedConfig, temporal: Client, options: StopOptions = {}): Promise<StoppedWorkflow[]> {
-  for (const id of options.clients ?? []) if (!isValidClientId(id)) throw new Error(`invalid client id ${JSON.stringify(id)}`);
+  assertClientIds(options.clients ?? []);
   const prefix = config.temporal.workflowIdPrefix;
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
   const signal = { reason: options.reason };
@@ -81,7 +81,7 @@ export async function stopPipeline(config: ResolvedConfig, temporal: Client, opt
     stopped.push({ kind: 'ingest', workflowId: ingest.workflowId, outcome: running ? 'stopped' : 'not running' });
   }
 
-  const clients = options.clients ?? [...new Set([...config.clients.known, ...(await runningClients(config, temporal))])].sort();
+  const clients = options.clients ?? (await deploymentClients(config, temporal));
   const handles = clients.map((c) => temporal.workflow.getHandle(clientWorkflowId(prefix, c)));
   const running = await Promise.all(handles.map((h) => isRunning(h)));
   const toStop = handles.filter((_, i) => running[i]);
