@@ -2,13 +2,14 @@
  * Alerts end to end on the real stack, with a real worker process, a real SMTP server and a real
  * webhook endpoint: a failed batch leaves no partial rows and gives one e-mail and one webhook
  * call; five more failures inside the window send nothing; the next one after it says it folded
- * five; `failure` signals from the temporal CLI and the project CLI each give a row and alerts; with
+ * five; `failure` signals from the temporal CLI and the project CLI each give a row and alerts; a
+ * batch failing in gold is compensated, alerted, and once replayed exact, with a recovery notice; with
  * the SMTP server down the pipeline goes on and the channel's failure is an `alert` row. No secret
  * reaches a history, a row or an alert.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -68,7 +69,7 @@ describe('alerts on the real stack', () => {
       },
     };
     t = isolatedEnv('alerts', {
-      PIPELINE_KNOWN_CLIENTS: 'acme,globex,initech,umbrella',
+      PIPELINE_KNOWN_CLIENTS: 'acme,globex,initech,umbrella,hooli',
       PIPELINE_BATCH_MAX_WAIT_MS: '200',
       PIPELINE_BATCH_MAX_MESSAGES: '100000',
       SMTP_PASSWORD,
@@ -184,6 +185,65 @@ describe('alerts on the real stack', () => {
     assert.match(mailText(mailsFor('globex')[0]!.raw), /monitor: globex lag too high/);
     assert.match(hooksFor('initech')[0]!.text, /operator: initech feed stale/);
     await waitFor('both rows', async () => (await errorRows(`layer = 'signal' AND client_id IN ('globex', 'initech')`)) === 2, 30_000);
+  });
+
+  it('a batch failing in gold: compensated once the fault clears, alerted, and after replay exact with a recovery notice', async () => {
+    const layout = new LakeLayout(t.config.lakeDir);
+    // A file where hooli's gold table folder belongs: every gold write of hooli fails, and so does
+    // the compensation's gold rebuild, until the file is removed.
+    mkdirSync(path.dirname(layout.goldDir('hooli')), { recursive: true });
+    writeFileSync(layout.goldDir('hooli'), 'blocks the gold folder');
+    await produceMessages(
+      kafka,
+      t.config.target.topic,
+      Array.from({ length: 12 }, (_, i) => event('hooli', i)),
+    );
+    const handle = temporal.workflow.getHandle(clientWorkflowId(prefix, 'hooli'));
+    await waitFor(
+      'gold of hooli to fail for good and its compensation to start',
+      async () => {
+        const pending = (await handle.describe()).raw.pendingActivities ?? [];
+        return pending.some((a) => a.activityType?.name === 'discardClientBatch');
+      },
+      180_000,
+    );
+    assert.equal(mailsFor('hooli').length, 0, 'no alert before the batch is compensated and recorded');
+    rmSync(layout.goldDir('hooli'));
+
+    await alertsArrived('hooli', 1, 1);
+    const [failed] = await querySql(t.config, `SELECT batch_id FROM pipeline_errors WHERE layer = 'batch' AND client_id = 'hooli'`);
+    const batchId = String(failed?.batch_id);
+    for (const text of [mailText(mailsFor('hooli')[0]!.raw), hooksFor('hooli')[0]!.text]) {
+      for (const part of ['Client: hooli', `Batch: ${batchId}`, 'Layer: gold', 'Records in batch: 12'])
+        assert.ok(text.includes(part), `${part} in:\n${text}`);
+    }
+    assert.equal(existsSync(layout.bronzeFile('hooli', batchId)), false, 'no partial bronze');
+    assert.equal(existsSync(layout.silverFile('hooli', batchId)), false, 'no partial silver');
+    const goldFiles = existsSync(layout.goldDir('hooli')) ? readdirSync(layout.goldDir('hooli')) : [];
+    assert.deepEqual(goldFiles, [], 'no partial gold');
+
+    await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'pipeline.ts'), 'replay', 'hooli', '--all-failed'], {
+      cwd: ROOT,
+      env: t.env,
+    });
+    const [tables] = await querySql(
+      t.config,
+      `SELECT (SELECT count(*) FROM bronze_hooli) AS bronze, (SELECT count(*) FROM silver_hooli) AS silver,
+              (SELECT sum(event_count) FROM gold_hooli_summary) AS gold_events, (SELECT sum(total_amount) FROM gold_hooli_summary) AS gold_total`,
+    );
+    assert.deepEqual(
+      {
+        bronze: Number(tables?.bronze),
+        silver: Number(tables?.silver),
+        goldEvents: Number(tables?.gold_events),
+        goldTotal: Number(tables?.gold_total),
+      },
+      { bronze: 12, silver: 12, goldEvents: 12, goldTotal: 66 },
+    );
+    await alertsArrived('hooli', 2, 2);
+    for (const text of [mailText(mailsFor('hooli')[1]!.raw), hooksFor('hooli')[1]!.text]) {
+      assert.match(text, /hooli recovered|Its batches succeed again/);
+    }
   });
 
   it('with the SMTP server down the pipeline goes on, and the channel failure is an alert row without secrets', async () => {
