@@ -4,6 +4,7 @@
  * `createActivities` must satisfy it, so the two cannot drift apart.
  */
 import type { Alert, AlertReport, ReportedFailure } from './alerts';
+import type { ClientRunCounts, IngestCut } from './scheduled-run';
 import type { ClientBatchInput, IngestBatchInput, IngestBatchResult, IngestSettings, LayerCounts, PartitionOffsets } from './types';
 
 export interface RecoveredIngestPosition {
@@ -45,4 +46,15 @@ export interface AlertActivities {
   recordAlertFailure(input: { alert: Alert; error: string }): Promise<void>;
 }
 
-export type PipelineActivities = IngestActivities & ClientLakeActivities & AlertActivities;
+/** What a scheduled run waits on: the topic's ingest and the client's workflow. */
+export interface ScheduledRunActivities {
+  /**
+   * Waits until a running ingest has landed and handed over everything before `until`; null when
+   * no ingest runs (or it ended first), so the run starts a triggered one.
+   */
+  awaitIngestThrough(input: { settings: IngestSettings; until: PartitionOffsets }): Promise<IngestCut | null>;
+  /** Wakes the client, lets it process every queued batch up to the cut, and stops it again. */
+  runClientThrough(input: { settings: IngestSettings; clientId: string; cut: IngestCut }): Promise<ClientRunCounts>;
+}
+
+export type PipelineActivities = IngestActivities & ClientLakeActivities & AlertActivities & ScheduledRunActivities;

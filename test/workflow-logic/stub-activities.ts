@@ -135,6 +135,8 @@ export class StubActivities {
       dispatchBatch: unused('dispatchBatch'),
       recoverIngestPosition: unused('recoverIngestPosition'),
       endOffsets: unused('endOffsets'),
+      awaitIngestThrough: unused('awaitIngestThrough'),
+      runClientThrough: unused('runClientThrough'),
     };
   }
 }
