@@ -10,7 +10,7 @@ import { ask } from '../adapters/temporal/status-query';
 import { ErrorType } from '../contract/errors';
 import { clientWorkflowId, ingestWorkflowId } from '../contract/ids';
 import { ingestStatusQuery, pendingThroughQuery, startSignal, statusQuery, stopSignal } from '../contract/messages';
-import type { ClientRunCounts, CutRef, IngestCut } from '../contract/scheduled-run';
+import type { ClientBaseline, ClientRunCounts, CutRef, IngestCut } from '../contract/scheduled-run';
 import type { ClientStatus, IngestSettings, PartitionOffsets } from '../contract/types';
 import { available, totalAvailable } from '../domain/batch-plan';
 import { isValidClientId } from '../domain/rules';
@@ -34,8 +34,8 @@ async function answer<T>(temporal: Client, query: () => Promise<T>): Promise<T |
   return 'value' in reply ? reply.value : null;
 }
 
-/** The change of a client's counters between two of its status answers. */
-export function runCounts(before: ClientStatus, after: ClientStatus, pending: number): ClientRunCounts {
+/** The change of a client's counters since a run began. */
+export function runCounts(before: ClientBaseline, after: ClientStatus, pending: number): ClientRunCounts {
   const [b, a] = [before.totals, after.totals];
   return {
     batches: a.batches - b.batches,
@@ -51,13 +51,10 @@ export function runCounts(before: ClientStatus, after: ClientStatus, pending: nu
   };
 }
 
+const ZERO_TOTALS = { batches: 0, records: 0, bronze: 0, silver: 0, dropped: 0, warned: 0 };
+
 const NO_WORKFLOW: ClientRunCounts = {
-  batches: 0,
-  records: 0,
-  bronze: 0,
-  silver: 0,
-  dropped: 0,
-  warned: 0,
+  ...ZERO_TOTALS,
   failedBatches: [],
   pending: 0,
   paused: false,
@@ -70,15 +67,20 @@ export function createScheduledRunActivities({
   temporal,
   offsets,
 }: Pick<ActivityDeps, 'config' | 'lakeId' | 'temporal' | 'offsets'>) {
-  /** Polls until `probe` returns a value, heartbeating (with `details`) between tries. */
-  async function until<T>(probe: () => Promise<T | null>, details?: unknown): Promise<T> {
+  /** Polls until `probe` returns a value, heartbeating between tries. */
+  async function until<T>(probe: () => Promise<T | null>): Promise<T> {
     const ctx = Context.current();
     for (;;) {
       const value = await probe();
       if (value !== null) return value;
-      ctx.heartbeat(details);
+      ctx.heartbeat();
       await ctx.sleep(POLL_MS);
     }
+  }
+
+  function clientHandle(settings: IngestSettings, clientId: string): WorkflowHandle {
+    if (!isValidClientId(clientId)) throw ApplicationFailure.nonRetryable(`invalid client id ${JSON.stringify(clientId)}`, ErrorType.InvalidInput);
+    return temporal.workflow.getHandle(clientWorkflowId(settings.workflowIdPrefix, clientId));
   }
 
   return {
@@ -97,21 +99,28 @@ export function createScheduledRunActivities({
       return cut === ended ? null : cut;
     },
 
-    async runClientThrough({ settings, clientId, cut }: { settings: IngestSettings; clientId: string; cut: IngestCut }): Promise<ClientRunCounts> {
-      if (!isValidClientId(clientId)) throw ApplicationFailure.nonRetryable(`invalid client id ${JSON.stringify(clientId)}`, ErrorType.InvalidInput);
-      const handle = temporal.workflow.getHandle(clientWorkflowId(settings.workflowIdPrefix, clientId));
+    async clientBaseline({ settings, clientId }: { settings: IngestSettings; clientId: string }): Promise<ClientBaseline> {
+      const handle = clientHandle(settings, clientId);
+      if (!(await isRunning(handle))) return { totals: { ...ZERO_TOTALS }, failedBatches: [] };
+      const { totals, failedBatches } = await until(() => answer(temporal, () => handle.query(statusQuery)));
+      return { totals, failedBatches };
+    },
+
+    async runClientThrough(input: {
+      settings: IngestSettings;
+      clientId: string;
+      cut: IngestCut;
+      baseline: ClientBaseline;
+    }): Promise<ClientRunCounts> {
+      const { settings, clientId, cut, baseline } = input;
+      const handle = clientHandle(settings, clientId);
       // Any hand-over starts the client's workflow: without one, nothing was handed to it.
       if (!(await isRunning(handle))) return NO_WORKFLOW;
       const ref: CutRef = { topic: settings.topic, seq: cut.seq };
       const pendingThrough = () => answer(temporal, () => handle.query(pendingThroughQuery, ref));
       const status = () => answer(temporal, () => handle.query(statusQuery));
-      // A retried attempt counts from where the first one started, kept in the heartbeat details.
-      const saved = (Context.current().info.heartbeatDetails as { before?: ClientStatus } | undefined)?.before;
-      const before = saved ?? (await until(status));
-      const details = { before };
-      Context.current().heartbeat(details);
 
-      if ((await until(pendingThrough, details)).batches > 0) await handle.signal(startSignal);
+      if ((await until(pendingThrough)).batches > 0) await handle.signal(startSignal);
       // Stop it once the last batch of the cut is in progress: a stop takes effect after the batch
       // in flight, so batches handed over after the cut stay queued for the next run.
       await until(async () => {
@@ -120,13 +129,13 @@ export function createScheduledRunActivities({
         const lastInFlight = pending.batches === 0 || (pending.batches === 1 && pending.inFlight);
         // A paused client runs nothing more: the rest of the cut waits for the next run.
         return lastInFlight || (now.paused && !pending.inFlight) ? true : null;
-      }, details);
+      });
       await handle.signal(stopSignal, { reason: `scheduled run through batch #${cut.seq} done` });
       const after = await until(async () => {
         const now = await status();
         return now !== null && now.state === 'stopped' && !now.busy ? now : null;
-      }, details);
-      return runCounts(before, after, (await until(pendingThrough, details)).batches);
+      });
+      return runCounts(baseline, after, (await until(pendingThrough)).batches);
     },
   };
 }

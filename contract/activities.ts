@@ -4,7 +4,7 @@
  * `createActivities` must satisfy it, so the two cannot drift apart.
  */
 import type { Alert, AlertReport, ReportedFailure } from './alerts';
-import type { ClientRunCounts, IngestCut } from './scheduled-run';
+import type { ClientBaseline, ClientRunCounts, IngestCut } from './scheduled-run';
 import type { ClientBatchInput, IngestBatchInput, IngestBatchResult, IngestSettings, LayerCounts, PartitionOffsets } from './types';
 
 export interface RecoveredIngestPosition {
@@ -53,8 +53,13 @@ export interface ScheduledRunActivities {
    * no ingest runs (or it ended first), so the run starts a triggered one.
    */
   awaitIngestThrough(input: { settings: IngestSettings; until: PartitionOffsets }): Promise<IngestCut | null>;
-  /** Wakes the client, lets it process every queued batch up to the cut, and stops it again. */
-  runClientThrough(input: { settings: IngestSettings; clientId: string; cut: IngestCut }): Promise<ClientRunCounts>;
+  /** The client's counters now (zero when it has no workflow yet). */
+  clientBaseline(input: { settings: IngestSettings; clientId: string }): Promise<ClientBaseline>;
+  /**
+   * Wakes the client, lets it process every queued batch up to the cut, and stops it again;
+   * counts what it did since `baseline`.
+   */
+  runClientThrough(input: { settings: IngestSettings; clientId: string; cut: IngestCut; baseline: ClientBaseline }): Promise<ClientRunCounts>;
 }
 
 export type PipelineActivities = IngestActivities & ClientLakeActivities & AlertActivities & ScheduledRunActivities;

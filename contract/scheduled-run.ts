@@ -31,6 +31,12 @@ export interface PendingThrough {
   inFlight: boolean;
 }
 
+/** A client's counters when a run begins, against which the run's work is counted. */
+export interface ClientBaseline {
+  totals: ClientTotals;
+  failedBatches: string[];
+}
+
 /** What a client's workflow did during one run: its counters' change, and how it ended. */
 export interface ClientRunCounts extends ClientTotals {
   /** Batches that failed during the run (kept for `pipeline replay`). */

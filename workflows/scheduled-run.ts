@@ -24,13 +24,15 @@ export async function scheduledRun({ clientId, settings }: ScheduledRunInput): P
   const show = (what: string): void => setCurrentDetails(`**${clientId}** (scheduled run on ${topic}): ${what}`);
 
   show('reading the end of the topic');
+  // Counted from before the ingest: a client without a workflow gets one, running, with the first hand-over.
+  const baseline = await watch.clientBaseline({ settings, clientId });
   const until = await kafka.endOffsets({ topic });
   const from = (await kafka.recoverIngestPosition({ topic, lakeId })).nextOffsets;
   show('ingesting up to the end offsets present at start');
   const cut = await ingestThrough(until);
   show(`processing batches up to #${cut.seq}`);
   const counts = await watch.runClientThrough.executeWithOptions({ ...watchProfile, summary: `run ${clientId} through batch #${cut.seq}` }, [
-    { settings, clientId, cut },
+    { settings, clientId, cut, baseline },
   ]);
   const summary: ScheduledRunSummary = {
     ...counts,

@@ -71,12 +71,12 @@ export function registerSchedule(program: Command): void {
   schedule
     .command('list')
     .summary("This deployment's schedules: client, interval, next run, last run's result")
-    .description("This deployment's schedules: client, interval, next run, and the last run's result.")
-    .addOption(jsonOption())
+    .description("This deployment's schedules: client, interval, next run, and the last run's result. --json prints them as JSON.")
     .action(
-      action<JsonOption>(async (config, options) => {
+      action<object>(async (config) => {
         const schedules = await withTemporalClient(config, (temporal) => listSchedules(config, temporal));
-        output(options.json, schedules, () => humanList(schedules));
+        // `--json` after `list` is parsed as the schedule command's own option.
+        output(schedule.opts<JsonOption>().json, schedules, () => humanList(schedules));
       }),
     );
 

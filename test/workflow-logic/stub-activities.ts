@@ -136,6 +136,7 @@ export class StubActivities {
       recoverIngestPosition: unused('recoverIngestPosition'),
       endOffsets: unused('endOffsets'),
       awaitIngestThrough: unused('awaitIngestThrough'),
+      clientBaseline: unused('clientBaseline'),
       runClientThrough: unused('runClientThrough'),
     };
   }
