@@ -8,6 +8,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ask } from '../adapters/temporal/status-query';
 import { ErrorType } from '../contract/errors';
+import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../contract/client-workflow';
 import { clientWorkflowId, ingestWorkflowId } from '../contract/ids';
 import { ingestStatusQuery, pendingThroughQuery, startSignal, statusQuery, stopSignal } from '../contract/messages';
 import type { ClientBaseline, ClientRunCounts, CutRef, IngestCut } from '../contract/scheduled-run';
@@ -47,19 +48,10 @@ export function runCounts(before: ClientBaseline, after: ClientStatus, pending: 
     failedBatches: after.failedBatches.filter((id) => !before.failedBatches.includes(id)),
     pending,
     paused: after.paused,
-    noWorkflow: false,
   };
 }
 
 const ZERO_TOTALS = { batches: 0, records: 0, bronze: 0, silver: 0, dropped: 0, warned: 0 };
-
-const NO_WORKFLOW: ClientRunCounts = {
-  ...ZERO_TOTALS,
-  failedBatches: [],
-  pending: 0,
-  paused: false,
-  noWorkflow: true,
-};
 
 export function createScheduledRunActivities({
   config,
@@ -101,7 +93,15 @@ export function createScheduledRunActivities({
 
     async clientBaseline({ settings, clientId }: { settings: IngestSettings; clientId: string }): Promise<ClientBaseline> {
       const handle = clientHandle(settings, clientId);
-      if (!(await isRunning(handle))) return { totals: { ...ZERO_TOTALS }, failedBatches: [] };
+      if (!(await isRunning(handle))) {
+        // Started stopped, so that hand-overs queue until a run wakes it: a scheduled client never streams.
+        await temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, {
+          ...clientWorkflowStart(settings, clientId),
+          signal: stopSignal,
+          signalArgs: [{ reason: 'runs on a schedule' }],
+        });
+        return { totals: { ...ZERO_TOTALS }, failedBatches: [] };
+      }
       const { totals, failedBatches } = await until(() => answer(temporal, () => handle.query(statusQuery)));
       return { totals, failedBatches };
     },
@@ -114,8 +114,6 @@ export function createScheduledRunActivities({
     }): Promise<ClientRunCounts> {
       const { settings, clientId, cut, baseline } = input;
       const handle = clientHandle(settings, clientId);
-      // Any hand-over starts the client's workflow: without one, nothing was handed to it.
-      if (!(await isRunning(handle))) return NO_WORKFLOW;
       const ref: CutRef = { topic: settings.topic, seq: cut.seq };
       const pendingThrough = () => answer(temporal, () => handle.query(pendingThroughQuery, ref));
       const status = () => answer(temporal, () => handle.query(statusQuery));

@@ -53,7 +53,7 @@ export interface ScheduledRunActivities {
    * no ingest runs (or it ended first), so the run starts a triggered one.
    */
   awaitIngestThrough(input: { settings: IngestSettings; until: PartitionOffsets }): Promise<IngestCut | null>;
-  /** The client's counters now (zero when it has no workflow yet). */
+  /** The client's counters now; a client without a workflow gets one, stopped (counters zero). */
   clientBaseline(input: { settings: IngestSettings; clientId: string }): Promise<ClientBaseline>;
   /**
    * Wakes the client, lets it process every queued batch up to the cut, and stops it again;

@@ -45,8 +45,6 @@ export interface ClientRunCounts extends ClientTotals {
   pending: number;
   /** The client was paused, so the run processed what it could and left the rest queued. */
   paused: boolean;
-  /** The client has no workflow yet: nothing was ever handed to it. */
-  noWorkflow: boolean;
 }
 
 export interface ScheduledRunSummary extends ClientRunCounts {

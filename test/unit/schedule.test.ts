@@ -112,7 +112,6 @@ describe("a scheduled run's counts", () => {
       failedBatches: ['t.7'],
       pending: 0,
       paused: false,
-      noWorkflow: false,
     });
   });
 });
