@@ -3,6 +3,7 @@
  * `scheduledRun`): create or update, list with each one's last result, delete.
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { rootCause } from '@temporalio/common';
 import type { Client, ScheduleDescription, ScheduleHandle, ScheduleOptionsAction, ScheduleUpdateOptions } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
 import { scheduledRunWorkflowId, scheduleId } from '../../contract/ids';
@@ -84,10 +85,11 @@ async function lastRun(config: ResolvedConfig, temporal: Client, description: Sc
   const status = (await handle.describe()).status.name;
   const run: LastRun = { workflowId, startedAt: last.takenAt.toISOString(), status, uiUrl: workflowUiUrl(config, workflowId) };
   if (status === 'COMPLETED') run.summary = (await handle.result()) as ScheduledRunSummary;
+  // The run's own failure, not the client error wrapped around it.
   if (status === 'FAILED')
     run.error = await handle.result().then(
       () => undefined,
-      (e: unknown) => String((e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message),
+      (e: unknown) => rootCause(e instanceof Error ? (e.cause ?? e) : e),
     );
   return run;
 }
@@ -133,7 +135,7 @@ export async function deleteSchedule(config: ResolvedConfig, temporal: Client, c
   try {
     await temporal.schedule.getHandle(id).delete();
   } catch (e) {
-    if (e instanceof ScheduleNotFoundError) throw new Error(`no schedule for client ${clientId} (${id})`);
+    if (e instanceof ScheduleNotFoundError) throw new Error(`no schedule for client ${clientId} (${id})`, { cause: e });
     throw e;
   }
   return id;
