@@ -10,6 +10,7 @@ import type { ActivityDeps } from './deps';
 import { createFailureActivities } from './failures';
 import { createGoldActivities } from './gold';
 import { createIngestActivities } from './ingest';
+import { createScheduledRunActivities } from './scheduled-run';
 import { createSilverActivities } from './silver';
 
 export type { ActivityDeps } from './deps';
@@ -23,5 +24,6 @@ export function createActivities(deps: ActivityDeps): PipelineActivities {
     ...createCompensationActivities(deps),
     ...createFailureActivities(deps),
     ...createAlertActivities(deps),
+    ...createScheduledRunActivities(deps),
   };
 }

@@ -4,6 +4,7 @@
  * `createActivities` must satisfy it, so the two cannot drift apart.
  */
 import type { Alert, AlertReport, ReportedFailure } from './alerts';
+import type { ClientBaseline, ClientRunCounts, IngestCut } from './scheduled-run';
 import type { ClientBatchInput, IngestBatchInput, IngestBatchResult, IngestSettings, LayerCounts, PartitionOffsets } from './types';
 
 export interface RecoveredIngestPosition {
@@ -45,4 +46,20 @@ export interface AlertActivities {
   recordAlertFailure(input: { alert: Alert; error: string }): Promise<void>;
 }
 
-export type PipelineActivities = IngestActivities & ClientLakeActivities & AlertActivities;
+/** What a scheduled run waits on: the topic's ingest and the client's workflow. */
+export interface ScheduledRunActivities {
+  /**
+   * Waits until a running ingest has landed and handed over everything before `until`; null when
+   * no ingest runs (or it ended first), so the run starts a triggered one.
+   */
+  awaitIngestThrough(input: { settings: IngestSettings; until: PartitionOffsets }): Promise<IngestCut | null>;
+  /** The client's counters now; a client without a workflow gets one, stopped (counters zero). */
+  clientBaseline(input: { settings: IngestSettings; clientId: string }): Promise<ClientBaseline>;
+  /**
+   * Wakes the client, lets it process every queued batch up to the cut, and stops it again;
+   * counts what it did since `baseline`.
+   */
+  runClientThrough(input: { settings: IngestSettings; clientId: string; cut: IngestCut; baseline: ClientBaseline }): Promise<ClientRunCounts>;
+}
+
+export type PipelineActivities = IngestActivities & ClientLakeActivities & AlertActivities & ScheduledRunActivities;

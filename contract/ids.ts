@@ -7,3 +7,13 @@ export function ingestWorkflowId(prefix: string, topic: string): string {
 export function clientWorkflowId(prefix: string, clientId: string): string {
   return `${prefix}-client-${clientId}`;
 }
+
+/** The Temporal Schedule that runs one client in triggered mode at an interval. */
+export function scheduleId(prefix: string, clientId: string): string {
+  return `${prefix}-schedule-${clientId}`;
+}
+
+/** Base id of a scheduled run; Temporal appends the time the run was scheduled for. */
+export function scheduledRunWorkflowId(prefix: string, clientId: string): string {
+  return `${prefix}-scheduled-${clientId}`;
+}

@@ -3,6 +3,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AlertingState, AlertReport } from './alerts';
+import type { CutRef, PendingThrough } from './scheduled-run';
 import type { BatchRef, ClientStatus, IngestStatus, ReplayOutcome, ReplayRequest } from './types';
 
 /** The ingest hands a client its slice of a raw batch. */
@@ -19,6 +20,8 @@ export const stopSignal = defineSignal<[{ reason?: string }]>('stop');
 /** Undoes a stop: a stopped client goes on with its queue; a stop not yet reached is cancelled. */
 export const startSignal = defineSignal<[]>('start');
 export const statusQuery = defineQuery<ClientStatus>('status');
+/** How much of a client's queue lies at or before a cut: how a scheduled run knows when to stop it. */
+export const pendingThroughQuery = defineQuery<PendingThrough, [CutRef]>('pendingThrough');
 export const replayBatchesUpdate = defineUpdate<ReplayOutcome[], [ReplayRequest]>('replayBatches');
 
 export const ingestStatusQuery = defineQuery<IngestStatus>('ingestStatus');

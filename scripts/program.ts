@@ -7,6 +7,7 @@ import { registerErrors } from './commands/errors';
 import { registerFailure } from './commands/failure';
 import { registerHealth } from './commands/health';
 import { registerProduce } from './commands/produce';
+import { registerSchedule } from './commands/schedule';
 import { registerSql } from './commands/sql';
 import { registerStack } from './commands/stack';
 import { registerStart } from './commands/start';
@@ -20,6 +21,7 @@ const COMMAND_GROUPS = [
   registerStart,
   registerStop,
   registerClientControl,
+  registerSchedule,
   registerFailure,
   registerStatus,
   registerErrors,

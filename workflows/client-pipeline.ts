@@ -24,6 +24,7 @@ import {
   batchReadySignal,
   failureSignal,
   pauseSignal,
+  pendingThroughQuery,
   replayBatchesUpdate,
   resumeSignal,
   startSignal,
@@ -108,6 +109,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     publish();
   });
   setHandler(statusQuery, () => pipeline.status());
+  setHandler(pendingThroughQuery, (cut) => pipeline.pendingThrough(cut));
   setHandler(
     replayBatchesUpdate,
     async (request: ReplayRequest): Promise<ReplayOutcome[]> => {

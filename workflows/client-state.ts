@@ -3,6 +3,7 @@
  * Temporal APIs, so it is carried across continue-as-new as plain data and unit-tested directly.
  */
 import { oldestProducedAt } from '../domain/freshness';
+import type { CutRef, PendingThrough } from '../contract/scheduled-run';
 import type { BatchRef, ClientState, ClientStatus, FailedBatch, LayerCounts, PipelineState, ReplayOutcome } from '../contract/types';
 
 export function initialClientState(): ClientState {
@@ -125,6 +126,12 @@ export class ClientPipelineState {
       }),
       ...unknown.map((batchId): ReplayOutcome => ({ batchId, outcome: 'not-failed' })),
     ];
+  }
+
+  /** Queued batches of the cut's topic at or before it, and whether one of them is in progress. */
+  pendingThrough({ topic, seq }: CutRef): PendingThrough {
+    const within = (b: BatchRef | null): boolean => b !== null && b.topic === topic && b.seq <= seq;
+    return { batches: this.data.queue.filter(within).length, inFlight: within(this.current) };
   }
 
   get state(): PipelineState {

@@ -2,3 +2,4 @@
 export { clientPipeline } from './client-pipeline';
 export { ingest } from './ingest';
 export { alerting } from './alerting';
+export { scheduledRun } from './scheduled-run';

@@ -51,3 +51,14 @@ export const bookkeepingProfile: ActivityOptions = {
 
 /** Events after which a workflow continues as new by default, keeping its history small and bounded. */
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
+
+/**
+ * Waiting on other workflows (a scheduled run waiting for the ingest and the client): one long
+ * activity that polls and heartbeats, so the wait adds nothing to the history. Retried without
+ * limit: the wait is over only when the work is.
+ */
+export const watchProfile: ActivityOptions = {
+  startToCloseTimeout: '6 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+};

@@ -135,6 +135,9 @@ export class StubActivities {
       dispatchBatch: unused('dispatchBatch'),
       recoverIngestPosition: unused('recoverIngestPosition'),
       endOffsets: unused('endOffsets'),
+      awaitIngestThrough: unused('awaitIngestThrough'),
+      clientBaseline: unused('clientBaseline'),
+      runClientThrough: unused('runClientThrough'),
     };
   }
 }
