@@ -31,6 +31,9 @@ const TRANSIENT =
  */
 const BOUNDED_RETRIES_WARNING = /Limiting retries for the idempotent producer/;
 
+/** kafkajs's levels are a plain object (ERROR: 1, …), so the name needs a lookup. */
+const LEVEL_NAMES = new Map(Object.entries(logLevel).map(([name, value]) => [value, name]));
+
 /**
  * kafkajs log lines to stderr as one JSON line each, without the ones it recovers from itself,
  * and with the password blanked should a broker's error message ever quote it.
@@ -41,7 +44,7 @@ const logCreatorHiding =
   ({ level, log }) => {
     const error = typeof log.error === 'string' ? log.error : '';
     if (level > logLevel.WARN || TRANSIENT.test(error) || TRANSIENT.test(log.message) || BOUNDED_RETRIES_WARNING.test(log.message)) return;
-    const line = JSON.stringify({ level: logLevel[level], logger: 'kafkajs', message: log.message, error: error || undefined });
+    const line = JSON.stringify({ level: LEVEL_NAMES.get(level), logger: 'kafkajs', message: log.message, error: error || undefined });
     process.stderr.write(`${redact(line, [secret])}\n`);
   };
 
