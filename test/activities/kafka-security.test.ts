@@ -22,10 +22,10 @@ const WRONG_PASSWORD = 'not-the-pw-77c1';
 async function failureOf(fn: () => Promise<unknown>): Promise<{ error: Error; stderr: string }> {
   const original = process.stderr.write.bind(process.stderr);
   let stderr = '';
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
     stderr += chunk.toString();
     return original(chunk, ...rest);
-  }) as typeof process.stderr.write;
+  };
   try {
     await fn();
   } catch (e) {
