@@ -10,7 +10,7 @@ import { sendEmail } from '../adapters/alerts/email';
 import { postWebhook } from '../adapters/alerts/webhook';
 import { stageRows, withConnection, writeParquet } from '../adapters/lake/duck';
 import { workflowUiUrl } from '../adapters/temporal/client';
-import { readSecret } from '../config/load';
+import { readSecret } from '../config/secrets';
 import type { ResolvedConfig } from '../config/schema';
 import { ALERTING_WORKFLOW_TYPE, alertingWorkflowId } from '../contract/alerts';
 import type { Alert, AlertChannel, AlertingInput, AlertReport, ReportedFailure } from '../contract/alerts';

@@ -1,12 +1,14 @@
 /**
  * Loads the configuration: a JSON file, then environment overrides, then validation.
- * Secrets never live in the file; they are read from the environment where they are used.
+ * Secrets never live in the file; they are read from the environment where they are used
+ * (./secrets.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { localStackHome } from './local-home';
 import { ConfigError, resolveConfig } from './schema';
 import type { ResolvedConfig } from './schema';
+import { SECURED_SERVICES, TLS_FILE_FIELDS } from './security';
 
 export const DEFAULT_CONFIG_FILE = path.resolve(__dirname, '..', 'pipeline.config.json');
 
@@ -27,6 +29,19 @@ export const ENV_OVERRIDES: Readonly<Record<string, { path: string[]; kind: 'str
   PIPELINE_BATCH_MAX_MESSAGES: { path: ['batch', 'maxMessages'], kind: 'number' },
   PIPELINE_BATCH_MAX_WAIT_MS: { path: ['batch', 'maxWaitMs'], kind: 'number' },
   PIPELINE_ALERT_THROTTLE_MINUTES: { path: ['alerts', 'throttleMinutes'], kind: 'number' },
+  PIPELINE_KAFKA_TLS: { path: ['kafka', 'tls', 'enabled'], kind: 'boolean' },
+  PIPELINE_KAFKA_TLS_CA_FILE: { path: ['kafka', 'tls', 'caFile'], kind: 'string' },
+  PIPELINE_KAFKA_TLS_CERT_FILE: { path: ['kafka', 'tls', 'certFile'], kind: 'string' },
+  PIPELINE_KAFKA_TLS_KEY_FILE: { path: ['kafka', 'tls', 'keyFile'], kind: 'string' },
+  PIPELINE_KAFKA_TLS_SERVERNAME: { path: ['kafka', 'tls', 'servername'], kind: 'string' },
+  KAFKA_SASL_MECHANISM: { path: ['kafka', 'sasl', 'mechanism'], kind: 'string' },
+  KAFKA_SASL_USERNAME: { path: ['kafka', 'sasl', 'username'], kind: 'string' },
+  PIPELINE_KAFKA_SASL_ALLOW_PLAINTEXT: { path: ['kafka', 'sasl', 'allowPlaintext'], kind: 'boolean' },
+  PIPELINE_TEMPORAL_TLS: { path: ['temporal', 'tls', 'enabled'], kind: 'boolean' },
+  PIPELINE_TEMPORAL_TLS_CA_FILE: { path: ['temporal', 'tls', 'caFile'], kind: 'string' },
+  PIPELINE_TEMPORAL_TLS_CERT_FILE: { path: ['temporal', 'tls', 'certFile'], kind: 'string' },
+  PIPELINE_TEMPORAL_TLS_KEY_FILE: { path: ['temporal', 'tls', 'keyFile'], kind: 'string' },
+  PIPELINE_TEMPORAL_TLS_SERVERNAME: { path: ['temporal', 'tls', 'servername'], kind: 'string' },
 };
 
 /** Overrides of the chosen target's fields: PIPELINE_TOPIC applies to whichever target is active. */
@@ -79,6 +94,18 @@ export function applyEnv(fileConfig: Json, env: NodeJS.ProcessEnv): Json {
   return config;
 }
 
+/** Certificate and key paths, like the lake root, are relative to the config file. */
+function resolveTlsFiles(config: Json, dir: string): Json {
+  for (const service of SECURED_SERVICES) {
+    const tls = (config[service] as Json | undefined)?.tls as Json | undefined;
+    for (const field of TLS_FILE_FIELDS) {
+      const file = tls?.[field];
+      if (typeof file === 'string' && file !== '') (tls as Json)[field] = path.resolve(dir, file);
+    }
+  }
+  return config;
+}
+
 export interface LoadOptions {
   file?: string;
   env?: NodeJS.ProcessEnv;
@@ -98,25 +125,8 @@ export function loadConfig(options: LoadOptions = {}): ResolvedConfig {
   if (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig)) {
     throw new ConfigError([`config file ${file} must hold a JSON object`]);
   }
-  const merged = applyEnv(fileConfig as Json, env);
+  const merged = resolveTlsFiles(applyEnv(fileConfig as Json, env), path.dirname(file));
   // A relative lake root is relative to the config file, not to wherever the command was run;
   // without one, the lake sits beside the local stack's Temporal and Kafka state.
   return resolveConfig(merged, (root, prefix) => path.resolve(path.dirname(file), root, prefix), path.join(localStackHome(env), 'lake'));
-}
-
-/**
- * A secret from the environment (`NAME`) or a file (`NAME_FILE`, trimmed), read where it is used
- * (at the worker), never stored in the config. Undefined when neither is set.
- */
-export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const direct = env[name];
-  if (direct !== undefined && direct !== '') return direct;
-  const file = env[`${name}_FILE`];
-  if (file === undefined || file === '') return undefined;
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch (e) {
-    // The path is no secret; the file's content never reaches this message.
-    throw new Error(`cannot read ${name}_FILE (${file}): ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: e });
-  }
 }

@@ -7,6 +7,7 @@ import { ClientId } from '../domain/rules';
 import { isValidTopic, TOPIC_RULE } from '../domain/references';
 import { ALL_RULES, DEFAULT_RULE_ACTIONS, ROUTING_RULES, RULE_ACTIONS } from '../contract/rules';
 import type { RuleActions, RuleName } from '../contract/rules';
+import { SaslSchema, securityProblems, TlsSchema } from './security';
 
 /** Kafka's own topic name rule; topics also become folder names in the lake. */
 const TopicName = z.string().refine(isValidTopic, TOPIC_RULE);
@@ -54,6 +55,8 @@ export const ConfigSchema = z.strictObject({
   kafka: z.strictObject({
     brokers: z.array(HostPort).min(1),
     clientId: z.string().min(1).default('medallion-pipeline'),
+    tls: TlsSchema.optional(),
+    sasl: SaslSchema.optional(),
   }),
   temporal: z.strictObject({
     address: HostPort,
@@ -63,6 +66,8 @@ export const ConfigSchema = z.strictObject({
     uiUrl: z.url().default('http://127.0.0.1:8233'),
     /** History events after which workflows continue as new (bounded history, all state carried). */
     continueAsNewAfterEvents: z.int().min(20).max(50_000).default(2000),
+    /** The API key is never here: TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE. */
+    tls: TlsSchema.optional(),
   }),
   /** Without a root, the lake lives beside the local stack's state (see config/local-home.ts). */
   lake: z.strictObject({ root: z.string().min(1).optional() }).default({}),
@@ -109,7 +114,7 @@ export function crossFieldProblems(input: unknown): string[] {
       problems.push(`rules.${rule}: ${rule} decides whether a record reaches a client, so its action can only be "drop"`);
     }
   }
-  return problems;
+  return [...problems, ...securityProblems(input)];
 }
 
 export type PipelineConfig = z.infer<typeof ConfigSchema>;

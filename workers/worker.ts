@@ -7,7 +7,7 @@ import type { ResolvedConfig } from '../config/schema';
 import { openDuckDB } from '../adapters/lake/duck';
 import { lakeIdentity } from '../adapters/lake/lake-identity';
 import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
-import { connectClient } from '../adapters/temporal/client';
+import { connectClient, temporalConnectionOptions } from '../adapters/temporal/client';
 import { createActivities } from '../activities';
 import { bundlerLogger, runtimeLogger } from './logging';
 
@@ -34,7 +34,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
   const db = await openDuckDB();
   const lakeId = await lakeIdentity(config.lakeDir);
   const temporal = await connectClient(config);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

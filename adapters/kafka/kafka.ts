@@ -1,20 +1,24 @@
 /**
- * The Kafka client. Credentials come from the environment only (KAFKA_SASL_MECHANISM,
- * KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE) and are never logged.
+ * The one way to make a Kafka client: TLS and SASL as the config says, the SASL password from
+ * KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE. Neither the password nor key material ever
+ * reaches a log line or an error message.
  */
-import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin, KafkaConfig, logCreator as logCreatorType, SASLOptions } from 'kafkajs';
+import type { ResolvedConfig } from '../../config/schema';
+import { readSecret, readTlsMaterial, redact } from '../../config/secrets';
+import type { SaslConfig } from '../../config/security';
 
-function saslFromEnv(env: NodeJS.ProcessEnv): SASLOptions | undefined {
-  const mechanism = env.KAFKA_SASL_MECHANISM;
-  if (!mechanism) return undefined;
-  const username = env.KAFKA_SASL_USERNAME ?? '';
-  const password = env.KAFKA_SASL_PASSWORD_FILE ? readFileSync(env.KAFKA_SASL_PASSWORD_FILE, 'utf8').trim() : (env.KAFKA_SASL_PASSWORD ?? '');
-  if (mechanism !== 'plain' && mechanism !== 'scram-sha-256' && mechanism !== 'scram-sha-512') {
-    throw new Error(`KAFKA_SASL_MECHANISM must be plain, scram-sha-256 or scram-sha-512, not ${mechanism}`);
+export const KAFKA_SASL_PASSWORD = 'KAFKA_SASL_PASSWORD';
+
+type KafkaSettings = Pick<ResolvedConfig['kafka'], 'brokers' | 'clientId' | 'tls' | 'sasl'>;
+
+function saslPassword({ mechanism, username }: SaslConfig, env: NodeJS.ProcessEnv): string {
+  const password = readSecret(KAFKA_SASL_PASSWORD, env);
+  if (password === undefined) {
+    throw new Error(`kafka.sasl (${mechanism}, user ${username}) needs a password: set ${KAFKA_SASL_PASSWORD} or ${KAFKA_SASL_PASSWORD}_FILE`);
   }
-  return { mechanism, username, password };
+  return password;
 }
 
 /** Errors kafkajs logs while it retries them anyway, typically for seconds after a broker starts. */
@@ -27,26 +31,47 @@ const TRANSIENT =
  */
 const BOUNDED_RETRIES_WARNING = /Limiting retries for the idempotent producer/;
 
-/** kafkajs log lines to stderr as one JSON line each, without the ones it recovers from itself. */
-const logCreator: logCreatorType =
+/** kafkajs's levels are a plain object (ERROR: 1, …), so the name needs a lookup. */
+const LEVEL_NAMES = new Map(Object.entries(logLevel).map(([name, value]) => [value, name]));
+
+/**
+ * kafkajs log lines to stderr as one JSON line each, without the ones it recovers from itself,
+ * and with the password blanked should a broker's error message ever quote it.
+ */
+const logCreatorHiding =
+  (secret: string | undefined): logCreatorType =>
   () =>
   ({ level, log }) => {
     const error = typeof log.error === 'string' ? log.error : '';
     if (level > logLevel.WARN || TRANSIENT.test(error) || TRANSIENT.test(log.message) || BOUNDED_RETRIES_WARNING.test(log.message)) return;
-    process.stderr.write(`${JSON.stringify({ level: logLevel[level], logger: 'kafkajs', message: log.message, error: error || undefined })}\n`);
+    const line = JSON.stringify({ level: LEVEL_NAMES.get(level), logger: 'kafkajs', message: log.message, error: error || undefined });
+    process.stderr.write(`${redact(line, [secret])}\n`);
   };
 
-export function createKafka(options: { brokers: string[]; clientId: string }, env: NodeJS.ProcessEnv = process.env): Kafka {
-  const sasl = saslFromEnv(env);
-  const config: KafkaConfig = {
-    clientId: options.clientId,
-    brokers: options.brokers,
+/** The kafkajs settings for a config: what createKafka builds its client from. */
+export function kafkaClientConfig(settings: KafkaSettings, env: NodeJS.ProcessEnv = process.env): KafkaConfig {
+  const { sasl } = settings;
+  const password = sasl ? saslPassword(sasl, env) : undefined;
+  const tls = settings.tls?.enabled ? settings.tls : undefined;
+  return {
+    clientId: settings.clientId,
+    brokers: settings.brokers,
     logLevel: logLevel.WARN,
-    logCreator,
+    logCreator: logCreatorHiding(password),
     retry: { initialRetryTime: 300, retries: 8 },
-    ...(sasl ? { sasl, ssl: env.KAFKA_SSL !== 'false' } : {}),
+    // Certificates are checked (rejectUnauthorized) whenever TLS is on.
+    ...(tls ? { ssl: { ...readTlsMaterial(tls, 'kafka.tls'), rejectUnauthorized: true } } : {}),
+    ...(sasl ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password } as SASLOptions } : {}),
   };
-  return new Kafka(config);
+}
+
+/**
+ * Every Kafka client of the project (worker, CLI, bench, tests) comes from here. `retry` is for
+ * callers that must learn of a failure at once rather than after the usual retries.
+ */
+export function createKafka(settings: KafkaSettings, env: NodeJS.ProcessEnv = process.env, retry?: KafkaConfig['retry']): Kafka {
+  const config = kafkaClientConfig(settings, env);
+  return new Kafka(retry ? { ...config, retry } : config);
 }
 
 export interface PartitionWatermark {

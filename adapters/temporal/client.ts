@@ -1,15 +1,51 @@
 /** Temporal client connection for the CLI and the worker. */
 import { Client, Connection } from '@temporalio/client';
+import type { TLSConfig } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
+import { readSecret, readTlsMaterial, redact } from '../../config/secrets';
 
-export async function connectClient(config: ResolvedConfig): Promise<Client> {
+export const TEMPORAL_API_KEY = 'TEMPORAL_API_KEY';
+
+/** What both the client's Connection and the worker's NativeConnection are opened with. */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: TLSConfig;
+  apiKey?: string;
+}
+
+/**
+ * Connection options from `temporal.tls` and the API key in TEMPORAL_API_KEY(_FILE). An API key
+ * turns TLS on (it is a bearer credential), and is refused over a connection configured
+ * without TLS.
+ */
+export function temporalConnectionOptions(temporal: ResolvedConfig['temporal'], env: NodeJS.ProcessEnv = process.env): TemporalConnectionOptions {
+  const apiKey = readSecret(TEMPORAL_API_KEY, env);
+  const tls = temporal.tls;
+  if (apiKey !== undefined && tls?.enabled === false) {
+    throw new Error(`${TEMPORAL_API_KEY} is set but temporal.tls.enabled is false: the key would travel readable; turn TLS on`);
+  }
+  if (!tls?.enabled && apiKey === undefined) return { address: temporal.address };
+  const material = tls?.enabled ? readTlsMaterial(tls, 'temporal.tls') : {};
+  return {
+    address: temporal.address,
+    tls: {
+      ...(material.ca ? { serverRootCACertificate: material.ca } : {}),
+      ...(material.cert && material.key ? { clientCertPair: { crt: material.cert, key: material.key } } : {}),
+      ...(material.servername ? { serverNameOverride: material.servername } : {}),
+    },
+    ...(apiKey !== undefined ? { apiKey } : {}),
+  };
+}
+
+export async function connectClient(config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  const options = temporalConnectionOptions(config.temporal, env);
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5 seconds' });
+    connection = await Connection.connect({ ...options, connectTimeout: '5 seconds' });
   } catch (e) {
-    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${(e as Error).message}); is the stack up? (pipeline stack up)`, {
-      cause: e,
-    });
+    const reason = redact((e as Error).message, [options.apiKey]);
+    // eslint-disable-next-line preserve-caught-error -- the original error may quote the API key
+    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${reason}); is the stack up? (pipeline stack up)`);
   }
   return new Client({ connection, namespace: config.temporal.namespace });
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Alert, AlertReport, FailureReport } from '../../contract/alerts';
-import { readSecret } from '../../config/load';
+import { readSecret } from '../../config/secrets';
 import { resolveConfig } from '../../config/schema';
 import { alertText, redact } from '../../domain/alert-text';
 import { admitReport, decideAlert, initialAlertingState, pruneThrottles } from '../../domain/alerts';

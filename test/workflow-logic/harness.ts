@@ -11,7 +11,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { loadConfig } from '../../config/load';
-import { connectClient } from '../../adapters/temporal/client';
+import { connectClient, temporalConnectionOptions } from '../../adapters/temporal/client';
 import { batchReadySignal, statusQuery } from '../../contract/messages';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
 import type { BatchRef, ClientPipelineInput, ClientStatus } from '../../contract/types';
@@ -94,7 +94,7 @@ export async function startLogicHarness(): Promise<LogicHarness> {
   const taskQueue = `logic-${randomBytes(4).toString('hex')}`;
   const stubs = new StubActivities();
   const temporal = await connectClient(config);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
