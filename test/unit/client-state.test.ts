@@ -94,7 +94,7 @@ describe('ClientPipelineState', () => {
     s.next(); // t.1 in progress
     s.data.paused = true;
     assert.equal(s.replaySettled(ids), false, 'a replayed batch in progress finishes first');
-    s.recordFailure(s.current!, { error: 'again', errorType: 'X', failedAt: 'later' });
+    s.recordFailure(s.running[0]!, { error: 'again', errorType: 'X', failedAt: 'later' });
     assert.equal(s.replaySettled(ids), true);
     assert.deepEqual(s.replayOutcomes(replaying, ['t.9']), [
       { batchId: 't.0', outcome: 'succeeded' },
