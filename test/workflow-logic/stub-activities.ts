@@ -86,9 +86,9 @@ export class StubActivities {
     return this.calls.filter((c) => c.step === step && c.batchId === batchId).length;
   }
 
-  /** The batches each call of `step` carried, in call order. */
-  runsOf(step: ClientStep): string[][] {
-    return this.runs.filter((r) => r.step === step).map((r) => r.batchIds);
+  /** The batches each call of `step` for any of these batches carried, in call order. */
+  runsOf(step: ClientStep, batchIds: readonly string[]): string[][] {
+    return this.runs.filter((r) => r.step === step && r.batchIds.some((id) => batchIds.includes(id))).map((r) => r.batchIds);
   }
 
   private async run(step: ClientStep, batches: readonly BatchRef[]): Promise<void> {
