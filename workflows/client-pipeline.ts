@@ -3,8 +3,8 @@
  * into kafka_raw_bronze), queue durably in workflow state, and run through the bronze, silver and
  * gold activities, the batches queued at the time together (client-run.ts). A batch that fails
  * for good is compensated (its partial outputs removed), recorded in pipeline_errors, and kept
- * for replay; later batches go on. A step
- * that only workers of another lake took is no failure: it waits for a worker of the right lake.
+ * for replay; later batches go on. A step that only workers of another lake took is no failure:
+ * it waits for a worker of the right lake.
  */
 import {
   allHandlersFinished,
