@@ -197,7 +197,9 @@ describe('client layer activities on real DuckDB', () => {
       { hour: '2026-11-21T06', event_count: 1n, total_amount: 4 },
       { hour: '2026-11-23T01', event_count: 1n, total_amount: 1 },
     ]);
-    const groupBy = await sql(`SELECT strftime(date_trunc('hour', event_timestamp), '%Y-%m-%dT%H') AS hour, count(*) AS event_count, sum(amount) AS total_amount FROM silver_acme GROUP BY ALL ORDER BY hour`);
+    const groupBy = await sql(
+      `SELECT strftime(date_trunc('hour', event_timestamp), '%Y-%m-%dT%H') AS hour, count(*) AS event_count, sum(amount) AS total_amount FROM silver_acme GROUP BY ALL ORDER BY hour`,
+    );
     assert.deepEqual(await sql(goldSql), groupBy, 'gold equals the GROUP BY over silver');
 
     await runOf((i) => acts.discardClientBatches(i), 5_000);

@@ -57,6 +57,9 @@ describe('clientPipeline runs of queued batches (stub activities)', () => {
     // Two batches at most; 45 + 10 records would pass 50; 100 records alone, since a run takes at least one batch.
     const runs = [[id(0)], [id(1), id(2)], [id(3)], [id(4)], [id(5)]];
     assert.deepEqual(h.stubs.runsOf('goldBatch', ids), runs);
-    assert.equal(s.totals.records, records.reduce((n, r) => n + r, 0));
+    assert.equal(
+      s.totals.records,
+      records.reduce((n, r) => n + r, 0),
+    );
   });
 });
