@@ -2,7 +2,6 @@
  * Bronze: a client's slice of a raw batch, with the bronze rules applied. The router already
  * dropped records that cannot reach a client; what is left to enforce here is the timestamp.
  */
-import { withConnection } from '../adapters/lake/duck';
 import { LakeLayout } from '../domain/lake-layout';
 import { applyRules } from '../domain/quality';
 import type { Checked } from '../domain/quality';
@@ -10,11 +9,11 @@ import { checkBronze, decodeMessageValue } from '../domain/rules';
 import { clientRawRecordsSql } from '../domain/layer-sql';
 import { BRONZE_COLUMNS } from '../domain/tables';
 import type { LakeDeps } from './deps';
-import type { ClientBatchInput, LayerCounts } from '../contract/types';
-import { writeLayer } from './client-lake';
-import { guardClientBatch, requireFile } from './guards';
-import { notDiscardedSince } from './discarded';
-import { whileHeartbeating } from './heartbeat';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { RuleActions } from '../contract/rules';
+import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
+import { forEachBatch, onlyResult, runOfOne, writeLayer } from './client-lake';
+import { guardClientRun, requireFile } from './guards';
 
 interface RawRecord {
   partition: number;
@@ -30,50 +29,53 @@ const CLIENT_BRONZE_RULES = ['not_null_timestamp'] as const;
 export function createBronzeActivities({ config, db, lakeId }: LakeDeps) {
   const layout = new LakeLayout(config.lakeDir);
 
+  /** Bronze of one batch of the run: reads its client's raw records and writes the batch's files. */
+  async function bronzeOf(conn: DuckDBConnection, clientId: string, batch: BatchRef, ruleActions: RuleActions): Promise<LayerCounts> {
+    const rawFile = layout.rawFile(batch.topic, batch.batchId);
+    await requireFile(rawFile, 'raw batch');
+    const reader = await conn.runAndReadAll(clientRawRecordsSql(rawFile), { client: clientId });
+    // The raw table routed this record here, so its client is known for this check.
+    const directory = { knownClients: new Set([clientId]), autoDiscover: true };
+    const checked: Checked<RawRecord>[] = reader.getRowObjectsJS().map((row) => {
+      const value = String(row.value);
+      const verdict = checkBronze(decodeMessageValue(Buffer.from(value, 'utf8'), Number.MAX_SAFE_INTEGER), directory);
+      return {
+        record: {
+          partition: Number(row.partition),
+          offset: row.offset as bigint,
+          value,
+          kafkaMicros: row.kafka_us as bigint,
+          eventMicros: verdict.eventMicros,
+        },
+        broken: verdict.broken,
+        reasons: verdict.reasons,
+      };
+    });
+    const result = applyRules(checked, CLIENT_BRONZE_RULES, ruleActions);
+    const now = BigInt(Date.now()) * 1000n;
+    return writeLayer(conn, layout, {
+      layer: 'bronze',
+      clientId,
+      batch,
+      result,
+      total: checked.length,
+      columns: BRONZE_COLUMNS,
+      file: layout.bronzeFile(clientId, batch.batchId),
+      toRow: (r) => [clientId, r.eventMicros, r.value, batch.topic, r.partition, r.offset, r.kafkaMicros, batch.batchId, now],
+      rawValueChars: config.limits.rawValueChars,
+      nowMicros: now,
+    });
+  }
+
+  async function bronzeBatches(input: ClientRunInput): Promise<LayerCounts[]> {
+    const batches = guardClientRun({ config, lakeId }, input);
+    return forEachBatch(db, layout, { clientId: input.clientId, batches }, (conn, batch) => bronzeOf(conn, input.clientId, batch, input.ruleActions));
+  }
+
   return {
+    bronzeBatches,
     async bronzeBatch(input: ClientBatchInput): Promise<LayerCounts> {
-      guardClientBatch({ config, lakeId }, input);
-      const { clientId, batch, ruleActions } = input;
-      const rawFile = layout.rawFile(batch.topic, batch.batchId);
-      await requireFile(rawFile, 'raw batch');
-      return whileHeartbeating(
-        () =>
-          withConnection(db, async (conn) => {
-            const reader = await conn.runAndReadAll(clientRawRecordsSql(rawFile), { client: clientId });
-            // The raw table routed this record here, so its client is known for this check.
-            const directory = { knownClients: new Set([clientId]), autoDiscover: true };
-            const checked: Checked<RawRecord>[] = reader.getRowObjectsJS().map((row) => {
-              const value = String(row.value);
-              const verdict = checkBronze(decodeMessageValue(Buffer.from(value, 'utf8'), Number.MAX_SAFE_INTEGER), directory);
-              return {
-                record: {
-                  partition: Number(row.partition),
-                  offset: row.offset as bigint,
-                  value,
-                  kafkaMicros: row.kafka_us as bigint,
-                  eventMicros: verdict.eventMicros,
-                },
-                broken: verdict.broken,
-                reasons: verdict.reasons,
-              };
-            });
-            const result = applyRules(checked, CLIENT_BRONZE_RULES, ruleActions);
-            const now = BigInt(Date.now()) * 1000n;
-            return writeLayer(conn, layout, {
-              layer: 'bronze',
-              clientId,
-              batch,
-              result,
-              total: checked.length,
-              columns: BRONZE_COLUMNS,
-              file: layout.bronzeFile(clientId, batch.batchId),
-              toRow: (r) => [clientId, r.eventMicros, r.value, batch.topic, r.partition, r.offset, r.kafkaMicros, batch.batchId, now],
-              rawValueChars: config.limits.rawValueChars,
-              nowMicros: now,
-            });
-          }),
-        { check: notDiscardedSince(layout, input) },
-      );
+      return onlyResult(await bronzeBatches(runOfOne(input)));
     },
   };
 }

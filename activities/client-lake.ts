@@ -1,12 +1,14 @@
 /**
- * What the bronze and silver activities share: reading a client's input rows and writing a
- * layer's outputs (kept rows, error rows, quality metrics) for one batch.
+ * What the bronze and silver activities share: going through the batches of a run, reading a
+ * client's input rows and writing a layer's outputs (kept rows, error rows, quality metrics)
+ * for one batch.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../contract/errors';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Cell } from '../domain/tables';
-import { stageRows, writeParquet, writeParquetOrRemove } from '../adapters/lake/duck';
+import { stageRows, withConnection, writeParquet, writeParquetOrRemove } from '../adapters/lake/duck';
+import { withPublishFence } from '../adapters/lake/fence';
 import { tableName } from '../domain/lake-layout';
 import type { LakeLayout } from '../domain/lake-layout';
 import { boundedRawValue } from '../domain/event';
@@ -14,7 +16,45 @@ import { failureMessage, metricRows } from '../domain/quality';
 import type { LayerResult } from '../domain/quality';
 import { ERROR_COLUMNS, METRIC_COLUMNS } from '../domain/tables';
 import type { Columns } from '../domain/tables';
-import type { BatchRef, LayerCounts } from '../contract/types';
+import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
+import { notDiscardedSince } from './discarded';
+import { whileHeartbeating } from './heartbeat';
+
+/** A single batch as a run of one: the single-batch activities are runs of one. */
+export function runOfOne({ batch, ...rest }: ClientBatchInput): ClientRunInput {
+  return { ...rest, batches: [batch] };
+}
+
+/** The one result of a run of one. */
+export function onlyResult<T>(results: readonly T[]): T {
+  const [only] = results;
+  if (only === undefined || results.length !== 1) throw new Error(`a run of one batch returned ${results.length} results`);
+  return only;
+}
+
+/**
+ * Does a layer's work for each batch of a run, in order, on one connection and under one
+ * heartbeat. Each batch publishes inside a fence of its own, so a batch compensated meanwhile
+ * refuses its own files only once this attempt's work reaches it.
+ */
+export function forEachBatch<T>(
+  db: DuckDBInstance,
+  layout: LakeLayout,
+  run: { clientId: string; batches: readonly BatchRef[] },
+  work: (conn: DuckDBConnection, batch: BatchRef) => Promise<T>,
+): Promise<T[]> {
+  const { clientId, batches } = run;
+  return whileHeartbeating((beat, fence) =>
+    withConnection(db, async (conn) => {
+      const results: T[] = [];
+      for (const [done, batch] of batches.entries()) {
+        beat({ batch: batch.batchId, done, of: batches.length });
+        results.push(await withPublishFence(fence, () => work(conn, batch), notDiscardedSince(layout, { clientId, batch })));
+      }
+      return results;
+    }),
+  );
+}
 
 /** A record of a layer's input, with what an error row needs of it. */
 export interface LayerRecord {

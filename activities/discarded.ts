@@ -24,13 +24,13 @@ function attemptScheduledMs(): number {
 }
 
 /** Leaves the mark of the current (compensating) attempt. Called before anything is removed. */
-export async function markDiscarded(layout: LakeLayout, { clientId, batch }: ClientBatchInput): Promise<void> {
+export async function markDiscarded(layout: LakeLayout, { clientId, batch }: Pick<ClientBatchInput, 'clientId' | 'batch'>): Promise<void> {
   const mark: DiscardedMark = { scheduledMs: attemptScheduledMs(), discardedAt: new Date().toISOString() };
   await writeJsonAtomically(layout.discardedFile(clientId, batch.batchId), mark);
 }
 
 /** The publish check of an attempt working on a client batch: refuses once the batch was compensated after it was scheduled. */
-export function notDiscardedSince(layout: LakeLayout, { clientId, batch }: ClientBatchInput): PublishCheck {
+export function notDiscardedSince(layout: LakeLayout, { clientId, batch }: Pick<ClientBatchInput, 'clientId' | 'batch'>): PublishCheck {
   const scheduledMs = attemptScheduledMs();
   const file = layout.discardedFile(clientId, batch.batchId);
   return async () => {
@@ -38,5 +38,13 @@ export function notDiscardedSince(layout: LakeLayout, { clientId, batch }: Clien
     if (mark && typeof mark.scheduledMs === 'number' && mark.scheduledMs > scheduledMs) {
       throw new Error(`batch ${batch.batchId} of ${clientId} was discarded after this attempt was scheduled: it publishes nothing`);
     }
+  };
+}
+
+/** The publish check of an attempt working on several batches together: refuses once any of them was compensated after it was scheduled. */
+export function noneDiscardedSince(layout: LakeLayout, clientId: string, batches: readonly ClientBatchInput['batch'][]): PublishCheck {
+  const checks = batches.map((batch) => notDiscardedSince(layout, { clientId, batch }));
+  return async () => {
+    for (const check of checks) await check();
   };
 }

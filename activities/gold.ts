@@ -1,6 +1,6 @@
 /**
- * Gold: hourly aggregates per client, kept exactly equal to the GROUP BY over silver. A batch
- * rebuilds every UTC day its silver rows fall in, from all of the client's silver files, so late
+ * Gold: hourly aggregates per client, kept exactly equal to the GROUP BY over silver. A run of
+ * batches rebuilds, once, every UTC day their silver rows fall in, from all of the client's silver files, so late
  * records (an hour seen in an earlier batch) are counted where they belong.
  */
 import { promises as fs } from 'node:fs';
@@ -12,9 +12,10 @@ import { LakeLayout } from '../domain/lake-layout';
 import type { GoldSlice } from '../domain/gold-slice';
 import { goldSliceSql, touchedSlicesSql } from '../domain/gold-sql';
 import type { LakeDeps } from './deps';
-import type { ClientBatchInput } from '../contract/types';
-import { guardClientBatch } from './guards';
-import { notDiscardedSince } from './discarded';
+import type { ClientBatchInput, ClientRunInput } from '../contract/types';
+import { runOfOne } from './client-lake';
+import { guardClientRun } from './guards';
+import { noneDiscardedSince } from './discarded';
 import { whileHeartbeating } from './heartbeat';
 
 /** The gold slices (days, or undated) that some silver files hold rows for. */
@@ -46,18 +47,19 @@ export async function rebuildGold(conn: DuckDBConnection, layout: LakeLayout, cl
 
 export function createGoldActivities({ config, db, lakeId }: LakeDeps) {
   const layout = new LakeLayout(config.lakeDir);
+
+  /** Recomputes, once, the gold slices the run's silver rows fall in. Returns gold rows written. */
+  async function goldBatches(input: ClientRunInput): Promise<number> {
+    const batches = guardClientRun({ config, lakeId }, input);
+    const { clientId } = input;
+    const silverFiles = batches.map((b) => layout.silverFile(clientId, b.batchId));
+    return whileHeartbeating(() => withConnection(db, async (conn) => rebuildGold(conn, layout, clientId, await touchedSlices(conn, silverFiles))), {
+      check: noneDiscardedSince(layout, clientId, batches),
+    });
+  }
+
   return {
-    /** Recomputes the gold slices this batch's silver rows fall in. Returns gold rows written. */
-    async goldBatch(input: ClientBatchInput): Promise<number> {
-      guardClientBatch({ config, lakeId }, input);
-      const { clientId, batch } = input;
-      return whileHeartbeating(
-        () =>
-          withConnection(db, async (conn) =>
-            rebuildGold(conn, layout, clientId, await touchedSlices(conn, [layout.silverFile(clientId, batch.batchId)])),
-          ),
-        { check: notDiscardedSince(layout, input) },
-      );
-    },
+    goldBatches,
+    goldBatch: (input: ClientBatchInput): Promise<number> => goldBatches(runOfOne(input)),
   };
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../contract/errors';
-import type { BatchRef, ClientBatchInput } from '../contract/types';
+import type { BatchRef, ClientBatchInput, ClientRunInput } from '../contract/types';
 import { exists } from '../adapters/lake/files';
 import { LakeLayout } from '../domain/lake-layout';
 import { batchRefProblem, isValidSeq, isValidTopic, TOPIC_RULE } from '../domain/references';
@@ -70,6 +70,25 @@ function clientBatchProblem(lakeDir: string, { clientId, batch }: ClientBatchInp
 export function guardClientBatch(own: Own, input: ClientBatchInput): void {
   const problem = guardFailedClientBatch(own, input);
   if (problem !== null) refuse(problem);
+}
+
+/** Most batches one run may name: far above any configured run, and a bound on what a crafted input can ask for. */
+const MAX_RUN_BATCHES = 1000;
+
+/** The batches of a run, refused unless it names some and not too many. */
+export function runBatches(input: ClientRunInput): BatchRef[] {
+  const { batches } = input;
+  if (!Array.isArray(batches) || batches.length === 0 || batches.length > MAX_RUN_BATCHES) {
+    refuse(`a run names 1 to ${MAX_RUN_BATCHES} batches, not ${Array.isArray(batches) ? batches.length : typeof batches}`);
+  }
+  return batches;
+}
+
+/** The guards of every activity that works on a run of a client's batches: each batch's own. */
+export function guardClientRun(own: Own, input: ClientRunInput): BatchRef[] {
+  const batches = runBatches(input);
+  for (const batch of batches) guardClientBatch(own, { ...input, batch });
+  return batches;
 }
 
 /**

@@ -2,7 +2,6 @@
  * Silver: a client's bronze batch with the silver rules applied, typed and enriched (source and
  * region from metadata), with lineage back to the Kafka record.
  */
-import { withConnection } from '../adapters/lake/duck';
 import { silverFields } from '../domain/event';
 import { LakeLayout } from '../domain/lake-layout';
 import { applyRules } from '../domain/quality';
@@ -13,11 +12,11 @@ import type { JsonObject } from '../domain/rules';
 import { bronzeRecordsSql } from '../domain/layer-sql';
 import { SILVER_COLUMNS } from '../domain/tables';
 import type { LakeDeps } from './deps';
-import type { ClientBatchInput, LayerCounts } from '../contract/types';
-import { writeLayer } from './client-lake';
-import { guardClientBatch, requireFile } from './guards';
-import { notDiscardedSince } from './discarded';
-import { whileHeartbeating } from './heartbeat';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { RuleActions } from '../contract/rules';
+import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
+import { forEachBatch, onlyResult, runOfOne, writeLayer } from './client-lake';
+import { guardClientRun, requireFile } from './guards';
 
 interface BronzeRecord {
   partition: number;
@@ -30,68 +29,71 @@ interface BronzeRecord {
 export function createSilverActivities({ config, db, lakeId }: LakeDeps) {
   const layout = new LakeLayout(config.lakeDir);
 
+  /** Silver of one batch of the run: reads the batch's bronze file and writes its silver files. */
+  async function silverOf(conn: DuckDBConnection, clientId: string, batch: BatchRef, ruleActions: RuleActions): Promise<LayerCounts> {
+    const bronzeFile = layout.bronzeFile(clientId, batch.batchId);
+    await requireFile(bronzeFile, 'bronze batch');
+    const reader = await conn.runAndReadAll(bronzeRecordsSql(bronzeFile));
+    const checked: Checked<BronzeRecord>[] = reader.getRowObjectsJS().map((row) => {
+      const value = String(row.value);
+      const message = JSON.parse(value) as JsonObject; // bronze holds JSON objects only
+      const verdict = checkSilver(message);
+      return {
+        record: {
+          partition: Number(row.partition),
+          offset: row.offset as bigint,
+          value,
+          message,
+          eventMicros: (row.event_us as bigint | null) ?? null,
+        },
+        broken: verdict.broken,
+        reasons: verdict.reasons,
+      };
+    });
+    const result = applyRules(checked, SILVER_RULES, ruleActions);
+    const now = BigInt(Date.now()) * 1000n;
+    return writeLayer(conn, layout, {
+      layer: 'silver',
+      clientId,
+      batch,
+      result,
+      total: checked.length,
+      columns: SILVER_COLUMNS,
+      file: layout.silverFile(clientId, batch.batchId),
+      toRow: (r) => {
+        const f = silverFields(r.message);
+        return [
+          clientId,
+          f.clientName,
+          f.eventType,
+          f.status,
+          f.amount,
+          r.eventMicros,
+          f.source,
+          f.region,
+          f.dataJson,
+          f.metadataJson,
+          batch.topic,
+          r.partition,
+          r.offset,
+          batch.batchId,
+          now,
+        ];
+      },
+      rawValueChars: config.limits.rawValueChars,
+      nowMicros: now,
+    });
+  }
+
+  async function silverBatches(input: ClientRunInput): Promise<LayerCounts[]> {
+    const batches = guardClientRun({ config, lakeId }, input);
+    return forEachBatch(db, layout, { clientId: input.clientId, batches }, (conn, batch) => silverOf(conn, input.clientId, batch, input.ruleActions));
+  }
+
   return {
+    silverBatches,
     async silverBatch(input: ClientBatchInput): Promise<LayerCounts> {
-      guardClientBatch({ config, lakeId }, input);
-      const { clientId, batch, ruleActions } = input;
-      const bronzeFile = layout.bronzeFile(clientId, batch.batchId);
-      await requireFile(bronzeFile, 'bronze batch');
-      return whileHeartbeating(
-        () =>
-          withConnection(db, async (conn) => {
-            const reader = await conn.runAndReadAll(bronzeRecordsSql(bronzeFile));
-            const checked: Checked<BronzeRecord>[] = reader.getRowObjectsJS().map((row) => {
-              const value = String(row.value);
-              const message = JSON.parse(value) as JsonObject; // bronze holds JSON objects only
-              const verdict = checkSilver(message);
-              return {
-                record: {
-                  partition: Number(row.partition),
-                  offset: row.offset as bigint,
-                  value,
-                  message,
-                  eventMicros: (row.event_us as bigint | null) ?? null,
-                },
-                broken: verdict.broken,
-                reasons: verdict.reasons,
-              };
-            });
-            const result = applyRules(checked, SILVER_RULES, ruleActions);
-            const now = BigInt(Date.now()) * 1000n;
-            return writeLayer(conn, layout, {
-              layer: 'silver',
-              clientId,
-              batch,
-              result,
-              total: checked.length,
-              columns: SILVER_COLUMNS,
-              file: layout.silverFile(clientId, batch.batchId),
-              toRow: (r) => {
-                const f = silverFields(r.message);
-                return [
-                  clientId,
-                  f.clientName,
-                  f.eventType,
-                  f.status,
-                  f.amount,
-                  r.eventMicros,
-                  f.source,
-                  f.region,
-                  f.dataJson,
-                  f.metadataJson,
-                  batch.topic,
-                  r.partition,
-                  r.offset,
-                  batch.batchId,
-                  now,
-                ];
-              },
-              rawValueChars: config.limits.rawValueChars,
-              nowMicros: now,
-            });
-          }),
-        { check: notDiscardedSince(layout, input) },
-      );
+      return onlyResult(await silverBatches(runOfOne(input)));
     },
   };
 }

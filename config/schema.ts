@@ -8,6 +8,7 @@ import { isValidTopic, TOPIC_RULE } from '../domain/references';
 import { ALL_RULES, DEFAULT_RULE_ACTIONS, ROUTING_RULES, RULE_ACTIONS } from '../contract/rules';
 import type { RuleActions, RuleName } from '../contract/rules';
 import { SaslSchema, securityProblems, TlsSchema } from './security';
+import { DEFAULT_RUN_LIMITS } from '../contract/client-workflow';
 
 /** Kafka's own topic name rule; topics also become folder names in the lake. */
 const TopicName = z.string().refine(isValidTopic, TOPIC_RULE);
@@ -84,6 +85,9 @@ export const ConfigSchema = z.strictObject({
   batch: z.strictObject({
     maxMessages: z.int().min(1).max(100_000).default(5000),
     maxWaitMs: z.int().min(10).max(600_000).default(2000),
+    /** Queued batches a client runs together (one bronze, silver and gold activity for all of them), and their records. */
+    runMaxBatches: z.int().min(1).max(1000).default(DEFAULT_RUN_LIMITS.maxBatches),
+    runMaxRecords: z.int().min(1).max(10_000_000).default(DEFAULT_RUN_LIMITS.maxRecords),
   }),
   rules: z.strictObject(rulesShape).default({}),
   alerts: AlertsSchema.default({ throttleMinutes: 15, log: true }),

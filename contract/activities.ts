@@ -5,7 +5,7 @@
  */
 import type { Alert, AlertReport, ReportedFailure } from './alerts';
 import type { ClientBaseline, ClientRunCounts, IngestCut } from './scheduled-run';
-import type { ClientBatchInput, IngestBatchInput, IngestBatchResult, IngestSettings, LayerCounts, PartitionOffsets } from './types';
+import type { ClientBatchInput, ClientRunInput, IngestBatchInput, IngestBatchResult, IngestSettings, LayerCounts, PartitionOffsets } from './types';
 
 export interface RecoveredIngestPosition {
   nextSeq: number;
@@ -25,11 +25,17 @@ export interface IngestActivities {
 }
 
 export interface ClientLakeActivities {
+  /** Bronze of every batch of a run, each into its own files; counts per batch, in run order. */
+  bronzeBatches(input: ClientRunInput): Promise<LayerCounts[]>;
+  silverBatches(input: ClientRunInput): Promise<LayerCounts[]>;
+  /** Recomputes, once, the gold the run's batches touched; returns gold rows written. */
+  goldBatches(input: ClientRunInput): Promise<number>;
+  /** Compensation of a run: removes whatever its batches wrote for the client and rebuilds the gold they touched. */
+  discardClientBatches(input: ClientRunInput): Promise<void>;
+  /** One batch at a time, as workflows from before runs still schedule them. */
   bronzeBatch(input: ClientBatchInput): Promise<LayerCounts>;
   silverBatch(input: ClientBatchInput): Promise<LayerCounts>;
-  /** Recomputes the gold this batch touched; returns gold rows written. */
   goldBatch(input: ClientBatchInput): Promise<number>;
-  /** Compensation: removes whatever the batch wrote for the client and rebuilds the gold it touched. */
   discardClientBatch(input: ClientBatchInput): Promise<void>;
   /** One pipeline_errors row for a batch that failed for good. */
   recordBatchFailure(input: ClientBatchInput & { error: string; errorType: string }): Promise<void>;

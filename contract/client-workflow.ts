@@ -6,11 +6,21 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { clientWorkflowId } from './ids';
 import { CLIENT_ID, PIPELINE_STATE } from './search-attributes';
-import type { ClientPipelineInput, IngestSettings } from './types';
+import type { ClientPipelineInput, IngestSettings, RunLimits } from './types';
 
 export const CLIENT_WORKFLOW_TYPE = 'clientPipeline';
 
-export type ClientWorkflowSettings = Pick<IngestSettings, 'workflowIdPrefix' | 'taskQueue' | 'ruleActions' | 'continueAsNewAfterEvents' | 'lakeId'>;
+/**
+ * How many queued batches a client takes into one run when the config says nothing: enough that
+ * a client behind by a few batches catches up in one run of three activities, few enough that a
+ * run stays well inside an activity's time limit.
+ */
+export const DEFAULT_RUN_LIMITS: RunLimits = { maxBatches: 20, maxRecords: 50_000 };
+
+export type ClientWorkflowSettings = Pick<
+  IngestSettings,
+  'workflowIdPrefix' | 'taskQueue' | 'ruleActions' | 'continueAsNewAfterEvents' | 'lakeId' | 'runLimits'
+>;
 
 export interface ClientWorkflowStart {
   workflowId: string;
@@ -23,11 +33,11 @@ export interface ClientWorkflowStart {
 }
 
 export function clientWorkflowStart(settings: ClientWorkflowSettings, clientId: string): ClientWorkflowStart {
-  const { ruleActions, continueAsNewAfterEvents, lakeId } = settings;
+  const { ruleActions, continueAsNewAfterEvents, lakeId, runLimits } = settings;
   return {
     workflowId: clientWorkflowId(settings.workflowIdPrefix, clientId),
     taskQueue: settings.taskQueue,
-    args: [{ clientId, ruleActions, continueAsNewAfterEvents, lakeId }],
+    args: [{ clientId, ruleActions, continueAsNewAfterEvents, lakeId, ...(runLimits ? { runLimits } : {}) }],
     memo: { lakeId },
     typedSearchAttributes: [
       { key: CLIENT_ID, value: clientId },

@@ -28,6 +28,17 @@ export interface IngestSettings {
   continueAsNewAfterEvents?: number;
   /** Identity of the lake this pipeline writes (see adapters/lake/lake-identity.ts). */
   lakeId?: string;
+  /** How many queued batches the client workflows this ingest starts take into one run. */
+  runLimits?: RunLimits;
+}
+
+/**
+ * A client workflow runs the batches queued for it together, as one run of the bronze, silver
+ * and gold steps: at most this many batches, and this many records unless a single batch holds more.
+ */
+export interface RunLimits {
+  maxBatches: number;
+  maxRecords: number;
 }
 
 export interface IngestState {
@@ -108,6 +119,8 @@ export interface ClientState {
   stopped?: boolean;
   /** From the oldest message's production to the end of gold, for the last batch that succeeded. */
   lastGoldDelayMs?: number | null;
+  /** Queued batches of a run that failed: each runs alone, so only a bad one is recorded failed. */
+  runAlone?: string[];
 }
 
 export interface ClientPipelineInput {
@@ -115,6 +128,8 @@ export interface ClientPipelineInput {
   ruleActions: RuleActions;
   continueAsNewAfterEvents?: number;
   lakeId?: string;
+  /** Absent on workflows started before runs existed: the defaults apply. */
+  runLimits?: RunLimits;
   state?: ClientState;
 }
 
@@ -151,6 +166,14 @@ export interface LayerCounts {
 export interface ClientBatchInput {
   clientId: string;
   batch: BatchRef;
+  ruleActions: RuleActions;
+  lakeId?: string;
+}
+
+/** Several queued batches of one client, run together; each keeps its own output files. */
+export interface ClientRunInput {
+  clientId: string;
+  batches: BatchRef[];
   ruleActions: RuleActions;
   lakeId?: string;
 }

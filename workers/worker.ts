@@ -41,10 +41,12 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     taskQueue: config.temporal.taskQueue,
     workflowBundle,
     activities: createActivities({ config, kafka, offsets, db, temporal, lakeId }),
-    // DuckDB work is CPU-bound and shares one instance; a few at a time keeps batches flowing
-    // without starving the ingest's Kafka polls.
-    maxConcurrentActivityTaskExecutions: 8,
-    maxConcurrentWorkflowTaskExecutions: 20,
+    // Most of a client run's time is waiting (file writes and fsyncs, DuckDB on its own threads,
+    // round trips to the server), and the ingest's activities queue behind the clients' on the
+    // same task queue: enough slots that many clients' runs overlap and the ingest is not starved,
+    // while DuckDB's threads bound the CPU it takes.
+    maxConcurrentActivityTaskExecutions: 32,
+    maxConcurrentWorkflowTaskExecutions: 40,
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
     // Heartbeats reach the server at least this often, and a cancel request or a timed-out
     // attempt is learned from their responses: the sooner, the shorter a stale attempt's

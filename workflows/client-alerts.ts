@@ -18,9 +18,9 @@ const MAX_REPORTED_CHARS = 2000;
 const reporter = proxyActivities<PipelineActivities>(dispatchProfile);
 const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
 
-/** The layer a failed lake step belongs to, from its activity type (`goldBatch` → `gold`). */
+/** The layer a failed lake step belongs to, from its activity type (`goldBatch` or `goldBatches` → `gold`). */
 export function failedLayer(err: unknown): string {
-  return err instanceof ActivityFailure && err.activityType ? err.activityType.replace(/Batch$/, '') : 'batch';
+  return err instanceof ActivityFailure && err.activityType ? err.activityType.replace(/Batch(es)?$/, '') : 'batch';
 }
 
 export class ClientAlerts {

@@ -1,24 +1,24 @@
 /**
  * `clientPipeline`: one long-running workflow per client. Batches arrive by signal (references
- * into kafka_raw_bronze), queue durably in workflow state, and run one at a time through the
- * bronze, silver and gold activities. A batch that fails for good is compensated (its partial
- * outputs removed), recorded in pipeline_errors, and kept for replay; later batches go on. A step
- * that only workers of another lake took is no failure: it waits for a worker of the right lake.
+ * into kafka_raw_bronze), queue durably in workflow state, and run through the bronze, silver and
+ * gold activities, the batches queued at the time together (client-run.ts). A batch that fails
+ * for good is compensated (its partial outputs removed), recorded in pipeline_errors, and kept
+ * for replay; later batches go on. A step that only workers of another lake took is no failure:
+ * it waits for a worker of the right lake.
  */
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  isCancellation,
   log,
   patched,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { PipelineActivities } from '../contract/activities';
-import { ClientAlerts, failedLayer } from './client-alerts';
+import { DEFAULT_RUN_LIMITS } from '../contract/client-workflow';
+import { ClientAlerts } from './client-alerts';
+import { ClientRunner } from './client-run';
 import { ClientPipelineState } from './client-state';
 import {
   batchReadySignal,
@@ -33,21 +33,19 @@ import {
 } from '../contract/messages';
 import { freshnessLine } from '../domain/freshness';
 import { historyFull } from './history';
-import { failureOf, lakeStep } from './lake-steps';
-import { bookkeepingProfile, lakeProfile } from './profiles';
 import { CLIENT_ID, PIPELINE_STATE } from '../contract/search-attributes';
-import type { BatchRef, ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from '../contract/types';
+import type { ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from '../contract/types';
 
 /** Replays join one in flight for the same batch, and answer when the client is paused. */
 const REPLAY_JOINS_AND_YIELDS_TO_PAUSE = 'replay-joins-and-yields-to-pause';
-
-const lake = proxyActivities<PipelineActivities>(lakeProfile);
-const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
+/** Queued batches run together, one activity per layer for all of them; before, one batch at a time. */
+const COALESCED_RUNS = 'coalesced-runs';
 
 export async function clientPipeline(input: ClientPipelineInput): Promise<void> {
-  const { clientId, ruleActions, continueAsNewAfterEvents, lakeId } = input;
+  const { clientId, ruleActions, continueAsNewAfterEvents, lakeId, runLimits } = input;
   const pipeline = new ClientPipelineState(clientId, input.state);
   const alerts = new ClientAlerts(pipeline);
+  const runner = new ClientRunner({ clientId, ruleActions, lakeId, pipeline, alerts });
   let publishedState: PipelineState | null = null;
   /** A stop was asked for: it takes effect between batches. */
   let stopping = false;
@@ -140,7 +138,14 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     // Continue-as-new happens only between batches with no handler running (a replay request
     // answers once its batches ran or the client is paused); all state is in pipeline.data.
     const timeToContinue = (): boolean => historyFull(continueAsNewAfterEvents) && allHandlersFinished();
-    const carried = (): ClientPipelineInput => ({ clientId, ruleActions, continueAsNewAfterEvents, lakeId, state: pipeline.data });
+    const carried = (): ClientPipelineInput => ({
+      clientId,
+      ruleActions,
+      continueAsNewAfterEvents,
+      lakeId,
+      ...(runLimits ? { runLimits } : {}),
+      state: pipeline.data,
+    });
     await condition(() => pipeline.canWork || timeToContinue() || stopping);
     if (stopping) {
       // Stopped between batches: a new run waits with the queue, failed batches and totals.
@@ -151,33 +156,18 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
       await continueAsNew<typeof clientPipeline>(carried());
     }
     if (timeToContinue()) await continueAsNew<typeof clientPipeline>(carried());
+    if (patched(COALESCED_RUNS)) {
+      const run = pipeline.nextRun(runLimits ?? DEFAULT_RUN_LIMITS);
+      if (run.length === 0) continue;
+      publish();
+      await runner.processRun(run);
+      publish();
+      continue;
+    }
     const batch = pipeline.next();
     if (!batch) continue;
     publish();
-    await processBatch(batch);
+    await runner.processBatch(batch);
     publish();
-  }
-
-  async function processBatch(batch: BatchRef): Promise<void> {
-    const args = { clientId, batch, ruleActions, lakeId };
-    try {
-      const bronze = await lakeStep(`bronze ${batch.batchId}: ${batch.records} records`, (o) => lake.bronzeBatch.executeWithOptions(o, [args]));
-      const silver = await lakeStep(`silver ${batch.batchId}: ${bronze.passed} records`, (o) => lake.silverBatch.executeWithOptions(o, [args]));
-      await lakeStep(`gold ${batch.batchId}: ${silver.passed} records`, (o) => lake.goldBatch.executeWithOptions(o, [args]));
-      pipeline.recordSuccess(batch, bronze, silver, new Date().toISOString());
-    } catch (err) {
-      // A cancelled workflow is being stopped, not failing a batch: nothing to compensate.
-      if (isCancellation(err)) throw err;
-      const { errorType, message } = failureOf(err);
-      log.warn('batch failed', { clientId, batchId: batch.batchId, errorType, message });
-      // Compensate: remove whatever the batch wrote, so the tables hold it entirely or not at all.
-      await bookkeeping.discardClientBatch.executeWithOptions({ ...bookkeepingProfile, summary: `compensate ${batch.batchId}` }, [args]);
-      await bookkeeping.recordBatchFailure.executeWithOptions({ ...bookkeepingProfile, summary: `record failure of ${batch.batchId}` }, [
-        { ...args, error: message, errorType },
-      ]);
-      pipeline.recordFailure(batch, { error: message, errorType, failedAt: new Date().toISOString() });
-      await alerts.batchFailed(batch, { layer: failedLayer(err), errorType, error: message });
-    }
-    await alerts.batchSucceeded();
   }
 }

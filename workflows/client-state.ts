@@ -4,7 +4,7 @@
  */
 import { oldestProducedAt } from '../domain/freshness';
 import type { CutRef, PendingThrough } from '../contract/scheduled-run';
-import type { BatchRef, ClientState, ClientStatus, FailedBatch, LayerCounts, PipelineState, ReplayOutcome } from '../contract/types';
+import type { BatchRef, ClientState, ClientStatus, FailedBatch, LayerCounts, PipelineState, ReplayOutcome, RunLimits } from '../contract/types';
 
 export function initialClientState(): ClientState {
   return {
@@ -20,8 +20,8 @@ export function initialClientState(): ClientState {
 }
 
 export class ClientPipelineState {
-  /** Batch being processed right now (it stays at the head of the queue until done). */
-  current: BatchRef | null = null;
+  /** Batches being processed right now, as one run (they stay at the head of the queue until done). */
+  running: BatchRef[] = [];
 
   constructor(
     readonly clientId: string,
@@ -41,15 +41,43 @@ export class ClientPipelineState {
     return !this.data.paused && this.data.stopped !== true && this.data.queue.length > 0;
   }
 
+  /** The head of the queue, alone (how workflows from before runs take their batches). */
   next(): BatchRef | undefined {
-    this.current = this.data.queue[0] ?? null;
-    return this.current ?? undefined;
+    const head = this.data.queue[0];
+    this.running = head ? [head] : [];
+    return head;
   }
 
-  /** Removes the finished head of the queue. */
-  private finishCurrent(): void {
-    this.data.queue.shift();
-    this.current = null;
+  /**
+   * The next run: batches from the head of the queue, within the limits (the first one whatever
+   * its size). A batch of a run that failed runs alone, so a failure names the batch that failed.
+   */
+  nextRun(limits: RunLimits): BatchRef[] {
+    const alone = new Set(this.data.runAlone ?? []);
+    const run: BatchRef[] = [];
+    let records = 0;
+    for (const batch of this.data.queue) {
+      if (run.length > 0 && (alone.has(batch.batchId) || run.length >= limits.maxBatches || records + batch.records > limits.maxRecords)) break;
+      run.push(batch);
+      records += batch.records;
+      if (alone.has(batch.batchId)) break;
+    }
+    this.running = run;
+    return run;
+  }
+
+  /** The run in progress failed and was undone: its batches stay queued, to run one at a time. */
+  splitRun(): void {
+    this.data.runAlone = [...(this.data.runAlone ?? []), ...this.running.map((b) => b.batchId)];
+    this.running = [];
+  }
+
+  /** Removes a finished batch of the run in progress from the queue. */
+  private finish(batch: BatchRef): void {
+    const at = this.data.queue.findIndex((b) => b.batchId === batch.batchId);
+    if (at >= 0) this.data.queue.splice(at, 1);
+    this.running = this.running.filter((b) => b.batchId !== batch.batchId);
+    if (this.data.runAlone?.includes(batch.batchId)) this.data.runAlone = this.data.runAlone.filter((id) => id !== batch.batchId);
   }
 
   recordSuccess(batch: BatchRef, bronze: LayerCounts, silver: LayerCounts, at: string): void {
@@ -64,7 +92,7 @@ export class ClientPipelineState {
     this.data.lastBatchId = batch.batchId;
     this.data.lastGoldDelayMs = batch.producedAt ? Math.max(0, Date.parse(at) - Date.parse(batch.producedAt)) : null;
     this.data.failedBatches = this.data.failedBatches.filter((f) => f.batchId !== batch.batchId);
-    this.finishCurrent();
+    this.finish(batch);
   }
 
   recordFailure(batch: BatchRef, failure: Pick<FailedBatch, 'error' | 'errorType' | 'failedAt'>): void {
@@ -74,7 +102,7 @@ export class ClientPipelineState {
     this.data.lastBatchAt = failure.failedAt;
     this.data.lastBatchId = batch.batchId;
     this.data.lastError = `${batch.batchId}: ${failure.error}`;
-    this.finishCurrent();
+    this.finish(batch);
   }
 
   /** Whether a batch is in the queue: waiting, or in progress at its head. */
@@ -83,7 +111,7 @@ export class ClientPipelineState {
   }
 
   /**
-   * Puts failed batches back in the queue, in their original order, right behind the batch in
+   * Puts failed batches back in the queue, in their original order, right behind the batches in
    * progress. A failed batch that is queued is already being replayed: it is not queued again, so
    * a second request for it joins the first and reports the same outcome (`again` queues it anyway,
    * which is how workflows that started before this rule behaved). Returns the batches to report
@@ -96,7 +124,7 @@ export class ClientPipelineState {
     const refs: BatchRef[] = replaying
       .filter((f) => options.again === true || !this.isQueued(f.batchId))
       .map(({ topic, seq, batchId, records, producedAt }) => ({ topic, seq, batchId, records, ...(producedAt ? { producedAt } : {}) }));
-    const insertAt = this.current === null ? 0 : 1;
+    const insertAt = this.running.length;
     this.data.queue.splice(insertAt, 0, ...refs);
     return { replaying, unknown };
   }
@@ -113,7 +141,7 @@ export class ClientPipelineState {
    */
   replaySettled(batchIds: ReadonlySet<string>): boolean {
     if (this.replayRan(batchIds)) return true;
-    return this.data.paused && !(this.current !== null && batchIds.has(this.current.batchId));
+    return this.data.paused && !this.running.some((b) => batchIds.has(b.batchId));
   }
 
   /** What became of replayed batches: run (succeeded or failed again), or still queued. */
@@ -148,8 +176,8 @@ export class ClientPipelineState {
       paused: this.data.paused,
       queued: this.data.queue.length,
       backlogRecords: this.data.queue.reduce((n, b) => n + b.records, 0),
-      busy: this.current !== null,
-      currentBatch: this.current?.batchId ?? null,
+      busy: this.running.length > 0,
+      currentBatch: this.running[0]?.batchId ?? null,
       processed: this.data.totals.batches,
       failed: this.data.failedBatches.length,
       failedBatches: this.data.failedBatches.map((f) => f.batchId),

@@ -21,6 +21,7 @@ export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSe
     taskQueue: config.temporal.taskQueue,
     continueAsNewAfterEvents: config.temporal.continueAsNewAfterEvents,
     lakeId,
+    runLimits: { maxBatches: config.batch.runMaxBatches, maxRecords: config.batch.runMaxRecords },
   };
 }
 

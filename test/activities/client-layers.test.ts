@@ -15,7 +15,7 @@ import { querySql } from '../../adapters/lake/sql-session';
 import { loadConfig } from '../../config/load';
 import type { ResolvedConfig } from '../../config/schema';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
-import type { ClientBatchInput } from '../../contract/types';
+import type { BatchRef, ClientBatchInput, ClientRunInput } from '../../contract/types';
 import { LakeLayout } from '../../domain/lake-layout';
 import { RAW_COLUMNS } from '../../domain/tables';
 import type { Cell } from '../../domain/tables';
@@ -44,6 +44,25 @@ describe('client layer activities on real DuckDB', () => {
   const run = <R>(fn: (i: ClientBatchInput) => Promise<R>, scheduledMs = 1_000) =>
     new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: scheduledMs }).run(fn, input);
   const sql = (query: string) => querySql(config, query);
+  /** A raw batch file of client acme's messages, at offsets from `first`. */
+  const writeRaw = async (b: BatchRef, values: string[], first = 0) => {
+    const rows: Cell[][] = values.map((value, i) => [
+      'events',
+      0,
+      BigInt(first + i),
+      null,
+      value,
+      value.length,
+      micros('2026-11-22T00:00:00Z'),
+      'acme',
+      b.batchId,
+      0n,
+    ]);
+    await withConnection(db, async (conn) => {
+      await stageRows(conn, 'raw', RAW_COLUMNS, rows);
+      await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(b.topic, b.batchId));
+    });
+  };
 
   before(async () => {
     config = loadConfig({ env: { ...process.env, PIPELINE_TARGET: 'dev', PIPELINE_LAKE_ROOT: lakeRoot } });
@@ -58,22 +77,7 @@ describe('client layer activities on real DuckDB', () => {
       message({ timestamp: 'yesterday' }), // bronze: not_null_timestamp
       message({ timestamp: '2026-11-20T11:00:00Z', status: 'unknown' }), // silver: valid_status
     ];
-    const rows: Cell[][] = values.map((value, i) => [
-      'events',
-      0,
-      BigInt(i),
-      null,
-      value,
-      value.length,
-      micros('2026-11-22T00:00:00Z'),
-      'acme',
-      batch.batchId,
-      0n,
-    ]);
-    await withConnection(db, async (conn) => {
-      await stageRows(conn, 'raw', RAW_COLUMNS, rows);
-      await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(batch.topic, batch.batchId));
-    });
+    await writeRaw(batch, values);
   });
   after(() => {
     db.closeSync();
@@ -156,5 +160,58 @@ describe('client layer activities on real DuckDB', () => {
     );
     assert.deepEqual(await sql(`SELECT layer FROM pipeline_errors WHERE client_id = 'acme' AND layer = 'signal'`), [{ layer: 'signal' }]);
     assert.deepEqual(await sql(health), [before]);
+  });
+
+  it('a run of batches writes the files of each batch in one activity per layer, gold once over all of them; compensation undoes the run', async () => {
+    const later = [1, 2].map((seq) => ({ topic: 'events', seq, batchId: `events.00000000${seq}`, records: 2 }));
+    const [b1, b2] = later as [BatchRef, BatchRef];
+    await writeRaw(b1, [message({ timestamp: '2026-11-20T10:30:00Z', amount: 10 }), message({ timestamp: '2026-11-23T01:00:00Z', amount: 1 })], 10);
+    // A late record for an hour gold already holds, and one the silver rules drop.
+    await writeRaw(b2, [message({ timestamp: '2026-11-20T10:45:00Z', amount: 0.5 }), message({ timestamp: '2026-11-23T01:00:00Z', amount: -1 })], 20);
+    const runInput: ClientRunInput = { clientId: 'acme', batches: later, ruleActions: DEFAULT_RULE_ACTIONS, lakeId: LAKE_ID };
+    const runOf = <R>(fn: (i: ClientRunInput) => Promise<R>, scheduledMs = 4_000) =>
+      new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: scheduledMs }).run(fn, runInput);
+    const goldSql = `SELECT strftime(window_start, '%Y-%m-%dT%H') AS hour, event_count, total_amount FROM gold_acme_summary ORDER BY hour`;
+    const before = await sql(goldSql);
+
+    assert.deepEqual(await runOf((i) => acts.bronzeBatches(i)), [
+      { records: 2, passed: 2, dropped: 0, warned: 0 },
+      { records: 2, passed: 2, dropped: 0, warned: 0 },
+    ]);
+    assert.deepEqual(await runOf((i) => acts.silverBatches(i)), [
+      { records: 2, passed: 2, dropped: 0, warned: 0 },
+      { records: 2, passed: 1, dropped: 1, warned: 0 },
+    ]);
+    for (const b of later) {
+      assert.ok(existsSync(layout.bronzeFile('acme', b.batchId)), `bronze of ${b.batchId}`);
+      assert.ok(existsSync(layout.silverFile('acme', b.batchId)), `silver of ${b.batchId}`);
+    }
+    assert.deepEqual(await sql(`SELECT batch_id, count(*) AS n FROM silver_acme GROUP BY ALL ORDER BY batch_id`), [
+      { batch_id: batch.batchId, n: 3n },
+      { batch_id: b1.batchId, n: 2n },
+      { batch_id: b2.batchId, n: 1n },
+    ]);
+    assert.equal(await runOf((i) => acts.goldBatches(i)), 2, 'the two days the run touched: 10:00 and 11:00 of the 20th, 01:00 of the 23rd');
+    assert.deepEqual(await sql(goldSql), [
+      { hour: '2026-11-20T10', event_count: 4n, total_amount: 14.5 },
+      { hour: '2026-11-21T06', event_count: 1n, total_amount: 4 },
+      { hour: '2026-11-23T01', event_count: 1n, total_amount: 1 },
+    ]);
+    const groupBy = await sql(
+      `SELECT strftime(date_trunc('hour', event_timestamp), '%Y-%m-%dT%H') AS hour, count(*) AS event_count, sum(amount) AS total_amount FROM silver_acme GROUP BY ALL ORDER BY hour`,
+    );
+    assert.deepEqual(await sql(goldSql), groupBy, 'gold equals the GROUP BY over silver');
+
+    await runOf((i) => acts.discardClientBatches(i), 5_000);
+    for (const b of later) {
+      assert.ok(!existsSync(layout.bronzeFile('acme', b.batchId)) && !existsSync(layout.silverFile('acme', b.batchId)), b.batchId);
+    }
+    assert.deepEqual(await sql(goldSql), before, 'gold as if the run never happened');
+    await assert.rejects(
+      runOf((i) => acts.bronzeBatches(i), 4_500),
+      /discarded/,
+      'an attempt of the run scheduled before its compensation publishes nothing',
+    );
+    for (const b of later) assert.ok(!existsSync(layout.bronzeFile('acme', b.batchId)), b.batchId);
   });
 });

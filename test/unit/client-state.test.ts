@@ -26,6 +26,36 @@ describe('ClientPipelineState', () => {
     s.data.paused = false;
     assert.equal(s.canWork, true);
   });
+  it('takes queued batches into a run within its limits, and the batches of a failed run one at a time', () => {
+    const s = new ClientPipelineState('acme');
+    for (const seq of [0, 1, 2, 3, 4]) s.enqueue(batch(seq));
+    const ids = (run: { batchId: string }[]) => run.map((b) => b.batchId);
+    assert.deepEqual(ids(s.nextRun({ maxBatches: 3, maxRecords: 1000 })), ['t.0', 't.1', 't.2']);
+    assert.deepEqual(ids(s.nextRun({ maxBatches: 10, maxRecords: 25 })), ['t.0', 't.1'], 'a third batch would pass 25 records');
+    assert.deepEqual(ids(s.nextRun({ maxBatches: 10, maxRecords: 5 })), ['t.0'], 'the first batch whatever its size');
+    const run = s.nextRun({ maxBatches: 3, maxRecords: 1000 });
+    assert.equal(s.status().busy, true);
+    assert.equal(s.status().currentBatch, 't.0');
+    s.splitRun();
+    assert.equal(s.status().busy, false);
+    assert.deepEqual(s.data.runAlone, ids(run));
+    assert.equal(s.data.queue.length, 5, 'a failed run leaves its batches queued');
+    // A replay queued meanwhile goes first, and runs with nothing of the failed run.
+    s.data.queue.unshift({ ...batch(9) });
+    assert.deepEqual(ids(s.nextRun({ maxBatches: 10, maxRecords: 1000 })), ['t.9']);
+    s.recordSuccess(batch(9), counts, counts, 'now');
+    for (const alone of ['t.0', 't.1', 't.2']) {
+      const run = s.nextRun({ maxBatches: 10, maxRecords: 1000 });
+      assert.deepEqual(ids(run), [alone]);
+      for (const b of run) s.recordSuccess(b, counts, counts, 'now');
+    }
+    assert.deepEqual(s.data.runAlone, []);
+    assert.deepEqual(ids(s.nextRun({ maxBatches: 10, maxRecords: 1000 })), ['t.3', 't.4'], 'later batches run together again');
+    s.recordSuccess(batch(3), counts, counts, 'now');
+    s.recordSuccess(batch(4), counts, counts, 'now');
+    assert.equal(s.data.queue.length, 0);
+    assert.equal(s.data.totals.batches, 6);
+  });
   it('records success and failure, and replays failed batches behind the one in progress', () => {
     const s = new ClientPipelineState('acme');
     [0, 1, 2].forEach((n) => s.enqueue(batch(n)));
@@ -94,7 +124,7 @@ describe('ClientPipelineState', () => {
     s.next(); // t.1 in progress
     s.data.paused = true;
     assert.equal(s.replaySettled(ids), false, 'a replayed batch in progress finishes first');
-    s.recordFailure(s.current!, { error: 'again', errorType: 'X', failedAt: 'later' });
+    s.recordFailure(s.running[0]!, { error: 'again', errorType: 'X', failedAt: 'later' });
     assert.equal(s.replaySettled(ids), true);
     assert.deepEqual(s.replayOutcomes(replaying, ['t.9']), [
       { batchId: 't.0', outcome: 'succeeded' },

@@ -1,6 +1,7 @@
 /**
  * A batch that fails in any layer is compensated (its output discarded) and then recorded, and
- * nothing after the failed layer runs; later batches go on. A step refused by a worker of another
+ * nothing after the failed layer runs; later batches go on. Inside a run of several batches, the
+ * whole run is undone and its batches run again alone, so only the bad one is recorded. A step refused by a worker of another
  * lake waits for the right one instead of failing. A cancelled workflow compensates nothing.
  */
 import assert from 'node:assert/strict';
@@ -24,20 +25,36 @@ describe('clientPipeline compensation (stub activities)', () => {
     ['goldBatch', ['bronzeBatch', 'silverBatch', 'goldBatch']],
   ];
   for (const [failing, ran] of layers) {
-    it(`a failure in ${failing} discards, then records, and later batches go on`, async () => {
+    it(`a failure in ${failing} inside a run undoes the run, runs its batches alone, and records only the bad one`, async () => {
       const topic = `fail-${failing}`;
-      const [b0, b1, b2] = [batch(0, 10, topic), batch(1, 20, topic), batch(2, 30, topic)];
-      h.stubs.on(failing, b1.batchId, { kind: 'fail', message: `${failing} said no` });
+      const [b0, b1, b2, b3] = [batch(0, 10, topic), batch(1, 20, topic), batch(2, 30, topic), batch(3, 40, topic)];
+      h.stubs.on('bronzeBatch', b0.batchId, { kind: 'hold' });
+      h.stubs.on(failing, b2.batchId, { kind: 'fail', message: `${failing} said no` });
       const wf = await h.startClient(`c-${failing}`);
-      await h.send(wf, b0, b1, b2);
+      await h.send(wf, b0);
+      await h.stubs.started('bronzeBatch', b0.batchId);
+      // Queued behind the batch in progress, so they make one run once it is done.
+      await h.send(wf, b1, b2, b3);
+      await h.statusWhen(wf, 'three batches queued behind the first', (st) => st.queued === 4);
+      h.stubs.release('bronzeBatch', b0.batchId);
 
-      const s = await h.statusWhen(wf, 'all three batches handled', (st) => st.processed + st.failed === 3 && st.queued === 0);
-      assert.deepEqual(h.stubs.stepsOf(b1.batchId), [...ran, 'discardClientBatch', 'recordBatchFailure']);
-      for (const ok of [b0, b2]) assert.deepEqual(h.stubs.stepsOf(ok.batchId), ['bronzeBatch', 'silverBatch', 'goldBatch']);
-      assert.deepEqual(s.failedBatches, [b1.batchId]);
+      const s = await h.statusWhen(wf, 'all four batches handled', (st) => st.processed + st.failed === 4 && st.queued === 0);
+      const run = [b1.batchId, b2.batchId, b3.batchId];
+      const all = [b0.batchId, ...run];
+      assert.deepEqual(h.stubs.runsOf('bronzeBatch', all), [[b0.batchId], run, [b1.batchId], [b2.batchId], [b3.batchId]]);
+      assert.deepEqual(h.stubs.runsOf('discardClientBatch', all), [run, [b2.batchId]], 'the whole run undone, then the bad batch alone');
+      assert.deepEqual(h.stubs.runsOf('recordBatchFailure', all), [[b2.batchId]]);
+      assert.deepEqual(h.stubs.stepsOf(b2.batchId), [...ran, 'discardClientBatch', ...ran, 'discardClientBatch', 'recordBatchFailure']);
+      for (const ok of [b1, b3]) {
+        assert.deepEqual(h.stubs.stepsOf(ok.batchId), [...ran, 'discardClientBatch', 'bronzeBatch', 'silverBatch', 'goldBatch']);
+      }
+      assert.deepEqual(h.stubs.stepsOf(b0.batchId), ['bronzeBatch', 'silverBatch', 'goldBatch']);
+      assert.deepEqual(s.failedBatches, [b2.batchId]);
       assert.equal(s.state, 'failing');
-      assert.equal(s.totals.records, 40, 'only the batches that went through are counted');
-      assert.equal(s.lastError, `${b1.batchId}: ${failing} said no`);
+      assert.equal(s.processed, 3);
+      assert.equal(s.totals.records, 10 + 20 + 40, 'only the batches that went through are counted, each once');
+      assert.equal(s.lastError, `${b2.batchId}: ${failing} said no`);
+      if (failing === 'silverBatch') await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-run-failure-isolated');
     });
   }
 

@@ -30,8 +30,12 @@ describe('clientPipeline continue-as-new (stub activities)', () => {
     const wf = await h.startClient('c-can', { continueAsNewAfterEvents: 20 });
     h.stubs.on('silverBatch', b(1).batchId, { kind: 'fail' });
     h.stubs.on('bronzeBatch', b(2).batchId, { kind: 'hold' });
-    await h.send(wf, ...[0, 1, 2, 3, 4].map(b));
+    // Batch 1 fails in a run of its own, batch 2 is held in a run of its own, and 3 and 4 queue behind it.
+    await h.send(wf, b(0), b(1));
+    await h.statusWhen(wf, 'batches 0 and 1 handled', (s) => s.processed === 1 && s.failed === 1);
+    await h.send(wf, b(2));
     await h.stubs.started('bronzeBatch', b(2).batchId);
+    await h.send(wf, b(3), b(4));
     const runWhileBusy = await runId(wf);
 
     // Paused with batches queued, a failed one, and hand-offs repeated (they must stay ignored).

@@ -39,7 +39,11 @@ describe('clientPipeline replay (stub activities)', () => {
     const [b0, b1, b2] = [batch(0, 10, topic), batch(1, 20, topic), batch(2, 30, topic)];
     h.stubs.on('silverBatch', b1.batchId, { kind: 'fail' });
     const wf = await h.startClient(clientId, { continueAsNewAfterEvents });
-    await h.send(wf, b0, b1, b2);
+    // One at a time, so each runs alone and batch 1 fails in a run of its own.
+    for (const [i, b] of [b0, b1, b2].entries()) {
+      await h.send(wf, b);
+      await h.statusWhen(wf, `batch ${i} handled`, (s) => s.failed + s.processed === i + 1 && s.queued === 0);
+    }
     await h.statusWhen(wf, 'batch 1 failed, the others done', (s) => s.failed === 1 && s.processed === 2);
     h.stubs.clear('silverBatch', b1.batchId);
     return { wf, b1 };

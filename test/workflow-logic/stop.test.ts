@@ -25,8 +25,12 @@ describe('clientPipeline stop and start (stub activities)', () => {
     const wf = await h.startClient('c-stop');
     h.stubs.on('silverBatch', b(0).batchId, { kind: 'fail' });
     h.stubs.on('goldBatch', b(1).batchId, { kind: 'hold' });
-    await h.send(wf, b(0), b(1), b(2), b(3));
+    await h.send(wf, b(0));
+    await h.statusWhen(wf, 'batch 0 failed', (s) => s.failed === 1);
+    await h.send(wf, b(1));
     await h.stubs.started('goldBatch', b(1).batchId);
+    // Queued behind the run in flight: the stop comes before they run.
+    await h.send(wf, b(2), b(3));
     const firstRun = await runId(wf);
 
     await wf.signal(stopSignal, { reason: 'test' });
@@ -62,8 +66,9 @@ describe('clientPipeline stop and start (stub activities)', () => {
     const b = (seq: number) => batch(seq, 1, 'unstop');
     const wf = await h.startClient('c-unstop');
     h.stubs.on('bronzeBatch', b(0).batchId, { kind: 'hold' });
-    await h.send(wf, b(0), b(1));
+    await h.send(wf, b(0));
     await h.stubs.started('bronzeBatch', b(0).batchId);
+    await h.send(wf, b(1));
     await wf.signal(stopSignal, {});
     await wf.signal(startSignal);
     h.stubs.release('bronzeBatch', b(0).batchId);

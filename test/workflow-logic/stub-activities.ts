@@ -1,12 +1,14 @@
 /**
  * Test doubles for the pipeline's activities: they record every call, succeed at once by default,
- * and fail, refuse as the wrong lake, or hold until released when a test asks them to.
+ * and fail, refuse as the wrong lake, or hold until released when a test asks them to. A step is
+ * a layer's work on a batch, whichever activity carried it: an activity over a run of batches
+ * records the step once for each of its batches, and acts as the first of them that has a behaviour.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PipelineActivities } from '../../contract/activities';
 import { AlertStubs } from './alert-stubs';
 import { ErrorType } from '../../contract/errors';
-import type { ClientBatchInput, LayerCounts } from '../../contract/types';
+import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../../contract/types';
 
 export type ClientStep = 'bronzeBatch' | 'silverBatch' | 'goldBatch' | 'discardClientBatch' | 'recordBatchFailure';
 
@@ -14,6 +16,12 @@ export interface Call {
   step: ClientStep;
   batchId: string;
   attempt: number;
+}
+
+/** One activity call: its step and the batches it carried. */
+export interface Run {
+  step: ClientStep;
+  batchIds: string[];
 }
 
 /** What a step does for one batch: fail for good, refuse as the wrong lake a number of times, or hold. */
@@ -34,6 +42,7 @@ const key = (step: ClientStep, batchId: string): string => `${step}/${batchId}`;
 
 export class StubActivities {
   readonly calls: Call[] = [];
+  readonly runs: Run[] = [];
   /** Alert activities: what reached them, and channels whose sends fail. */
   readonly alerts = new AlertStubs();
   private readonly behaviours = new Map<string, Behaviour>();
@@ -77,9 +86,18 @@ export class StubActivities {
     return this.calls.filter((c) => c.step === step && c.batchId === batchId).length;
   }
 
-  private async run(step: ClientStep, input: ClientBatchInput): Promise<void> {
-    const { batchId } = input.batch;
-    this.calls.push({ step, batchId, attempt: Context.current().info.attempt });
+  /** The batches each call of `step` for any of these batches carried, in call order. */
+  runsOf(step: ClientStep, batchIds: readonly string[]): string[][] {
+    return this.runs.filter((r) => r.step === step && r.batchIds.some((id) => batchIds.includes(id))).map((r) => r.batchIds);
+  }
+
+  private async run(step: ClientStep, batches: readonly BatchRef[]): Promise<void> {
+    const { attempt } = Context.current().info;
+    this.runs.push({ step, batchIds: batches.map((b) => b.batchId) });
+    for (const { batchId } of batches) this.calls.push({ step, batchId, attempt });
+    const acting = batches.find((b) => this.behaviours.has(key(step, b.batchId)));
+    if (!acting) return;
+    const { batchId } = acting;
     const behaviour = this.behaviours.get(key(step, batchId));
     if (!behaviour) return;
     switch (behaviour.kind) {
@@ -113,23 +131,33 @@ export class StubActivities {
 
   /** The activities a worker registers. Ingest activities are never reached by client workflows. */
   activities(): PipelineActivities {
-    const counts = (input: ClientBatchInput): LayerCounts => ({ records: input.batch.records, passed: input.batch.records, dropped: 0, warned: 0 });
+    const counts = (batch: BatchRef): LayerCounts => ({ records: batch.records, passed: batch.records, dropped: 0, warned: 0 });
     const unused = (name: string) => (): Promise<never> => Promise.reject(new Error(`${name} is not stubbed`));
+    const layer = (step: ClientStep) => async (input: ClientRunInput) => {
+      await this.run(step, input.batches);
+      return input.batches.map(counts);
+    };
+    const one = (step: ClientStep) => async (input: ClientBatchInput) => {
+      await this.run(step, [input.batch]);
+      return counts(input.batch);
+    };
+    const records = (batches: readonly BatchRef[]) => batches.reduce((n, b) => n + b.records, 0);
     return {
-      bronzeBatch: async (input) => {
-        await this.run('bronzeBatch', input);
-        return counts(input);
+      bronzeBatches: layer('bronzeBatch'),
+      silverBatches: layer('silverBatch'),
+      goldBatches: async (input) => {
+        await this.run('goldBatch', input.batches);
+        return records(input.batches);
       },
-      silverBatch: async (input) => {
-        await this.run('silverBatch', input);
-        return counts(input);
-      },
+      discardClientBatches: (input) => this.run('discardClientBatch', input.batches),
+      bronzeBatch: one('bronzeBatch'),
+      silverBatch: one('silverBatch'),
       goldBatch: async (input) => {
-        await this.run('goldBatch', input);
+        await this.run('goldBatch', [input.batch]);
         return input.batch.records;
       },
-      discardClientBatch: (input) => this.run('discardClientBatch', input),
-      recordBatchFailure: (input) => this.run('recordBatchFailure', input),
+      discardClientBatch: (input) => this.run('discardClientBatch', [input.batch]),
+      recordBatchFailure: (input) => this.run('recordBatchFailure', [input.batch]),
       ...this.alerts.activities(),
       ingestBatch: unused('ingestBatch'),
       dispatchBatch: unused('dispatchBatch'),

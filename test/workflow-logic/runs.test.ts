@@ -1,0 +1,65 @@
+/**
+ * Batches that queue while a client is busy run together: one bronze, one silver and one gold
+ * activity for all of them, within the run limits, each batch still counted on its own.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { BatchRef, RunLimits } from '../../contract/types';
+import { recordHistory } from '../helpers';
+import { batch, startLogicHarness } from './harness';
+import type { LogicHarness } from './harness';
+
+describe('clientPipeline runs of queued batches (stub activities)', () => {
+  let h: LogicHarness;
+  before(async () => {
+    h = await startLogicHarness();
+  });
+  after(() => h.close());
+
+  /** Starts a client, holds its first batch in bronze, queues the others behind it, then lets it go. */
+  async function queuedBehindFirst(clientId: string, batches: BatchRef[], runLimits?: RunLimits): Promise<WorkflowHandle> {
+    const [first, ...rest] = batches;
+    assert.ok(first);
+    h.stubs.on('bronzeBatch', first.batchId, { kind: 'hold' });
+    const wf = await h.startClient(clientId, runLimits ? { runLimits } : {});
+    await h.send(wf, first);
+    await h.stubs.started('bronzeBatch', first.batchId);
+    await h.send(wf, ...rest);
+    await h.statusWhen(wf, 'every batch queued', (s) => s.queued === batches.length);
+    h.stubs.release('bronzeBatch', first.batchId);
+    return wf;
+  }
+
+  it('runs the batches queued behind a busy client as one run, one activity per layer, counting each batch', async () => {
+    const bs = [0, 1, 2, 3, 4].map((seq) => batch(seq, 10 * (seq + 1), 'together'));
+    const ids = bs.map((b) => b.batchId);
+    const wf = await queuedBehindFirst('c-together', bs);
+
+    const s = await h.statusWhen(wf, 'every batch processed', (st) => st.processed === 5 && st.queued === 0);
+    const runs = [ids.slice(0, 1), ids.slice(1)];
+    for (const step of ['bronzeBatch', 'silverBatch', 'goldBatch'] as const) assert.deepEqual(h.stubs.runsOf(step, ids), runs, step);
+    assert.equal(s.totals.batches, 5, 'each batch of the run counted');
+    assert.equal(s.totals.records, 10 + 20 + 30 + 40 + 50);
+    assert.equal(s.lastBatchId, ids[4]);
+    assert.deepEqual(s.failedBatches, []);
+    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-coalesced-run');
+  });
+
+  it('takes at most maxBatches batches and maxRecords records into a run, and a larger batch alone', async () => {
+    const records = [5, 10, 10, 45, 10, 100];
+    const bs = records.map((n, seq) => batch(seq, n, 'limits'));
+    const ids = bs.map((b) => b.batchId);
+    const wf = await queuedBehindFirst('c-limits', bs, { maxBatches: 2, maxRecords: 50 });
+
+    const s = await h.statusWhen(wf, 'every batch processed', (st) => st.processed === 6 && st.queued === 0);
+    const id = (i: number): string => ids[i] ?? '';
+    // Two batches at most; 45 + 10 records would pass 50; 100 records alone, since a run takes at least one batch.
+    const runs = [[id(0)], [id(1), id(2)], [id(3)], [id(4)], [id(5)]];
+    assert.deepEqual(h.stubs.runsOf('goldBatch', ids), runs);
+    assert.equal(
+      s.totals.records,
+      records.reduce((n, r) => n + r, 0),
+    );
+  });
+});

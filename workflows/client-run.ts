@@ -1,0 +1,107 @@
+/**
+ * How a client workflow processes its queued batches. A run takes the batches waiting at the head
+ * of the queue (within the run limits) through ONE bronze, ONE silver and ONE gold activity, so
+ * a client that fell behind catches up with three activities instead of three per batch. Each
+ * batch keeps its own files and its own outcome. A run that fails for good is compensated as a
+ * whole and its batches go back to run one at a time, so only a batch that fails on its own is
+ * recorded failed. Workflow code only.
+ */
+import { isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import type { PipelineActivities } from '../contract/activities';
+import type { BatchRef, ClientRunInput, LayerCounts } from '../contract/types';
+import type { RuleActions } from '../contract/rules';
+import { failedLayer } from './client-alerts';
+import type { ClientAlerts } from './client-alerts';
+import type { ClientPipelineState } from './client-state';
+import { failureOf, lakeStep } from './lake-steps';
+import { bookkeepingProfile, lakeProfile } from './profiles';
+
+const lake = proxyActivities<PipelineActivities>(lakeProfile);
+const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
+
+export interface ClientRunContext {
+  clientId: string;
+  ruleActions: RuleActions;
+  lakeId: string | undefined;
+  pipeline: ClientPipelineState;
+  alerts: ClientAlerts;
+}
+
+/** How a run is named in activity summaries: its batch, or its first and last batch. */
+export function runLabel(batches: readonly BatchRef[]): string {
+  const first = batches[0]?.batchId ?? 'nothing';
+  const last = batches[batches.length - 1]?.batchId ?? first;
+  return batches.length <= 1 ? first : `${first} … ${last} (${batches.length} batches)`;
+}
+
+const sum = (values: readonly number[]): number => values.reduce((n, v) => n + v, 0);
+
+/** A layer's counts for the batch at `index` of a run (the activity returns one per batch, in order). */
+function countsAt(counts: readonly LayerCounts[], index: number, batch: BatchRef): LayerCounts {
+  const c = counts[index];
+  if (!c) throw new Error(`no layer counts for ${batch.batchId}: the activity returned ${counts.length} for the run`);
+  return c;
+}
+
+export class ClientRunner {
+  constructor(private readonly ctx: ClientRunContext) {}
+
+  /** Runs batches together; on a failure, undoes them all and, if there were several, leaves them to run alone. */
+  async processRun(batches: BatchRef[]): Promise<void> {
+    const { clientId, ruleActions, lakeId, pipeline, alerts } = this.ctx;
+    const input: ClientRunInput = { clientId, batches, ruleActions, lakeId };
+    const label = runLabel(batches);
+    try {
+      const records = sum(batches.map((b) => b.records));
+      const bronze = await lakeStep(`bronze ${label}: ${records} records`, (o) => lake.bronzeBatches.executeWithOptions(o, [input]));
+      const passed = sum(bronze.map((c) => c.passed));
+      const silver = await lakeStep(`silver ${label}: ${passed} records`, (o) => lake.silverBatches.executeWithOptions(o, [input]));
+      const kept = sum(silver.map((c) => c.passed));
+      await lakeStep(`gold ${label}: ${kept} records`, (o) => lake.goldBatches.executeWithOptions(o, [input]));
+      const at = new Date().toISOString();
+      batches.forEach((batch, i) => pipeline.recordSuccess(batch, countsAt(bronze, i, batch), countsAt(silver, i, batch), at));
+    } catch (err) {
+      // A cancelled workflow is being stopped, not failing a batch: nothing to compensate.
+      if (isCancellation(err)) throw err;
+      const { errorType, message } = failureOf(err);
+      // Compensate: remove whatever the run wrote, so the tables hold each batch entirely or not at all.
+      await bookkeeping.discardClientBatches.executeWithOptions({ ...bookkeepingProfile, summary: `compensate ${label}` }, [input]);
+      const [batch] = batches;
+      if (batches.length > 1 || !batch) {
+        log.warn('run failed; its batches run again one at a time', { clientId, batches: batches.length, first: batch?.batchId, errorType, message });
+        pipeline.splitRun();
+        return;
+      }
+      log.warn('batch failed', { clientId, batchId: batch.batchId, errorType, message });
+      await bookkeeping.recordBatchFailure.executeWithOptions({ ...bookkeepingProfile, summary: `record failure of ${batch.batchId}` }, [
+        { clientId, batch, ruleActions, lakeId, error: message, errorType },
+      ]);
+      pipeline.recordFailure(batch, { error: message, errorType, failedAt: new Date().toISOString() });
+      await alerts.batchFailed(batch, { layer: failedLayer(err), errorType, error: message });
+    }
+    await alerts.batchSucceeded();
+  }
+
+  /** One batch through the single-batch activities: how workflows from before runs process their batches. */
+  async processBatch(batch: BatchRef): Promise<void> {
+    const { clientId, ruleActions, lakeId, pipeline, alerts } = this.ctx;
+    const args = { clientId, batch, ruleActions, lakeId };
+    try {
+      const bronze = await lakeStep(`bronze ${batch.batchId}: ${batch.records} records`, (o) => lake.bronzeBatch.executeWithOptions(o, [args]));
+      const silver = await lakeStep(`silver ${batch.batchId}: ${bronze.passed} records`, (o) => lake.silverBatch.executeWithOptions(o, [args]));
+      await lakeStep(`gold ${batch.batchId}: ${silver.passed} records`, (o) => lake.goldBatch.executeWithOptions(o, [args]));
+      pipeline.recordSuccess(batch, bronze, silver, new Date().toISOString());
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const { errorType, message } = failureOf(err);
+      log.warn('batch failed', { clientId, batchId: batch.batchId, errorType, message });
+      await bookkeeping.discardClientBatch.executeWithOptions({ ...bookkeepingProfile, summary: `compensate ${batch.batchId}` }, [args]);
+      await bookkeeping.recordBatchFailure.executeWithOptions({ ...bookkeepingProfile, summary: `record failure of ${batch.batchId}` }, [
+        { ...args, error: message, errorType },
+      ]);
+      pipeline.recordFailure(batch, { error: message, errorType, failedAt: new Date().toISOString() });
+      await alerts.batchFailed(batch, { layer: failedLayer(err), errorType, error: message });
+    }
+    await alerts.batchSucceeded();
+  }
+}
