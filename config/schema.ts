@@ -11,6 +11,9 @@ import type { RuleActions, RuleName } from '../contract/rules';
 /** Kafka's own topic name rule; topics also become folder names in the lake. */
 const TopicName = z.string().refine(isValidTopic, TOPIC_RULE);
 const SafeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ - (not starting with _ or -)');
+/** 32 MiB: with the landing's copies a worker's ingest stays within about 256 MiB. */
+export const DEFAULT_BATCH_MAX_BYTES = 33_554_432;
+
 const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
 
 export const TargetSchema = z.strictObject({
@@ -78,6 +81,12 @@ export const ConfigSchema = z.strictObject({
   }),
   batch: z.strictObject({
     maxMessages: z.int().min(1).max(100_000).default(5000),
+    /**
+     * Message bytes (values and keys as read from Kafka) a raw batch may hold. A worker holds about
+     * two batches' worth (the one landing and the next, read ahead) plus the landing's working
+     * copies, so its ingest stays near 8 × maxBytes whatever the messages' sizes.
+     */
+    maxBytes: z.int().min(1_048_576).max(1_073_741_824).default(DEFAULT_BATCH_MAX_BYTES),
     maxWaitMs: z.int().min(10).max(600_000).default(2000),
   }),
   rules: z.strictObject(rulesShape).default({}),
@@ -110,6 +119,15 @@ export function crossFieldProblems(input: unknown): string[] {
     }
   }
   return problems;
+}
+
+/** Checks across fields that need the defaults filled in. */
+function parsedProblems(config: z.infer<typeof ConfigSchema>): string[] {
+  // A message the batch budget could not hold must be one the router refuses unread.
+  if (config.limits.maxMessageBytes > config.batch.maxBytes) {
+    return [`limits.maxMessageBytes (${config.limits.maxMessageBytes}) must not exceed batch.maxBytes (${config.batch.maxBytes})`];
+  }
+  return [];
 }
 
 export type PipelineConfig = z.infer<typeof ConfigSchema>;
@@ -146,7 +164,7 @@ export function listProblems(error: z.ZodError): string[] {
 
 export function resolveConfig(input: unknown, joinPath: (a: string, b: string) => string, defaultLakeRoot: string): ResolvedConfig {
   const parsed = ConfigSchema.safeParse(input);
-  const problems = [...(parsed.success ? [] : listProblems(parsed.error)), ...crossFieldProblems(input)];
+  const problems = [...(parsed.success ? parsedProblems(parsed.data) : listProblems(parsed.error)), ...crossFieldProblems(input)];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const config = parsed.data;
   const target = config.targets[config.target] as TargetConfig; // checked by crossFieldProblems

@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/schema';
 import { openDuckDB } from '../adapters/lake/duck';
 import { lakeIdentity } from '../adapters/lake/lake-identity';
 import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
+import { streamLimits, TopicStreams } from '../adapters/kafka/topic-stream';
 import { connectClient } from '../adapters/temporal/client';
 import { createActivities } from '../activities';
 import { bundlerLogger, runtimeLogger } from './logging';
@@ -31,6 +32,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: bundlerLogger(logger) });
   const kafka = createKafka(config.kafka);
   const offsets = new TopicOffsets(kafka);
+  const streams = new TopicStreams(kafka, streamLimits(config));
   const db = await openDuckDB();
   const lakeId = await lakeIdentity(config.lakeDir);
   const temporal = await connectClient(config);
@@ -40,7 +42,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle,
-    activities: createActivities({ config, kafka, offsets, db, temporal, lakeId }),
+    activities: createActivities({ config, kafka, offsets, streams, db, temporal, lakeId }),
     // DuckDB work is CPU-bound and shares one instance; a few at a time keeps batches flowing
     // without starving the ingest's Kafka polls.
     maxConcurrentActivityTaskExecutions: 8,
@@ -52,6 +54,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     maxHeartbeatThrottleInterval: '2 seconds',
   });
   const done = worker.run().finally(async () => {
+    await streams.close();
     await offsets.close();
     await temporal.connection.close().catch(() => undefined);
     await connection.close().catch(() => undefined);

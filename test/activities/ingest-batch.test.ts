@@ -12,6 +12,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Kafka } from 'kafkajs';
 import { createIngestActivities } from '../../activities/ingest';
 import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
+import { streamLimits, TopicStreams } from '../../adapters/kafka/topic-stream';
 import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
 import { openDuckDB, withConnection } from '../../adapters/lake/duck';
 import { lakeIdentity } from '../../adapters/lake/lake-identity';
@@ -32,6 +33,7 @@ describe('ingestBatch on Kafka and DuckDB', () => {
   let t: TestEnv;
   let kafka: Kafka;
   let offsets: TopicOffsets;
+  let streams: TopicStreams;
   let db: DuckDBInstance;
   let settings: IngestSettings;
   let layout: LakeLayout;
@@ -47,14 +49,16 @@ describe('ingestBatch on Kafka and DuckDB', () => {
     await requireServices(t.config);
     kafka = createKafka(t.config.kafka);
     offsets = new TopicOffsets(kafka);
+    streams = new TopicStreams(kafka, streamLimits(t.config));
     await ensureTopic(kafka, topic(), 1);
     db = await openDuckDB({ threads: 1 });
     const lakeId = await lakeIdentity(t.config.lakeDir);
     settings = ingestSettings(t.config, lakeId);
     layout = new LakeLayout(t.config.lakeDir);
-    ingest = createIngestActivities({ config: t.config, kafka, offsets, db, temporal: {} as Client, lakeId });
+    ingest = createIngestActivities({ config: t.config, kafka, offsets, streams, db, temporal: {} as Client, lakeId });
   });
   after(async () => {
+    await streams.close();
     await offsets.close();
     db.closeSync();
     await deleteTopic(kafka, topic());
