@@ -74,7 +74,10 @@ function landingAttempt(beat: (d?: unknown) => void): LandingAttempt {
     beat: (details) => beat({ ...details, failedLandings }),
     landing: () => {
       failedLandings = failedBefore + 1;
-      beat({ landing: true, failedLandings });
+      const details = { landing: true, failedLandings };
+      beat(details);
+      // At once: the SDK sends the latest details with a failure, and a crash may come before the next beat.
+      Context.current().heartbeat(details);
     },
   };
 }
