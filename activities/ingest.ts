@@ -157,12 +157,13 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
     const messages = await streams.of(plan.topic).read(plan.ranges, (read) => attempt.beat({ read }), cancelled);
     // From here on, an attempt that ends without a done file counts against the batch.
     attempt.landing();
-    if (messages.length !== rangeSize(plan.ranges)) {
+    const count = messages.length;
+    if (count !== rangeSize(plan.ranges)) {
       // Offsets inside a range can be missing only if the topic is compacted or transactional.
       log.warn('batch holds fewer messages than its offset ranges', {
         batchId: plan.batchId,
         expected: rangeSize(plan.ranges),
-        read: messages.length,
+        read: count,
       });
     }
     const discovered = await readDiscoveredClients(config.lakeDir);
@@ -176,6 +177,7 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
       maxMessageBytes: config.limits.maxMessageBytes,
       rawValueChars: config.limits.rawValueChars,
     });
+    messages.length = 0; // the rows hold the values now: let the buffers go before staging copies them
     await withConnection(db, async (conn) => {
       await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows);
       // Sorted by client so each client's slice is a contiguous run of row groups.
@@ -193,7 +195,7 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
       batchId: plan.batchId,
       ranges: plan.ranges,
       nextOffsets: plan.nextOffsets,
-      messages: messages.length,
+      messages: count,
       unroutable: routed.unroutable,
       clients: routed.clientCounts,
       clientOldestAt: routed.clientOldestAt,

@@ -85,7 +85,8 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
       m.partition,
       BigInt(m.offset),
       m.key === null ? null : lossyUtf8.decode(m.key),
-      m.value === null ? null : lossyUtf8.decode(m.value),
+      // Valid UTF-8 was decoded once already; only invalid bytes need the lossy decoding.
+      m.value === null ? null : (decoded.text ?? lossyUtf8.decode(m.value)),
       m.oversized?.bytes ?? m.value?.length ?? 0,
       BigInt(m.timestamp) * 1000n,
       verdict.clientId,
