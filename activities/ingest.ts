@@ -61,8 +61,8 @@ interface LandingDetails {
 /** This attempt's place in the count of failed landings, sent with every heartbeat. */
 interface LandingAttempt {
   failedBefore: number;
-  beat(details: Record<string, unknown>): void;
-  landing(): void;
+  beat: (details: Record<string, unknown>) => void;
+  landing: () => void;
 }
 
 function landingAttempt(beat: (d?: unknown) => void): LandingAttempt {

@@ -88,7 +88,11 @@ export function decodeMessageValue(value: Buffer | null, maxBytes: number): Deco
     return { ok: false, reason: `message is not valid JSON: ${(e as Error).message.slice(0, 80)}`, text };
   }
   if (!isJsonObject(parsed))
-    return { ok: false, reason: `message is JSON ${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed}, not an object`, text };
+    return {
+      ok: false,
+      reason: `message is JSON ${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed}, not an object`,
+      text,
+    };
   if (Object.keys(parsed).length !== scan.topLevelKeys) return { ok: false, reason: 'message has a duplicate top-level key', text };
   if (hasLoneSurrogate(text, parsed)) return { ok: false, reason: 'message holds a lone UTF-16 surrogate escape, not Unicode text', text };
   return { ok: true, message: parsed, text };

@@ -60,7 +60,7 @@ export class TopicStream {
   private bytes = 0;
   /** Partitions a read is waiting on: they keep reading whatever has been read ahead. */
   private readonly demand = new Set<number>();
-  private failure: unknown = null;
+  private failure: Error | null = null;
   private readonly waiters = new Set<() => void>();
   /** One read at a time: reads move the consumer's positions. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -163,9 +163,10 @@ export class TopicStream {
     if (running.length > 0) consumer.resume([{ topic: this.topic, partitions: running }]);
   }
 
-  private deliver({ batch, isStale }: EachBatchPayload, consumer: Consumer): Promise<void> {
+  private deliver(payload: EachBatchPayload, consumer: Consumer): Promise<void> {
+    const { batch } = payload;
     const b = this.buffers.get(batch.partition);
-    if (!b || isStale()) return Promise.resolve();
+    if (!b || payload.isStale()) return Promise.resolve();
     for (const m of batch.messages) {
       const offset = BigInt(m.offset);
       if (offset < b.end) continue; // fetched before a seek took effect
@@ -230,7 +231,7 @@ export class TopicStream {
 
   /** Waits for the next delivery, the deadline, or a cancellation; a consumer failure is thrown. */
   private async change(deadline: number, cancelled?: AbortSignal): Promise<void> {
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
     cancelled?.throwIfAborted();
     let timer: NodeJS.Timeout | undefined;
     let wake!: () => void;
@@ -247,8 +248,12 @@ export class TopicStream {
       cancelled?.removeEventListener('abort', wake);
       clearTimeout(timer);
     }
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
     cancelled?.throwIfAborted();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

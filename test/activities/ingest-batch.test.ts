@@ -122,7 +122,7 @@ describe('ingestBatch on Kafka and DuckDB', () => {
       streams,
       db: { connect: () => Promise.reject(new Error('Out of Memory Error: could not allocate block')) } as unknown as DuckDBInstance,
       temporal: {} as Client,
-      lakeId: (await lakeIdentity(t.config.lakeDir)) as string,
+      lakeId: await lakeIdentity(t.config.lakeDir),
     });
     const attempt = (failedLandings?: number) => {
       const env = new MockActivityEnvironment({
