@@ -21,7 +21,7 @@ import {
   readAheadReaches,
   totalAvailable,
 } from '../domain/batch-plan';
-import type { BatchPlan, PartitionRange, ReadAhead } from '../domain/batch-plan';
+import type { BatchPlan, ReadAhead } from '../domain/batch-plan';
 import { stageRows, withConnection, writeParquet, writeParquetOrRemove } from '../adapters/lake/duck';
 import { IngestStore } from '../adapters/lake/ingest-store';
 import type { BatchManifest } from '../adapters/lake/ingest-store';
@@ -37,6 +37,8 @@ import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffs
 import { guardIngest } from './guards';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeat';
+import { landingAttempt } from './ingest-landings';
+import type { LandingAttempt } from './ingest-landings';
 
 const POLL_INTERVAL_MS = 200;
 /** Client hand-offs in flight at once: overlaps the round trips without flooding the Temporal server. */
@@ -46,45 +48,6 @@ const DISPATCH_CONCURRENCY = 16;
  * heartbeats, instead of returning every maxWaitMs keeps an idle ingest's history nearly still.
  */
 const IDLE_WAIT_MS = 20_000;
-
-/**
- * Attempts that read a batch's messages and still did not land it, after which the batch is
- * failed (recorded and alerted by the ingest workflow) instead of retried for ever.
- */
-export const MAX_LANDINGS = 3;
-
-/** Carried from attempt to attempt in the heartbeat details. */
-interface LandingDetails {
-  failedLandings?: number;
-}
-
-/** This attempt's place in the count of failed landings, sent with every heartbeat. */
-interface LandingAttempt {
-  failedBefore: number;
-  beat: (details: Record<string, unknown>) => void;
-  landing: () => void;
-}
-
-function landingAttempt(beat: (d?: unknown) => void): LandingAttempt {
-  const previous = Context.current().info.heartbeatDetails as LandingDetails | undefined;
-  const failedBefore = typeof previous?.failedLandings === 'number' ? previous.failedLandings : 0;
-  let failedLandings = failedBefore;
-  return {
-    failedBefore,
-    beat: (details) => beat({ ...details, failedLandings }),
-    landing: () => {
-      failedLandings = failedBefore + 1;
-      const details = { landing: true, failedLandings };
-      beat(details);
-      // At once: the SDK sends the latest details with a failure, and a crash may come before the next beat.
-      Context.current().heartbeat(details);
-    },
-  };
-}
-
-function describeRanges(ranges: readonly PartitionRange[]): string {
-  return ranges.map((r) => `partition ${r.partition} offsets ${r.from}..${BigInt(r.until) - 1n}`).join(', ');
-}
 
 export function createIngestActivities({ config, db, temporal, offsets, streams, lakeId }: ActivityDeps) {
   const layout = new LakeLayout(config.lakeDir);
@@ -147,13 +110,7 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
   }
 
   async function landBatch(settings: IngestSettings, plan: BatchPlan, attempt: LandingAttempt, cancelled: AbortSignal): Promise<BatchManifest> {
-    if (attempt.failedBefore >= MAX_LANDINGS) {
-      throw ApplicationFailure.nonRetryable(
-        `batch #${plan.seq} of ${plan.topic} (${describeRanges(plan.ranges)}) failed to land in ${attempt.failedBefore} attempts after its messages were read; ` +
-          'it stays planned, and the ingest retries it when started again',
-        ErrorType.IngestBatchFailed,
-      );
-    }
+    attempt.failIfExhausted(plan);
     const messages = await streams.of(plan.topic).read(plan.ranges, (read) => attempt.beat({ read }), cancelled);
     // From here on, an attempt that ends without a done file counts against the batch.
     attempt.landing();
