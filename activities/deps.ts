@@ -6,6 +6,7 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
 import type { TopicOffsets } from '../adapters/kafka/kafka';
+import type { TopicStreams } from '../adapters/kafka/topic-stream';
 import type { ResolvedConfig } from '../config/schema';
 
 export interface ActivityDeps {
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   lakeId: string;
   kafka: Kafka;
   offsets: TopicOffsets;
+  /** Long-lived readers of the topics this worker ingests. */
+  streams: TopicStreams;
   db: DuckDBInstance;
   temporal: Client;
 }

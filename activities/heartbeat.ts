@@ -46,19 +46,21 @@ export interface HeartbeatOptions {
   everyMs?: number;
   /** Asks the lake, before each publish, whether this attempt is still current. */
   check?: PublishCheck;
+  /** Details of the first heartbeat (until the work beats its own). */
+  details?: unknown;
 }
 
 export async function whileHeartbeating<T>(
   work: (beat: (details?: unknown) => void, cancelled: AbortSignal) => Promise<T>,
-  { everyMs = 1_000, check }: HeartbeatOptions = {},
+  { everyMs = 1_000, check, details: initial }: HeartbeatOptions = {},
 ): Promise<T> {
   const ctx = Context.current();
   const { signal: fence, dispose } = attemptFence(ctx);
-  let details: unknown;
+  let details: unknown = initial;
   const beat = (d?: unknown): void => {
     details = d;
   };
-  ctx.heartbeat();
+  ctx.heartbeat(details);
   const timer = setInterval(() => ctx.heartbeat(details), everyMs);
   // The work gets the signal too, so its loops and reads stop rather than run on unseen, and it
   // runs inside the fence, so its publishes are refused once the attempt is cancelled.

@@ -10,12 +10,21 @@
  */
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ErrorType } from '../contract/errors';
-import { available, ingestedAtMicros, nextOffsetsAfter, planRanges, rangeSize, totalAvailable } from '../domain/batch-plan';
-import type { BatchPlan } from '../domain/batch-plan';
+import {
+  available,
+  capReadAhead,
+  ingestedAtMicros,
+  nextOffsetsAfter,
+  planReadAhead,
+  rangeSize,
+  readAheadFull,
+  readAheadReaches,
+  totalAvailable,
+} from '../domain/batch-plan';
+import type { BatchPlan, ReadAhead } from '../domain/batch-plan';
 import { stageRows, withConnection, writeParquet, writeParquetOrRemove } from '../adapters/lake/duck';
 import { IngestStore } from '../adapters/lake/ingest-store';
 import type { BatchManifest } from '../adapters/lake/ingest-store';
-import { readRanges } from '../adapters/kafka/range-reader';
 import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
 import { mapBounded } from '../domain/concurrency';
 import { routeBatch } from '../domain/router';
@@ -28,6 +37,8 @@ import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffs
 import { guardIngest } from './guards';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeat';
+import { landingAttempt } from './ingest-landings';
+import type { LandingAttempt } from './ingest-landings';
 
 const POLL_INTERVAL_MS = 200;
 /** Client hand-offs in flight at once: overlaps the round trips without flooding the Temporal server. */
@@ -38,11 +49,11 @@ const DISPATCH_CONCURRENCY = 16;
  */
 const IDLE_WAIT_MS = 20_000;
 
-export function createIngestActivities({ config, kafka, db, temporal, offsets, lakeId }: ActivityDeps) {
+export function createIngestActivities({ config, db, temporal, offsets, streams, lakeId }: ActivityDeps) {
   const layout = new LakeLayout(config.lakeDir);
   const store = new IngestStore(layout);
 
-  async function planBatch(input: IngestBatchInput, beat: (d?: unknown) => void, cancelled: AbortSignal): Promise<BatchPlan | null> {
+  async function planBatch(input: IngestBatchInput, beat: (d: Record<string, unknown>) => void, cancelled: AbortSignal): Promise<BatchPlan | null> {
     const { settings, seq, nextOffsets, stopAt } = input;
     const existing = await store.readPlan(settings.topic, seq);
     if (existing) return existing;
@@ -71,15 +82,20 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       await pause();
       avail = await refresh();
     }
-    // Micro-batch: then wait (up to maxWaitMs) for a full batch, and take what there is.
-    const deadline = Date.now() + settings.maxWaitMs;
-    // (In triggered mode nothing beyond stopAt will come, so there is nothing to wait for.)
-    while (stopAt === null && totalAvailable(avail) > 0n && totalAvailable(avail) < BigInt(settings.maxMessages) && Date.now() < deadline) {
-      beat({ waiting: 'for a full batch' });
-      await pause();
-      avail = await refresh();
-    }
-    const ranges = planRanges(avail, settings.maxMessages);
+    if (totalAvailable(avail) === 0n) return null;
+    // Micro-batch: read ahead until a full batch (by count or bytes) is in hand, or for up to
+    // maxWaitMs, and plan over what was read: its sizes are known before the plan is fixed.
+    // (In triggered mode nothing beyond stopAt will come, so reaching it is enough.)
+    const limits = { maxMessages: settings.maxMessages, maxBytes: config.batch.maxBytes };
+    const ends = new Map([...avail].map(([p, a]) => [p, a.end]));
+    const within = (ahead: ReadonlyMap<number, ReadAhead>) => (stopAt === null ? ahead : capReadAhead(ahead, ends));
+    beat({ waiting: 'for a full batch' });
+    const positions = new Map([...avail].map(([p, a]) => [p, a.from]));
+    const full = (read: ReadonlyMap<number, ReadAhead>) => readAheadFull(within(read), limits) || (stopAt !== null && readAheadReaches(read, ends));
+    // A first read may wait for the consumer to join its group; the watermarks promise messages.
+    const wait = { until: Date.now() + settings.maxWaitMs, atMost: Date.now() + IDLE_WAIT_MS };
+    const ahead = await streams.of(settings.topic).readAhead(positions, full, wait, cancelled);
+    const ranges = planReadAhead(within(ahead), limits);
     if (ranges.length === 0) return null;
     const plan: BatchPlan = {
       topic: settings.topic,
@@ -93,14 +109,18 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     return store.createPlan(plan);
   }
 
-  async function landBatch(settings: IngestSettings, plan: BatchPlan, beat: (d?: unknown) => void, cancelled: AbortSignal): Promise<BatchManifest> {
-    const messages = await readRanges(kafka, plan.topic, plan.ranges, (read) => beat({ read }), cancelled);
-    if (messages.length !== rangeSize(plan.ranges)) {
+  async function landBatch(settings: IngestSettings, plan: BatchPlan, attempt: LandingAttempt, cancelled: AbortSignal): Promise<BatchManifest> {
+    attempt.failIfExhausted(plan);
+    const messages = await streams.of(plan.topic).read(plan.ranges, (read) => attempt.beat({ read }), cancelled);
+    // From here on, an attempt that ends without a done file counts against the batch.
+    attempt.landing();
+    const count = messages.length;
+    if (count !== rangeSize(plan.ranges)) {
       // Offsets inside a range can be missing only if the topic is compacted or transactional.
       log.warn('batch holds fewer messages than its offset ranges', {
         batchId: plan.batchId,
         expected: rangeSize(plan.ranges),
-        read: messages.length,
+        read: count,
       });
     }
     const discovered = await readDiscoveredClients(config.lakeDir);
@@ -114,6 +134,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       maxMessageBytes: config.limits.maxMessageBytes,
       rawValueChars: config.limits.rawValueChars,
     });
+    messages.length = 0; // the rows hold the values now: let the buffers go before staging copies them
     await withConnection(db, async (conn) => {
       await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows);
       // Sorted by client so each client's slice is a contiguous run of row groups.
@@ -131,7 +152,7 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
       batchId: plan.batchId,
       ranges: plan.ranges,
       nextOffsets: plan.nextOffsets,
-      messages: messages.length,
+      messages: count,
       unroutable: routed.unroutable,
       clients: routed.clientCounts,
       clientOldestAt: routed.clientOldestAt,
@@ -145,30 +166,37 @@ export function createIngestActivities({ config, kafka, db, temporal, offsets, l
     /** Lands the next raw batch of a topic (or reports that none is available yet). */
     async ingestBatch(input: IngestBatchInput): Promise<IngestBatchResult> {
       guardIngest({ config, lakeId }, { lakeId: input.settings.lakeId, topic: input.settings.topic, seq: input.seq });
-      return whileHeartbeating(async (beat, cancelled) => {
-        const done = await store.readDone(input.settings.topic, input.seq);
-        const manifest =
-          done ?? (await planBatch(input, beat, cancelled).then((plan) => (plan ? landBatch(input.settings, plan, beat, cancelled) : null)));
-        if (!manifest) return { kind: 'empty' };
-        // Housekeeping: the batch is done whether or not old files could be removed.
-        await store.prune(manifest.topic, manifest.seq, cancelled).catch((e: unknown) => {
-          log.warn('could not prune old ingest files', { topic: manifest.topic, error: String(e) });
-        });
-        offsets.commitGroupOffsetsInBackground(
-          config.target.consumerGroup,
-          manifest.topic,
-          manifest.ranges.map((r) => ({ partition: r.partition, offset: r.until })),
-        );
-        return {
-          kind: 'batch',
-          seq: manifest.seq,
-          batchId: manifest.batchId,
-          nextOffsets: manifest.nextOffsets,
-          messages: manifest.messages,
-          clients: Object.keys(manifest.clients).length,
-          unroutable: manifest.unroutable,
-        };
-      });
+      // Sent again at once, so an attempt that dies early still passes the count on.
+      const carried = Context.current().info.heartbeatDetails as unknown;
+      return whileHeartbeating(
+        async (beat, cancelled) => {
+          const attempt = landingAttempt(beat);
+          const done = await store.readDone(input.settings.topic, input.seq);
+          const manifest =
+            done ??
+            (await planBatch(input, attempt.beat, cancelled).then((plan) => (plan ? landBatch(input.settings, plan, attempt, cancelled) : null)));
+          if (!manifest) return { kind: 'empty' };
+          // Housekeeping: the batch is done whether or not old files could be removed.
+          await store.prune(manifest.topic, manifest.seq, cancelled).catch((e: unknown) => {
+            log.warn('could not prune old ingest files', { topic: manifest.topic, error: String(e) });
+          });
+          offsets.commitGroupOffsetsInBackground(
+            config.target.consumerGroup,
+            manifest.topic,
+            manifest.ranges.map((r) => ({ partition: r.partition, offset: r.until })),
+          );
+          return {
+            kind: 'batch',
+            seq: manifest.seq,
+            batchId: manifest.batchId,
+            nextOffsets: manifest.nextOffsets,
+            messages: manifest.messages,
+            clients: Object.keys(manifest.clients).length,
+            unroutable: manifest.unroutable,
+          };
+        },
+        { details: carried },
+      );
     },
 
     /** Starts or signals the workflow of every client in a landed batch. Safe to repeat. */

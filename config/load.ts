@@ -27,6 +27,8 @@ export const ENV_OVERRIDES: Readonly<Record<string, { path: string[]; kind: 'str
   PIPELINE_KNOWN_CLIENTS: { path: ['clients', 'known'], kind: 'list' },
   PIPELINE_AUTO_DISCOVER: { path: ['clients', 'autoDiscover'], kind: 'boolean' },
   PIPELINE_BATCH_MAX_MESSAGES: { path: ['batch', 'maxMessages'], kind: 'number' },
+  PIPELINE_BATCH_MAX_BYTES: { path: ['batch', 'maxBytes'], kind: 'number' },
+  PIPELINE_MAX_MESSAGE_BYTES: { path: ['limits', 'maxMessageBytes'], kind: 'number' },
   PIPELINE_BATCH_MAX_WAIT_MS: { path: ['batch', 'maxWaitMs'], kind: 'number' },
   PIPELINE_BATCH_RUN_MAX_BATCHES: { path: ['batch', 'runMaxBatches'], kind: 'number' },
   PIPELINE_BATCH_RUN_MAX_RECORDS: { path: ['batch', 'runMaxRecords'], kind: 'number' },

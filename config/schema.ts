@@ -13,6 +13,15 @@ import { DEFAULT_RUN_LIMITS } from '../contract/client-workflow';
 /** Kafka's own topic name rule; topics also become folder names in the lake. */
 const TopicName = z.string().refine(isValidTopic, TOPIC_RULE);
 const SafeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ - (not starting with _ or -)');
+/**
+ * A worker's memory grows by at most this many times batch.maxBytes while it ingests: the batch
+ * landing and its working copies (text, staged rows, Parquet buffers) and the next batch, read
+ * ahead. A burst of 1 MiB messages measured about 9 × (test/e2e/burst.test.ts prints it).
+ */
+export const INGEST_MEMORY_FACTOR = 16;
+/** 32 MiB: a worker's ingest stays within 512 MiB over its idle footprint (see INGEST_MEMORY_FACTOR). */
+export const DEFAULT_BATCH_MAX_BYTES = 33_554_432;
+
 const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
 
 export const TargetSchema = z.strictObject({
@@ -84,6 +93,12 @@ export const ConfigSchema = z.strictObject({
   }),
   batch: z.strictObject({
     maxMessages: z.int().min(1).max(100_000).default(5000),
+    /**
+     * Message bytes (values and keys as read from Kafka; a value over limits.maxMessageBytes counts
+     * only the part kept for its error row) a raw batch may hold, so a worker's memory is bounded
+     * whatever the messages' sizes (see INGEST_MEMORY_FACTOR).
+     */
+    maxBytes: z.int().min(1_048_576).max(1_073_741_824).default(DEFAULT_BATCH_MAX_BYTES),
     maxWaitMs: z.int().min(10).max(600_000).default(2000),
     /** Queued batches a client runs together (one bronze, silver and gold activity for all of them), and their records. */
     runMaxBatches: z.int().min(1).max(1000).default(DEFAULT_RUN_LIMITS.maxBatches),
@@ -121,6 +136,15 @@ export function crossFieldProblems(input: unknown): string[] {
   return [...problems, ...securityProblems(input)];
 }
 
+/** Checks across fields that need the defaults filled in. */
+function parsedProblems(config: z.infer<typeof ConfigSchema>): string[] {
+  // A message the batch budget could not hold must be one the router refuses unread.
+  if (config.limits.maxMessageBytes > config.batch.maxBytes) {
+    return [`limits.maxMessageBytes (${config.limits.maxMessageBytes}) must not exceed batch.maxBytes (${config.batch.maxBytes})`];
+  }
+  return [];
+}
+
 export type PipelineConfig = z.infer<typeof ConfigSchema>;
 export type TargetConfig = z.infer<typeof TargetSchema>;
 
@@ -155,7 +179,7 @@ export function listProblems(error: z.ZodError): string[] {
 
 export function resolveConfig(input: unknown, joinPath: (a: string, b: string) => string, defaultLakeRoot: string): ResolvedConfig {
   const parsed = ConfigSchema.safeParse(input);
-  const problems = [...(parsed.success ? [] : listProblems(parsed.error)), ...crossFieldProblems(input)];
+  const problems = [...(parsed.success ? parsedProblems(parsed.data) : listProblems(parsed.error)), ...crossFieldProblems(input)];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const config = parsed.data;
   const target = config.targets[config.target] as TargetConfig; // checked by crossFieldProblems

@@ -11,6 +11,8 @@ export const ErrorType = {
   InvalidInput: 'InvalidInput',
   /** The worker that took the task writes another lake; a worker with the right lake must take it. */
   WrongLake: 'WrongLake',
+  /** A raw batch whose messages were read but which failed to land attempt after attempt. */
+  IngestBatchFailed: 'IngestBatchFailed',
   /** A lake file the pipeline wrote (batch plan, done file, lake identity) is damaged or foreign. */
   CorruptFile: 'CorruptFile',
 } as const;

@@ -124,6 +124,82 @@ export function planRanges(avail: Map<number, { from: bigint; end: bigint }>, ma
     });
 }
 
+/** Messages read ahead from one partition: the offset they start at, and each one's offset and size. */
+export interface ReadAhead {
+  from: bigint;
+  messages: readonly { offset: bigint; bytes: number }[];
+}
+
+export interface BatchLimits {
+  maxMessages: number;
+  maxBytes: number;
+}
+
+/**
+ * Plans a batch over messages already read, so it is bounded by their bytes as well as their
+ * count. Takes one message per partition in turn (so one busy partition cannot starve the
+ * others) until either limit is reached; a partition whose next message would go over the byte
+ * budget takes no more, since a range has no holes. The first message is always taken: one
+ * larger than the whole budget is a batch of its own, so no plan can hold more than it can land.
+ */
+export function planReadAhead(readAhead: ReadonlyMap<number, ReadAhead>, { maxMessages, maxBytes }: BatchLimits): PartitionRange[] {
+  const taken = new Map<number, number>();
+  let open = [...readAhead.keys()].filter((p) => (readAhead.get(p)?.messages.length ?? 0) > 0).sort((a, b) => a - b);
+  let count = 0;
+  let bytes = 0;
+  while (open.length > 0 && count < maxMessages) {
+    const stillOpen: number[] = [];
+    for (const p of open) {
+      if (count >= maxMessages) break;
+      const messages = readAhead.get(p)!.messages;
+      const n = taken.get(p) ?? 0;
+      const size = messages[n]!.bytes;
+      if (count > 0 && bytes + size > maxBytes) continue; // full for this partition
+      taken.set(p, n + 1);
+      count += 1;
+      bytes += size;
+      if (n + 1 < messages.length) stillOpen.push(p);
+    }
+    open = stillOpen;
+  }
+  return [...taken.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, n]) => {
+      const ahead = readAhead.get(partition)!;
+      return { partition, from: String(ahead.from), until: String(ahead.messages[n - 1]!.offset + 1n) };
+    });
+}
+
+/** Read-ahead cut at each partition's end (triggered mode's stopAt), so no plan reaches past it. */
+export function capReadAhead(ahead: ReadonlyMap<number, ReadAhead>, ends: ReadonlyMap<number, bigint>): Map<number, ReadAhead> {
+  return new Map(
+    [...ahead].map(([p, a]) => {
+      const end = ends.get(p) ?? a.from;
+      return [p, { from: a.from, messages: a.messages.filter((m) => m.offset < end) }];
+    }),
+  );
+}
+
+/** Whether the messages read ahead make a full batch. */
+export function readAheadFull(ahead: ReadonlyMap<number, ReadAhead>, { maxMessages, maxBytes }: BatchLimits): boolean {
+  let count = 0;
+  let bytes = 0;
+  for (const a of ahead.values()) {
+    count += a.messages.length;
+    for (const m of a.messages) bytes += m.bytes;
+  }
+  return count >= maxMessages || bytes >= maxBytes;
+}
+
+/** Whether every partition was read up to its end (the last message before it, at least). */
+export function readAheadReaches(ahead: ReadonlyMap<number, ReadAhead>, ends: ReadonlyMap<number, bigint>): boolean {
+  return [...ends].every(([p, end]) => {
+    const a = ahead.get(p);
+    const last = a?.messages[a.messages.length - 1];
+    return a === undefined || end <= a.from || (last !== undefined && last.offset + 1n >= end);
+  });
+}
+
 export function nextOffsetsAfter(
   next: PartitionOffsets,
   avail: Map<number, { from: bigint; end: bigint }>,

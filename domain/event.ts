@@ -42,3 +42,8 @@ export function boundedRawValue(value: Buffer | null, maxChars: number): string 
   const text = value.toString('utf8'); // invalid bytes become U+FFFD: the row stays text
   return text.length > maxChars ? `${sliceText(text, maxChars)}…[truncated ${text.length - maxChars} chars]` : text;
 }
+
+/** The bounded raw value of a message whose value was too large to keep: its first characters. */
+export function boundedHead(o: { bytes: number; head: Buffer }, maxChars: number): string {
+  return `${sliceText(o.head.toString('utf8'), maxChars)}…[truncated: ${o.bytes} bytes in all]`;
+}

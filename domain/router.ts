@@ -4,7 +4,7 @@
  * row here, naming every bronze rule it broke. Pure.
  */
 import type { Cell } from './tables';
-import { boundedRawValue } from './event';
+import { boundedRawValue, boundedHead } from './event';
 import { checkBronze, decodeMessageValue, isUnroutable } from './rules';
 import { BRONZE_RULES } from '../contract/rules';
 import type { ClientAdmitter, ClientDirectory } from './rules';
@@ -14,9 +14,32 @@ export interface RawMessage {
   partition: number;
   offset: string;
   key: Buffer | null;
+  /** Null when the message has none, or when it was over the size limit (see `oversized`). */
   value: Buffer | null;
   /** Kafka timestamp, epoch milliseconds as text (as kafkajs gives it). */
   timestamp: string;
+  /**
+   * Set instead of the value when it was over `limits.maxMessageBytes`: the reader keeps only
+   * these, so the value is never decoded, staged or held beyond the read.
+   */
+  oversized?: OversizedValue;
+}
+
+export interface OversizedValue {
+  bytes: number;
+  sha256: string;
+  /** The value's first bytes, enough for the error row's bounded raw value. */
+  head: Buffer;
+}
+
+/** What a message costs a batch in memory, as a batch's byte budget counts it. */
+export function messageBytes(m: Pick<RawMessage, 'key' | 'value' | 'oversized'>): number {
+  return (m.key?.length ?? 0) + (m.value?.length ?? 0) + (m.oversized?.head.length ?? 0);
+}
+
+/** The error row's reason for a value over the limit: its size and hash identify it without the value. */
+export function oversizedReason(o: OversizedValue, maxBytes: number): string {
+  return `message is ${o.bytes} bytes, over the ${maxBytes}-byte limit (sha256 ${o.sha256})`;
 }
 
 export interface RouteContext {
@@ -53,14 +76,18 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
   let unroutable = 0;
 
   for (const m of messages) {
-    const verdict = checkBronze(decodeMessageValue(m.value, ctx.maxMessageBytes), ctx.clients);
+    const decoded = m.oversized
+      ? { ok: false as const, reason: oversizedReason(m.oversized, ctx.maxMessageBytes) }
+      : decodeMessageValue(m.value, ctx.maxMessageBytes);
+    const verdict = checkBronze(decoded, ctx.clients);
     rawRows.push([
       ctx.topic,
       m.partition,
       BigInt(m.offset),
       m.key === null ? null : lossyUtf8.decode(m.key),
-      m.value === null ? null : lossyUtf8.decode(m.value),
-      m.value === null ? 0 : m.value.length,
+      // Valid UTF-8 was decoded once already; only invalid bytes need the lossy decoding.
+      m.value === null ? null : (decoded.text ?? lossyUtf8.decode(m.value)),
+      m.oversized?.bytes ?? m.value?.length ?? 0,
       BigInt(m.timestamp) * 1000n,
       verdict.clientId,
       ctx.batchId,
@@ -80,7 +107,7 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
         ctx.topic,
         m.partition,
         BigInt(m.offset),
-        boundedRawValue(m.value, ctx.rawValueChars),
+        m.oversized ? boundedHead(m.oversized, ctx.rawValueChars) : boundedRawValue(m.value, ctx.rawValueChars),
       ]);
     } else if (verdict.clientId !== null) {
       clientCounts.set(verdict.clientId, (clientCounts.get(verdict.clientId) ?? 0) + 1);

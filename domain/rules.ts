@@ -62,7 +62,8 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export type DecodedValue = { ok: true; message: JsonObject } | { ok: false; reason: string };
+/** `text` is the value as UTF-8 text once it was decoded, so callers need not decode it again. */
+export type DecodedValue = { ok: true; message: JsonObject; text: string } | { ok: false; reason: string; text?: string };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -78,19 +79,23 @@ export function decodeMessageValue(value: Buffer | null, maxBytes: number): Deco
   }
   // Checked before parsing: a deep value would overflow every recursive reader after this one.
   const scan = scanJsonText(text);
-  if (scan.refused !== null) return { ok: false, reason: scan.refused };
+  if (scan.refused !== null) return { ok: false, reason: scan.refused, text };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
     // The parser's message quotes the input; keep only its first words.
-    return { ok: false, reason: `message is not valid JSON: ${(e as Error).message.slice(0, 80)}` };
+    return { ok: false, reason: `message is not valid JSON: ${(e as Error).message.slice(0, 80)}`, text };
   }
   if (!isJsonObject(parsed))
-    return { ok: false, reason: `message is JSON ${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed}, not an object` };
-  if (Object.keys(parsed).length !== scan.topLevelKeys) return { ok: false, reason: 'message has a duplicate top-level key' };
-  if (hasLoneSurrogate(text, parsed)) return { ok: false, reason: 'message holds a lone UTF-16 surrogate escape, not Unicode text' };
-  return { ok: true, message: parsed };
+    return {
+      ok: false,
+      reason: `message is JSON ${Array.isArray(parsed) ? 'array' : parsed === null ? 'null' : typeof parsed}, not an object`,
+      text,
+    };
+  if (Object.keys(parsed).length !== scan.topLevelKeys) return { ok: false, reason: 'message has a duplicate top-level key', text };
+  if (hasLoneSurrogate(text, parsed)) return { ok: false, reason: 'message holds a lone UTF-16 surrogate escape, not Unicode text', text };
+  return { ok: true, message: parsed, text };
 }
 
 export interface ClientDirectory {

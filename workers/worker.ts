@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/schema';
 import { openDuckDB } from '../adapters/lake/duck';
 import { lakeIdentity } from '../adapters/lake/lake-identity';
 import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
+import { streamLimits, TopicStreams } from '../adapters/kafka/topic-stream';
 import { connectClient, temporalConnectionOptions } from '../adapters/temporal/client';
 import { createActivities } from '../activities';
 import { bundlerLogger, runtimeLogger } from './logging';
@@ -31,6 +32,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: bundlerLogger(logger) });
   const kafka = createKafka(config.kafka);
   const offsets = new TopicOffsets(kafka);
+  const streams = new TopicStreams(kafka, streamLimits(config));
   const db = await openDuckDB();
   const lakeId = await lakeIdentity(config.lakeDir);
   const temporal = await connectClient(config);
@@ -40,7 +42,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     workflowBundle,
-    activities: createActivities({ config, kafka, offsets, db, temporal, lakeId }),
+    activities: createActivities({ config, kafka, offsets, streams, db, temporal, lakeId }),
     // Most of a client run's time is waiting (file writes and fsyncs, DuckDB on its own threads,
     // round trips to the server), and the ingest's activities queue behind the clients' on the
     // same task queue: enough slots that many clients' runs overlap and the ingest is not starved,
@@ -54,6 +56,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     maxHeartbeatThrottleInterval: '2 seconds',
   });
   const done = worker.run().finally(async () => {
+    await streams.close();
     await offsets.close();
     await temporal.connection.close().catch(() => undefined);
     await connection.close().catch(() => undefined);

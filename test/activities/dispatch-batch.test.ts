@@ -72,6 +72,7 @@ describe('dispatchBatch', () => {
       lakeId: 'lake-1',
       kafka: unused,
       offsets: unused as TopicOffsets,
+      streams: unused,
       db: unused,
       temporal: fake.client,
     }).dispatchBatch;

@@ -10,8 +10,12 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Kafka } from 'kafkajs';
+import { ApplicationFailure } from '@temporalio/common';
 import { createIngestActivities } from '../../activities/ingest';
+import { MAX_LANDINGS } from '../../activities/ingest-landings';
+import { ErrorType } from '../../contract/errors';
 import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
+import { streamLimits, TopicStreams } from '../../adapters/kafka/topic-stream';
 import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
 import { openDuckDB, withConnection } from '../../adapters/lake/duck';
 import { lakeIdentity } from '../../adapters/lake/lake-identity';
@@ -32,6 +36,7 @@ describe('ingestBatch on Kafka and DuckDB', () => {
   let t: TestEnv;
   let kafka: Kafka;
   let offsets: TopicOffsets;
+  let streams: TopicStreams;
   let db: DuckDBInstance;
   let settings: IngestSettings;
   let layout: LakeLayout;
@@ -47,14 +52,16 @@ describe('ingestBatch on Kafka and DuckDB', () => {
     await requireServices(t.config);
     kafka = createKafka(t.config.kafka);
     offsets = new TopicOffsets(kafka);
+    streams = new TopicStreams(kafka, streamLimits(t.config));
     await ensureTopic(kafka, topic(), 1);
     db = await openDuckDB({ threads: 1 });
     const lakeId = await lakeIdentity(t.config.lakeDir);
     settings = ingestSettings(t.config, lakeId);
     layout = new LakeLayout(t.config.lakeDir);
-    ingest = createIngestActivities({ config: t.config, kafka, offsets, db, temporal: {} as Client, lakeId });
+    ingest = createIngestActivities({ config: t.config, kafka, offsets, streams, db, temporal: {} as Client, lakeId });
   });
   after(async () => {
+    await streams.close();
     await offsets.close();
     db.closeSync();
     await deleteTopic(kafka, topic());
@@ -62,6 +69,7 @@ describe('ingestBatch on Kafka and DuckDB', () => {
   });
 
   let first: PartitionOffsets = {};
+  let afterPrune: { seq: number; offsets: PartitionOffsets } = { seq: 0, offsets: {} };
 
   it('a retry writes the same rows, ingested_at fixed by the plan', async () => {
     await produceMessages(kafka, topic(), events(20));
@@ -101,5 +109,43 @@ describe('ingestBatch on Kafka and DuckDB', () => {
     assert.equal(readdirSync(layout.ingestDir(topic())).length, INGEST_FILES_KEPT + 1);
     const recovered = await ingest.recoverIngestPosition({ topic: topic() });
     assert.deepEqual(recovered, { nextSeq: next + 1, nextOffsets: result.nextOffsets, dispatchedSeq: next - 1 });
+    afterPrune = { seq: next + 1, offsets: result.nextOffsets };
+  });
+
+  it('a batch read but not landed in MAX_LANDINGS attempts is failed for good, and lands once the cause is gone', async () => {
+    await produceMessages(kafka, topic(), events(4, 25));
+    const input = { settings, seq: afterPrune.seq, nextOffsets: afterPrune.offsets, stopAt: null };
+    // The lake's database fails (as when it runs out of memory) after the messages were read.
+    const broken = createIngestActivities({
+      config: t.config,
+      kafka,
+      offsets,
+      streams,
+      db: { connect: () => Promise.reject(new Error('Out of Memory Error: could not allocate block')) } as unknown as DuckDBInstance,
+      temporal: {} as Client,
+      lakeId: await lakeIdentity(t.config.lakeDir),
+    });
+    const attempt = (failedLandings?: number) => {
+      const env = new MockActivityEnvironment({
+        startToCloseTimeoutMs: 5 * 60_000,
+        heartbeatDetails: failedLandings === undefined ? undefined : { failedLandings },
+      });
+      const beats: unknown[] = [];
+      env.on('heartbeat', (d: unknown) => beats.push(d));
+      return { env, beats };
+    };
+    const first = attempt();
+    await assert.rejects(first.env.run(broken.ingestBatch, input), /Out of Memory/);
+    // The next attempt learns of the failed landing from the last heartbeat.
+    assert.equal((first.beats.at(-1) as { failedLandings?: number }).failedLandings, 1);
+    const last = attempt(MAX_LANDINGS);
+    await assert.rejects(
+      last.env.run(broken.ingestBatch, input),
+      (e: unknown) =>
+        e instanceof ApplicationFailure && e.type === ErrorType.IngestBatchFailed && e.nonRetryable && /offsets 25\.\.28/.test(e.message),
+    );
+    // Restarted after the fix (a new activity, so no count carried): the same plan lands.
+    const landed: IngestBatchResult = await attempt(MAX_LANDINGS - 1).env.run(ingest.ingestBatch, input);
+    assert.ok(landed.kind === 'batch' && landed.messages === 4);
   });
 });

@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createIngestActivities } from '../../activities/ingest';
+import type { TopicStreams } from '../../adapters/kafka/topic-stream';
 import type { TopicOffsets } from '../../adapters/kafka/kafka';
 import { loadConfig, DEFAULT_CONFIG_FILE } from '../../config/load';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
@@ -36,6 +37,7 @@ export function fileOnlyIngest() {
     lakeId: 'lake-1',
     kafka: { consumer: noKafka, admin: noKafka } as unknown as Kafka,
     offsets,
+    streams: { of: noKafka } as unknown as TopicStreams,
     db: {} as DuckDBInstance,
     temporal: {} as Client,
   });

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { available, nextOffsetsAfter, planRanges, rangeSize, totalAvailable } from '../../domain/batch-plan';
+import {
+  available,
+  capReadAhead,
+  nextOffsetsAfter,
+  planRanges,
+  planReadAhead,
+  rangeSize,
+  readAheadFull,
+  readAheadReaches,
+  totalAvailable,
+} from '../../domain/batch-plan';
+import type { ReadAhead } from '../../domain/batch-plan';
 
 const wm = (partition: number, low: number, high: number) => ({ partition, low: BigInt(low), high: BigInt(high) });
 
@@ -33,5 +44,66 @@ describe('batch planning', () => {
     const avail = available([wm(0, 0, 10), wm(1, 0, 0)], {}, null);
     const ranges = planRanges(avail, 4);
     assert.deepEqual(nextOffsetsAfter({}, avail, ranges), { '0': '4', '1': '0' });
+  });
+});
+
+/** Read-ahead of one partition: messages of the given sizes from offset `from`. */
+const ahead = (from: number, sizes: number[]): ReadAhead => ({
+  from: BigInt(from),
+  messages: sizes.map((bytes, i) => ({ offset: BigInt(from + i), bytes })),
+});
+
+describe('planning over messages read ahead', () => {
+  it('takes partitions in turn up to maxMessages', () => {
+    const read = new Map([
+      [0, ahead(10, [1, 1, 1, 1, 1])],
+      [1, ahead(0, [1])],
+      [2, ahead(7, [1, 1, 1, 1])],
+    ]);
+    assert.deepEqual(planReadAhead(read, { maxMessages: 6, maxBytes: 1000 }), [
+      { partition: 0, from: '10', until: '13' },
+      { partition: 1, from: '0', until: '1' },
+      { partition: 2, from: '7', until: '9' },
+    ]);
+  });
+  it('stops a partition at the first message over the byte budget, and lets the others go on', () => {
+    const read = new Map([
+      [0, ahead(0, [400, 400, 400])],
+      [1, ahead(0, [100, 100, 100, 100])],
+    ]);
+    // 400 + 100 + 400 + 100 = 1000: partition 0's third would pass 1100, partition 1's third still fits.
+    assert.deepEqual(planReadAhead(read, { maxMessages: 100, maxBytes: 1100 }), [
+      { partition: 0, from: '0', until: '2' },
+      { partition: 1, from: '0', until: '3' },
+    ]);
+  });
+  it('plans a message larger than the whole budget alone, so a plan never holds more than it can land', () => {
+    const read = new Map([
+      [0, ahead(5, [5000, 10])],
+      [1, ahead(0, [10])],
+    ]);
+    assert.deepEqual(planReadAhead(read, { maxMessages: 100, maxBytes: 1000 }), [{ partition: 0, from: '5', until: '6' }]);
+    // Next time, the large one is behind and the rest are planned together.
+    read.set(0, ahead(6, [10]));
+    assert.equal(rangeSize(planReadAhead(read, { maxMessages: 100, maxBytes: 1000 })), 2);
+  });
+  it('plans nothing from nothing', () => {
+    assert.deepEqual(planReadAhead(new Map([[0, ahead(3, [])]]), { maxMessages: 10, maxBytes: 10 }), []);
+  });
+  it('knows a full batch, a partition read to its end, and cuts read-ahead at stopAt', () => {
+    const read = new Map([
+      [0, ahead(0, [10, 10, 10])],
+      [1, ahead(4, [])],
+    ]);
+    assert.equal(readAheadFull(read, { maxMessages: 3, maxBytes: 1000 }), true);
+    assert.equal(readAheadFull(read, { maxMessages: 4, maxBytes: 30 }), true);
+    assert.equal(readAheadFull(read, { maxMessages: 4, maxBytes: 31 }), false);
+    const ends = new Map([
+      [0, 2n],
+      [1, 4n],
+    ]);
+    assert.equal(readAheadReaches(read, ends), true);
+    assert.equal(readAheadReaches(read, new Map([[0, 4n]])), false);
+    assert.deepEqual(planReadAhead(capReadAhead(read, ends), { maxMessages: 10, maxBytes: 1000 }), [{ partition: 0, from: '0', until: '2' }]);
   });
 });

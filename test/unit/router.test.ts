@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
-import { routeBatch } from '../../domain/router';
+import { messageBytes, routeBatch } from '../../domain/router';
 import type { RawMessage } from '../../domain/router';
 
 const msg = (offset: number, value: unknown): RawMessage => ({
@@ -60,5 +60,34 @@ describe('routeBatch', () => {
   it('measures the routing rules', () => {
     const byRule = Object.fromEntries(routed.metricRows.map((r) => [String(r[4]), [r[6], r[7], r[8]]] as const));
     assert.deepEqual(byRule, { malformed_json: [6n, 4n, 2n], valid_client_id: [6n, 6n, 0n], unknown_client: [6n, 5n, 1n] });
+  });
+});
+
+describe('a value over the size limit', () => {
+  // As the topic reader keeps it: size, hash and first bytes, never the value.
+  const oversized: RawMessage = {
+    partition: 1,
+    offset: '7',
+    key: Buffer.from('k'),
+    value: null,
+    timestamp: '1763632800000',
+    oversized: { bytes: 2_000_000, sha256: 'ab'.repeat(32), head: Buffer.from('{"client_id":"acme","data":"xxxxxxxx') },
+  };
+  const routed = routeBatch([oversized], ctx);
+  it('lands in the raw table without its value, with its size', () => {
+    assert.deepEqual(
+      routed.rawRows.map((r) => [r[4], r[5], r[7]]),
+      [[null, 2_000_000, null]],
+    );
+  });
+  it('gives one malformed_json error row naming its size and hash, with a bounded prefix', () => {
+    assert.equal(routed.errorRows.length, 1);
+    const [row] = routed.errorRows;
+    assert.deepEqual(row?.[4], ['malformed_json']);
+    assert.equal(row?.[5], `message is 2000000 bytes, over the ${1 << 20}-byte limit (sha256 ${'ab'.repeat(32)})`);
+    assert.equal(row?.[10], '{"client_i…[truncated: 2000000 bytes in all]');
+  });
+  it('costs a batch only what is kept of it', () => {
+    assert.equal(messageBytes(oversized), 1 + oversized.oversized!.head.length);
   });
 });
