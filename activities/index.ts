@@ -10,6 +10,7 @@ import type { ActivityDeps } from './deps';
 import { createFailureActivities } from './failures';
 import { createGoldActivities } from './gold';
 import { createIngestActivities } from './ingest';
+import { createRefreshActivities } from './refresh';
 import { createSilverActivities } from './silver';
 
 export type { ActivityDeps } from './deps';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps): PipelineActivities {
     ...createSilverActivities(deps),
     ...createGoldActivities(deps),
     ...createCompensationActivities(deps),
+    ...createRefreshActivities(deps),
     ...createFailureActivities(deps),
     ...createAlertActivities(deps),
   };

@@ -27,8 +27,8 @@ interface BronzeRecord {
   eventMicros: bigint | null;
 }
 
-export function createSilverActivities({ config, db, lakeId }: LakeDeps) {
-  const layout = new LakeLayout(config.lakeDir);
+/** `layout` is the live lake's, or a refresh's staging generation (domain/generations.ts). */
+export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
 
   return {
     async silverBatch(input: ClientBatchInput): Promise<LayerCounts> {

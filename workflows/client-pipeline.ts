@@ -19,11 +19,13 @@ import {
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
 import { ClientAlerts, failedLayer } from './client-alerts';
+import { ClientRefresh } from './client-refresh';
 import { ClientPipelineState } from './client-state';
 import {
   batchReadySignal,
   failureSignal,
   pauseSignal,
+  refreshUpdate,
   replayBatchesUpdate,
   resumeSignal,
   startSignal,
@@ -32,6 +34,7 @@ import {
 } from '../contract/messages';
 import { freshnessLine } from '../domain/freshness';
 import { historyFull } from './history';
+import { handleSettings } from './settings';
 import { failureOf, lakeStep } from './lake-steps';
 import { bookkeepingProfile, lakeProfile } from './profiles';
 import { CLIENT_ID, PIPELINE_STATE } from '../contract/search-attributes';
@@ -44,7 +47,9 @@ const lake = proxyActivities<PipelineActivities>(lakeProfile);
 const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
 
 export async function clientPipeline(input: ClientPipelineInput): Promise<void> {
-  const { clientId, ruleActions, continueAsNewAfterEvents, lakeId } = input;
+  const { clientId, continueAsNewAfterEvents, lakeId } = input;
+  // Changed by the applySettings update, from the next batch on.
+  let { ruleActions } = input;
   const pipeline = new ClientPipelineState(clientId, input.state);
   const alerts = new ClientAlerts(pipeline);
   let publishedState: PipelineState | null = null;
@@ -108,6 +113,15 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     publish();
   });
   setHandler(statusQuery, () => pipeline.status());
+  handleSettings(clientId, () => ({ ruleActions }), (next) => (ruleActions = next.ruleActions));
+  const refresh = new ClientRefresh({
+    clientId,
+    lakeId,
+    ruleActions: () => ruleActions,
+    stopped: () => stopping || pipeline.data.stopped === true,
+    parked: () => pipeline.data.stopped === true,
+  });
+  setHandler(refreshUpdate, (request) => refresh.run(request), { validator: (request) => refresh.validate(request) });
   setHandler(
     replayBatchesUpdate,
     async (request: ReplayRequest): Promise<ReplayOutcome[]> => {
@@ -139,7 +153,12 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     // answers once its batches ran or the client is paused); all state is in pipeline.data.
     const timeToContinue = (): boolean => historyFull(continueAsNewAfterEvents) && allHandlersFinished();
     const carried = (): ClientPipelineInput => ({ clientId, ruleActions, continueAsNewAfterEvents, lakeId, state: pipeline.data });
-    await condition(() => pipeline.canWork || timeToContinue() || stopping);
+    await condition(() => pipeline.canWork || refresh.wantsTurn || timeToContinue() || stopping);
+    if (refresh.wantsTurn) {
+      // A refresh's plan or switch, in the gap between batches.
+      await refresh.takeTurn();
+      continue;
+    }
     if (stopping) {
       // Stopped between batches: a new run waits with the queue, failed batches and totals.
       stopping = false;

@@ -51,3 +51,10 @@ export const bookkeepingProfile: ActivityOptions = {
 
 /** Events after which a workflow continues as new by default, keeping its history small and bounded. */
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2000;
+
+/** Rebuilding a client's tables (`pipeline refresh`): long, so it heartbeats; a few retries, then the refresh fails and the old tables stay. */
+export const refreshProfile: ActivityOptions = {
+  ...lakeProfile,
+  startToCloseTimeout: '6 hours',
+  retry: { ...lakeProfile.retry, maximumAttempts: 3 },
+};

@@ -7,6 +7,9 @@ import type { PipelineActivities } from '../../contract/activities';
 import { AlertStubs } from './alert-stubs';
 import { ErrorType } from '../../contract/errors';
 import type { ClientBatchInput, LayerCounts } from '../../contract/types';
+import type { RefreshInput } from '../../contract/refresh';
+
+export type RefreshStep = 'beginRefresh' | 'refreshClient' | 'switchRefresh';
 
 export type ClientStep = 'bronzeBatch' | 'silverBatch' | 'goldBatch' | 'discardClientBatch' | 'recordBatchFailure';
 
@@ -40,6 +43,31 @@ export class StubActivities {
   private readonly wrongLakeSeen = new Map<string, number>();
   private readonly held = new Map<string, Held>();
 
+  /** Refresh steps in the order they ran, with their input. */
+  readonly refreshCalls: { step: RefreshStep; input: RefreshInput }[] = [];
+  /** While set, the refresh rebuild waits until released (batches go on meanwhile). */
+  private rebuildHold: Held | null = null;
+
+  holdRebuild(): { started: Promise<void>; release: () => void } {
+    const held = { started: new Gate(), released: new Gate() };
+    this.rebuildHold = held;
+    return { started: held.started.promise, release: () => held.released.resolve() };
+  }
+
+  private async refreshStep(step: RefreshStep, input: RefreshInput): Promise<void> {
+    this.refreshCalls.push({ step, input });
+    const held = this.rebuildHold;
+    if (step !== 'refreshClient' || !held) return;
+    held.started.resolve();
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), 50);
+    try {
+      await Promise.race([held.released.promise, ctx.cancelled]);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
   /** Makes `step` of `batchId` behave so from now on (until `clear`). */
   on(step: ClientStep, batchId: string, behaviour: Behaviour): this {
     this.behaviours.set(key(step, batchId), behaviour);
@@ -66,6 +94,7 @@ export class StubActivities {
   /** Lets every held step go, so the worker can shut down. */
   releaseAll(): void {
     for (const gate of this.held.values()) gate.released.resolve();
+    this.rebuildHold?.released.resolve();
   }
 
   /** The calls for one batch, as `step` names in order. */
@@ -131,6 +160,18 @@ export class StubActivities {
       discardClientBatch: (input) => this.run('discardClientBatch', input),
       recordBatchFailure: (input) => this.run('recordBatchFailure', input),
       ...this.alerts.activities(),
+      beginRefresh: async (input) => {
+        await this.refreshStep('beginRefresh', input);
+        return this.calls.filter((c) => c.step === 'goldBatch').length;
+      },
+      refreshClient: async (input) => {
+        await this.refreshStep('refreshClient', input);
+        return 0;
+      },
+      switchRefresh: async (input) => {
+        await this.refreshStep('switchRefresh', input);
+        return { clientId: input.clientId, tables: input.tables, generation: input.generation, batches: 0, caughtUp: 0, rows: {} };
+      },
       ingestBatch: unused('ingestBatch'),
       dispatchBatch: unused('dispatchBatch'),
       recoverIngestPosition: unused('recoverIngestPosition'),
