@@ -103,15 +103,3 @@ export function parseBatchId(batchId: string): { topic: string; seq: number } | 
   const m = /^(.+)\.(\d{9,})$/.exec(batchId);
   return m?.[1] && m[2] ? { topic: m[1], seq: Number(m[2]) } : null;
 }
-
-/** Which tables a refresh may ask for: each is built from the one before it. */
-export function refreshTablesProblem(tables: readonly string[]): string | null {
-  const known = ['bronze', 'silver', 'gold'];
-  const unknown = tables.filter((t) => !known.includes(t));
-  if (unknown.length > 0) return `unknown table ${JSON.stringify(unknown[0])}: choose from bronze, silver, gold`;
-  if (tables.length === 0) return 'name at least one table';
-  const from = Math.min(...tables.map((t) => known.indexOf(t)));
-  const missing = known.slice(from).filter((t) => !tables.includes(t));
-  if (missing.length > 0) return `${known[from]} is rebuilt, so ${missing.join(' and ')} must be too (they are built from it)`;
-  return null;
-}

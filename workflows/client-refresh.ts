@@ -11,7 +11,7 @@ import type { PipelineActivities } from '../contract/activities';
 import { REFRESH_TABLES } from '../contract/refresh';
 import type { RefreshInput, RefreshOutcome, RefreshRequest } from '../contract/refresh';
 import type { RuleActions } from '../contract/rules';
-import { refreshTablesProblem } from '../domain/generations';
+import { refreshTablesProblem } from '../domain/refresh-tables';
 import { refreshProfile, waitForLakeProfile } from './profiles';
 
 const rebuild = proxyActivities<PipelineActivities>(refreshProfile);

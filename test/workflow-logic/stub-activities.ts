@@ -17,6 +17,7 @@ export interface Call {
   step: ClientStep;
   batchId: string;
   attempt: number;
+  ruleActions: ClientBatchInput['ruleActions'];
 }
 
 /** What a step does for one batch: fail for good, refuse as the wrong lake a number of times, or hold. */
@@ -108,7 +109,7 @@ export class StubActivities {
 
   private async run(step: ClientStep, input: ClientBatchInput): Promise<void> {
     const { batchId } = input.batch;
-    this.calls.push({ step, batchId, attempt: Context.current().info.attempt });
+    this.calls.push({ step, batchId, attempt: Context.current().info.attempt, ruleActions: input.ruleActions });
     const behaviour = this.behaviours.get(key(step, batchId));
     if (!behaviour) return;
     switch (behaviour.kind) {
