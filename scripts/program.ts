@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import { createProgram } from './cli';
 import type { CliIo } from './cli';
 import { registerClientControl } from './commands/control';
+import { registerConfig } from './commands/config';
 import { registerErrors } from './commands/errors';
 import { registerFailure } from './commands/failure';
 import { registerHealth } from './commands/health';
 import { registerProduce } from './commands/produce';
+import { registerRefresh } from './commands/refresh';
 import { registerSql } from './commands/sql';
 import { registerStack } from './commands/stack';
 import { registerStart } from './commands/start';
@@ -20,6 +22,8 @@ const COMMAND_GROUPS = [
   registerStart,
   registerStop,
   registerClientControl,
+  registerRefresh,
+  registerConfig,
   registerFailure,
   registerStatus,
   registerErrors,
