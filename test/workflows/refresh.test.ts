@@ -128,6 +128,7 @@ describe('config apply and refresh', () => {
     const newCounts = await counts(h);
     assert.deepEqual(newCounts, { bronze: 300, silver: 270, gold: 270, errors: 30 });
     assert.deepEqual(oldCounts, { bronze: 300, silver: 290, gold: 290, errors: 10 });
+    assert.ok(seen.has(JSON.stringify(oldCounts)) && seen.has(JSON.stringify(newCounts)), 'the reader saw the old tables, then the new ones');
     for (const s of seen) {
       const c = JSON.parse(s) as typeof newCounts;
       for (const table of ['bronze', 'silver', 'gold', 'errors'] as const) {
