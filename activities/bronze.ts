@@ -29,7 +29,6 @@ const CLIENT_BRONZE_RULES = ['not_null_timestamp'] as const;
 
 /** `layout` is the live lake's, or a refresh's staging generation (domain/generations.ts). */
 export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
-
   return {
     async bronzeBatch(input: ClientBatchInput): Promise<LayerCounts> {
       guardClientBatch({ config, lakeId }, input);

@@ -40,7 +40,10 @@ export function createRefreshActivities(deps: LakeDeps) {
     const problem = Array.isArray(input.tables) ? refreshTablesProblem(input.tables) : 'tables must be a list';
     if (problem !== null) throw ApplicationFailure.nonRetryable(`refresh refused: ${problem}`, ErrorType.InvalidInput);
     if (typeof input.generation !== 'string' || !GENERATION_PATTERN.test(input.generation)) {
-      throw ApplicationFailure.nonRetryable(`refresh refused: generation ${JSON.stringify(String(input.generation).slice(0, 80))}`, ErrorType.InvalidInput);
+      throw ApplicationFailure.nonRetryable(
+        `refresh refused: generation ${JSON.stringify(String(input.generation).slice(0, 80))}`,
+        ErrorType.InvalidInput,
+      );
     }
     return new StagingLayout(config.lakeDir, input.clientId, input.generation, input.tables);
   }
@@ -67,7 +70,12 @@ export function createRefreshActivities(deps: LakeDeps) {
     for (const [i, id] of batchIds.entries()) {
       const ref = parseBatchId(id);
       if (!ref) continue;
-      const args: ClientBatchInput = { clientId: input.clientId, batch: { ...ref, batchId: id, records: 0 }, ruleActions: input.ruleActions, lakeId: input.lakeId };
+      const args: ClientBatchInput = {
+        clientId: input.clientId,
+        batch: { ...ref, batchId: id, records: 0 },
+        ruleActions: input.ruleActions,
+        lakeId: input.lakeId,
+      };
       if (input.tables.includes('bronze')) await bronze.bronzeBatch(args);
       if (input.tables.includes('silver')) await silver.silverBatch(args);
       beat({ built: i + 1, of: batchIds.length });
@@ -91,7 +99,10 @@ export function createRefreshActivities(deps: LakeDeps) {
   async function buildGold(layout: StagingLayout, clientId: string, batchIds: readonly string[], { fresh = false } = {}): Promise<void> {
     if (fresh) for (const name of await listFiles(layout.goldDir(clientId), '.parquet')) await removeFile(path.join(layout.goldDir(clientId), name));
     await withConnection(db, async (conn) => {
-      const slices = await touchedSlices(conn, batchIds.map((id) => layout.silverFile(clientId, id)));
+      const slices = await touchedSlices(
+        conn,
+        batchIds.map((id) => layout.silverFile(clientId, id)),
+      );
       await rebuildGold(conn, layout, clientId, slices);
     });
   }
@@ -101,7 +112,9 @@ export function createRefreshActivities(deps: LakeDeps) {
     const rows: Partial<Record<RefreshTable, number>> = {};
     await withConnection(db, async (conn) => {
       for (const t of tables) {
-        rows[t] = (await hasParquet(dirs[t], 0)) ? await countRows(conn, `SELECT * FROM read_parquet(${sqlString(path.join(dirs[t], '*.parquet'))})`) : 0;
+        rows[t] = (await hasParquet(dirs[t], 0))
+          ? await countRows(conn, `SELECT * FROM read_parquet(${sqlString(path.join(dirs[t], '*.parquet'))})`)
+          : 0;
       }
     });
     return rows;
@@ -155,7 +168,14 @@ export function createRefreshActivities(deps: LakeDeps) {
         }
         await removeGenerationsExcept(config.lakeDir, clientId, keep);
       });
-      return { clientId, tables: input.tables, generation, batches: now.length, caughtUp: added.length, rows: await rowsOf(layout, clientId, input.tables) };
+      return {
+        clientId,
+        tables: input.tables,
+        generation,
+        batches: now.length,
+        caughtUp: added.length,
+        rows: await rowsOf(layout, clientId, input.tables),
+      };
     },
   };
 }

@@ -29,7 +29,6 @@ interface BronzeRecord {
 
 /** `layout` is the live lake's, or a refresh's staging generation (domain/generations.ts). */
 export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
-
   return {
     async silverBatch(input: ClientBatchInput): Promise<LayerCounts> {
       guardClientBatch({ config, lakeId }, input);

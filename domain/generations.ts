@@ -58,11 +58,13 @@ export class StagingLayout extends LakeLayout {
     return this.in('gold', clientId) ? path.join(this.generationDir, 'gold') : super.goldDir(clientId);
   }
   override errorsFile(layer: Layer, scope: string, batch: string): string {
-    if ((layer === 'bronze' || layer === 'silver') && this.in(layer, scope)) return path.join(this.generationDir, `errors_${layer}`, `${batch}.parquet`);
+    if ((layer === 'bronze' || layer === 'silver') && this.in(layer, scope))
+      return path.join(this.generationDir, `errors_${layer}`, `${batch}.parquet`);
     return super.errorsFile(layer, scope, batch);
   }
   override metricsFile(layer: Layer, scope: string, batch: string): string {
-    if ((layer === 'bronze' || layer === 'silver') && this.in(layer, scope)) return path.join(this.generationDir, `metrics_${layer}`, `${batch}.parquet`);
+    if ((layer === 'bronze' || layer === 'silver') && this.in(layer, scope))
+      return path.join(this.generationDir, `metrics_${layer}`, `${batch}.parquet`);
     return super.metricsFile(layer, scope, batch);
   }
   /** Compensation marks guard the live tables; a staging generation has none of its own. */

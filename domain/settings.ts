@@ -50,7 +50,8 @@ export function settingsPatchProblems(patch: unknown, held: HeldSettings): strin
     else if (key === 'clients') problems.push(...clientsProblems(value));
     else if (key === 'maxMessages' || key === 'maxWaitMs') {
       const [min, max] = BOUNDS[key];
-      if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) problems.push(`${key} must be a whole number from ${min} to ${max}`);
+      if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max)
+        problems.push(`${key} must be a whole number from ${min} to ${max}`);
     }
   }
   return problems;
@@ -63,7 +64,8 @@ export function settingChanges(held: HeldSettings, patch: SettingsPatch): Settin
   const changes: SettingChange[] = [];
   for (const rule of ALL_RULES) {
     const to = patch.ruleActions?.[rule];
-    if (to !== undefined && to !== held.ruleActions[rule]) changes.push({ setting: `ruleActions.${rule}`, from: text(held.ruleActions[rule]), to: text(to) });
+    if (to !== undefined && to !== held.ruleActions[rule])
+      changes.push({ setting: `ruleActions.${rule}`, from: text(held.ruleActions[rule]), to: text(to) });
   }
   for (const key of ['maxMessages', 'maxWaitMs', 'clients'] as const) {
     const to = patch[key];

@@ -38,6 +38,7 @@ import { handleSettings } from './settings';
 import { failureOf, lakeStep } from './lake-steps';
 import { bookkeepingProfile, lakeProfile } from './profiles';
 import { CLIENT_ID, PIPELINE_STATE } from '../contract/search-attributes';
+import type { RefreshRequest } from '../contract/refresh';
 import type { BatchRef, ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from '../contract/types';
 
 /** Replays join one in flight for the same batch, and answer when the client is paused. */
@@ -113,7 +114,11 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     publish();
   });
   setHandler(statusQuery, () => pipeline.status());
-  handleSettings(clientId, () => ({ ruleActions }), (next) => (ruleActions = next.ruleActions));
+  handleSettings(
+    clientId,
+    () => ({ ruleActions }),
+    (next) => (ruleActions = next.ruleActions),
+  );
   const refresh = new ClientRefresh({
     clientId,
     lakeId,
@@ -121,7 +126,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     stopped: () => stopping || pipeline.data.stopped === true,
     parked: () => pipeline.data.stopped === true,
   });
-  setHandler(refreshUpdate, (request) => refresh.run(request), { validator: (request) => refresh.validate(request) });
+  setHandler(refreshUpdate, (request: RefreshRequest) => refresh.run(request), { validator: (request: RefreshRequest) => refresh.validate(request) });
   setHandler(
     replayBatchesUpdate,
     async (request: ReplayRequest): Promise<ReplayOutcome[]> => {

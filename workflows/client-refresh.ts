@@ -49,7 +49,10 @@ export class ClientRefresh {
     const { step, input } = wanted;
     try {
       const summary = `${step === 'begin' ? 'plan' : 'switch'} refresh of ${input.clientId} (${input.tables.join(', ')})`;
-      const value = step === 'begin' ? await between.beginRefresh.executeWithOptions({ ...waitForLakeProfile, summary }, [input]) : await between.switchRefresh.executeWithOptions({ ...waitForLakeProfile, summary }, [input]);
+      const value =
+        step === 'begin'
+          ? await between.beginRefresh.executeWithOptions({ ...waitForLakeProfile, summary }, [input])
+          : await between.switchRefresh.executeWithOptions({ ...waitForLakeProfile, summary }, [input]);
       this.outcome = { ok: true, value };
     } catch (error) {
       this.outcome = { ok: false, error };
@@ -83,10 +86,19 @@ export class ClientRefresh {
     this.running = true;
     try {
       const tables = REFRESH_TABLES.filter((t) => (request.tables ?? REFRESH_TABLES).includes(t));
-      const input: RefreshInput = { clientId: this.host.clientId, tables, generation: uuid4(), ruleActions: this.host.ruleActions(), lakeId: this.host.lakeId };
+      const input: RefreshInput = {
+        clientId: this.host.clientId,
+        tables,
+        generation: uuid4(),
+        ruleActions: this.host.ruleActions(),
+        lakeId: this.host.lakeId,
+      };
       log.info('refresh started', { clientId: input.clientId, tables, generation: input.generation });
       const planned = await this.between<number>('begin', input);
-      await rebuild.refreshClient.executeWithOptions({ ...refreshProfile, summary: `rebuild ${planned} batches of ${input.clientId} (${tables.join(', ')})` }, [input]);
+      await rebuild.refreshClient.executeWithOptions(
+        { ...refreshProfile, summary: `rebuild ${planned} batches of ${input.clientId} (${tables.join(', ')})` },
+        [input],
+      );
       const outcome = await this.between<RefreshOutcome>('switch', input);
       log.info('refresh switched', { ...outcome });
       return outcome;

@@ -51,11 +51,20 @@ export interface SettingsTarget {
  * Sends each target its settings. `onlyIfDifferent` asks the workflow first and sends nothing
  * when it already runs with them, so a repeated start leaves no update in history.
  */
-export async function applySettings(temporal: Client, targets: readonly SettingsTarget[], { onlyIfDifferent = false } = {}): Promise<AppliedSettings[]> {
+export async function applySettings(
+  temporal: Client,
+  targets: readonly SettingsTarget[],
+  { onlyIfDifferent = false } = {},
+): Promise<AppliedSettings[]> {
   return Promise.all(
     targets.map(async ({ kind, workflowId, patch }): Promise<AppliedSettings> => {
       const handle = temporal.workflow.getHandle(workflowId);
-      const result = (outcome: AppliedSettings['outcome'], changes: SettingChange[] = []): AppliedSettings => ({ kind, workflowId, outcome, changes });
+      const result = (outcome: AppliedSettings['outcome'], changes: SettingChange[] = []): AppliedSettings => ({
+        kind,
+        workflowId,
+        outcome,
+        changes,
+      });
       try {
         if ((await handle.describe()).status.name !== 'RUNNING') return result('not running');
       } catch (e) {
@@ -80,9 +89,14 @@ export async function applySettings(temporal: Client, targets: readonly Settings
 export async function configTargets(config: ResolvedConfig, temporal: Client, clients?: string[]): Promise<SettingsTarget[]> {
   assertClientIds(clients ?? []);
   const prefix = config.temporal.workflowIdPrefix;
-  const ingest: SettingsTarget[] = clients ? [] : [{ kind: 'ingest', workflowId: ingestWorkflowId(prefix, config.target.topic), patch: ingestSettingsOf(config) }];
+  const ingest: SettingsTarget[] = clients
+    ? []
+    : [{ kind: 'ingest', workflowId: ingestWorkflowId(prefix, config.target.topic), patch: ingestSettingsOf(config) }];
   const ids = clients ?? (await deploymentClients(config, temporal));
-  return [...ingest, ...ids.map((c): SettingsTarget => ({ kind: 'client', workflowId: clientWorkflowId(prefix, c), patch: clientSettingsOf(config) }))];
+  return [
+    ...ingest,
+    ...ids.map((c): SettingsTarget => ({ kind: 'client', workflowId: clientWorkflowId(prefix, c), patch: clientSettingsOf(config) })),
+  ];
 }
 
 /** One line per change, for people. */

@@ -84,7 +84,8 @@ export async function startPipeline(
   const ingestId = ingestWorkflowId(settings.workflowIdPrefix, settings.topic);
   const clientStarts = clients.map((clientId) => clientWorkflowStart(settings, clientId));
   const running = new Set<string>();
-  for (const id of [ingestId, ...clientStarts.map((s) => s.workflowId)]) if (await assertWorkflowLake(temporal, id, lakeId, config.lakeDir)) running.add(id);
+  for (const id of [ingestId, ...clientStarts.map((s) => s.workflowId)])
+    if (await assertWorkflowLake(temporal, id, lakeId, config.lakeDir)) running.add(id);
   const wake = { signal: startSignal, signalArgs: [] as [] };
   const started: StartedWorkflow[] = [];
 

@@ -20,8 +20,12 @@ export function registerConfig(program: Command): void {
     .addOption(jsonOption())
     .action(
       action<ClientSelection & JsonOption>(async (cfg, options) => {
-        const applied = await withTemporalClient(cfg, async (temporal) => applySettings(temporal, await configTargets(cfg, temporal, options.client)));
-        output(options.json, applied, () => table(applied.map((a) => ({ kind: a.kind, workflow: a.workflowId, outcome: a.outcome, changes: changesText(a) }))));
+        const applied = await withTemporalClient(cfg, async (temporal) =>
+          applySettings(temporal, await configTargets(cfg, temporal, options.client)),
+        );
+        output(options.json, applied, () =>
+          table(applied.map((a) => ({ kind: a.kind, workflow: a.workflowId, outcome: a.outcome, changes: changesText(a) }))),
+        );
         return applied.some((a) => a.outcome === 'no answer') ? 1 : 0;
       }),
     );

@@ -14,7 +14,8 @@ import type { LogicHarness } from './harness';
 const TOPIC = 'set';
 const b = (seq: number) => batch(seq, 3, TOPIC);
 /** An update the workflow's validator refused, for this reason. */
-const refused = (update: Promise<unknown>, reason: RegExp) => assert.rejects(update, (e: Error) => reason.test(String((e.cause as Error | undefined)?.message)));
+const refused = (update: Promise<unknown>, reason: RegExp) =>
+  assert.rejects(update, (e: Error) => reason.test(String((e.cause as Error | undefined)?.message)));
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('clientPipeline settings and refresh (stub activities)', () => {
@@ -50,7 +51,9 @@ describe('clientPipeline settings and refresh (stub activities)', () => {
     assert.equal((await wf.query(settingsQuery)).ruleActions?.valid_status, 'warn', 'carried into the new run');
 
     const history = await h.temporal.workflow.getHandle(wf.workflowId, updatedRun).fetchHistory();
-    const accepted = (history.events ?? []).map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input).filter((i) => i?.name === 'applySettings');
+    const accepted = (history.events ?? [])
+      .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input)
+      .filter((i) => i?.name === 'applySettings');
     assert.equal(accepted.length, 1, 'one accepted update (the refused ones left no trace)');
     const payload = accepted[0]?.args?.payloads?.[0]?.data;
     assert.ok(payload);
@@ -85,6 +88,11 @@ describe('clientPipeline settings and refresh (stub activities)', () => {
     const gold103 = h.stubs.calls.findIndex((c) => c.step === 'goldBatch' && c.batchId === b(103).batchId);
     assert.ok(gold103 >= 0);
     await h.send(wf, b(104));
-    await waitFor('a batch after the refresh', async () => ((await wf.query(settingsQuery)) && h.stubs.count('goldBatch', b(104).batchId) === 1 ? true : null), PATIENCE_MS, 100);
+    await waitFor(
+      'a batch after the refresh',
+      async () => ((await wf.query(settingsQuery)) && h.stubs.count('goldBatch', b(104).batchId) === 1 ? true : null),
+      PATIENCE_MS,
+      100,
+    );
   });
 });

@@ -48,16 +48,24 @@ async function contents(h: PipelineHarness, c: string): Promise<Record<string, u
 }
 
 async function harness(name: string, valid_status: 'warn' | 'drop'): Promise<PipelineHarness> {
-  const h = await startHarness(name, { PIPELINE_KNOWN_CLIENTS: 'acme,globex', PIPELINE_BATCH_MAX_WAIT_MS: '200', PIPELINE_BATCH_MAX_MESSAGES: '20' }, { ruleActions: { valid_status } });
+  const h = await startHarness(
+    name,
+    { PIPELINE_KNOWN_CLIENTS: 'acme,globex', PIPELINE_BATCH_MAX_WAIT_MS: '200', PIPELINE_BATCH_MAX_MESSAGES: '20' },
+    { ruleActions: { valid_status } },
+  );
   await startPipeline(h.t.config, h.temporal);
   return h;
 }
 
 async function drained(h: PipelineHarness, what: string, done: (s: StatusReport) => boolean): Promise<StatusReport> {
-  return waitFor(what, async () => {
-    const s = await h.status();
-    return s.drained && done(s) ? s : null;
-  }, 180_000);
+  return waitFor(
+    what,
+    async () => {
+      const s = await h.status();
+      return s.drained && done(s) ? s : null;
+    },
+    180_000,
+  );
 }
 
 describe('config apply and refresh', () => {
@@ -78,7 +86,11 @@ describe('config apply and refresh', () => {
     await produceMessages(fresh.kafka, fresh.t.config.target.topic, [...events('acme', 0, 200), ...events('acme', 200, 300)]);
 
     await produceMessages(h.kafka, topic, [...events('acme', 0, 200), ...events('globex', 0, 100)]);
-    await drained(h, 'the first traffic (bad statuses kept: warn)', (s) => clientOf(s, 'acme')?.totals.silver === 200 && clientOf(s, 'globex')?.totals.silver === 100);
+    await drained(
+      h,
+      'the first traffic (bad statuses kept: warn)',
+      (s) => clientOf(s, 'acme')?.totals.silver === 200 && clientOf(s, 'globex')?.totals.silver === 100,
+    );
 
     h.t.config.ruleActions = { ...h.t.config.ruleActions, valid_status: 'drop' };
     const applied = await applySettings(h.temporal, await configTargets(h.t.config, h.temporal));
@@ -123,7 +135,11 @@ describe('config apply and refresh', () => {
     await reader;
 
     assert.deepEqual(outcome.tables, ['bronze', 'silver', 'gold']);
-    assert.deepEqual(outcome.rows, { bronze: 300, silver: 270, gold: (await querySql(h.t.config, 'SELECT count(*) AS n FROM gold_acme_summary')).map((r) => Number(r.n))[0] });
+    assert.deepEqual(outcome.rows, {
+      bronze: 300,
+      silver: 270,
+      gold: (await querySql(h.t.config, 'SELECT count(*) AS n FROM gold_acme_summary')).map((r) => Number(r.n))[0],
+    });
     assert.ok(globexAfter > globexBefore, `globex went on during the refresh (${globexBefore} → ${globexAfter} batches)`);
     const newCounts = await counts(h);
     assert.deepEqual(newCounts, { bronze: 300, silver: 270, gold: 270, errors: 30 });
