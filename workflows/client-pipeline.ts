@@ -124,7 +124,6 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
     lakeId,
     ruleActions: () => ruleActions,
     stopped: () => stopping || pipeline.data.stopped === true,
-    parked: () => pipeline.data.stopped === true,
   });
   setHandler(refreshUpdate, (request: RefreshRequest) => refresh.run(request), { validator: (request: RefreshRequest) => refresh.validate(request) });
   setHandler(
@@ -169,7 +168,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
       stopping = false;
       pipeline.data.stopped = true;
       publish();
-      await condition(allHandlersFinished);
+      await refresh.takingTurnsUntil(allHandlersFinished);
       await continueAsNew<typeof clientPipeline>(carried());
     }
     if (timeToContinue()) await continueAsNew<typeof clientPipeline>(carried());

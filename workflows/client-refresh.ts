@@ -3,8 +3,7 @@
  * its batches go on, then switches them in. Two short steps must run between batches, when no
  * batch of the client is writing: taking the plan (the batches processed so far) and the switch
  * (catching up with the batches processed meanwhile). The update handler asks for them, and the
- * workflow's loop takes them in its next gap; a stopped client has no loop running, so there
- * the handler takes them itself.
+ * workflow's loop takes them in its next gap, or while it waits to stop.
  */
 import { condition, log, proxyActivities, uuid4 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
@@ -25,8 +24,6 @@ export interface RefreshHost {
   ruleActions(): RuleActions;
   /** Stopped, or stopping: no refresh may start. */
   stopped(): boolean;
-  /** Stopped: the loop waits in its stop, so it will take no step. */
-  parked(): boolean;
 }
 
 export class ClientRefresh {
@@ -41,7 +38,19 @@ export class ClientRefresh {
     return this.wanted !== null;
   }
 
-  /** Runs the step asked for; called by the loop between batches (or by the handler when stopped). */
+  /**
+   * Where the loop waits without running batches (a stop waiting for handlers to finish): it
+   * still takes refresh steps, since a refresh in progress is one of those handlers.
+   */
+  async takingTurnsUntil(done: () => boolean): Promise<void> {
+    for (;;) {
+      await condition(() => done() || this.wantsTurn);
+      if (!this.wantsTurn) return;
+      await this.takeTurn();
+    }
+  }
+
+  /** Runs the step asked for; called by the loop between batches. */
   async takeTurn(): Promise<void> {
     const wanted = this.wanted;
     if (!wanted) return;
@@ -62,8 +71,7 @@ export class ClientRefresh {
   private async between<T>(step: Step, input: RefreshInput): Promise<T> {
     this.outcome = null;
     this.wanted = { step, input };
-    await condition(() => this.outcome !== null || (this.wanted !== null && this.host.parked()));
-    if (this.wanted !== null) await this.takeTurn();
+    await condition(() => this.outcome !== null);
     const outcome = this.taken();
     if (!outcome.ok) throw outcome.error;
     return outcome.value as T;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { applySettingsUpdate, refreshUpdate, settingsQuery } from '../../contract/messages';
+import { applySettingsUpdate, refreshUpdate, settingsQuery, stopSignal } from '../../contract/messages';
 import { waitFor } from '../helpers';
 import { batch, PATIENCE_MS, startLogicHarness } from './harness';
 import type { LogicHarness } from './harness';
@@ -94,5 +94,21 @@ describe('clientPipeline settings and refresh (stub activities)', () => {
       PATIENCE_MS,
       100,
     );
+  });
+
+  it('a stop during a refresh waits for its switch, then the client stops', async () => {
+    const wf = await h.startClient('c-stop', { continueAsNewAfterEvents: 2000 });
+    await h.send(wf, b(200));
+    await h.statusWhen(wf, 'the first batch', (s) => s.processed === 1);
+    const rebuild = h.stubs.holdRebuild();
+    const refreshed = wf.executeUpdate(refreshUpdate, { args: [{ tables: ['gold'] }] });
+    await rebuild.started;
+    await wf.signal(stopSignal, { reason: 'test' });
+    await h.statusWhen(wf, 'stopped between batches', (s) => s.state === 'stopped');
+    rebuild.release();
+    assert.deepEqual((await refreshed).tables, ['gold']);
+    const steps = h.stubs.refreshCalls.filter((c) => c.input.clientId === 'c-stop').map((c) => c.step);
+    assert.deepEqual(steps, ['beginRefresh', 'refreshClient', 'switchRefresh']);
+    assert.equal((await h.statusWhen(wf, 'still stopped', (s) => s.state === 'stopped')).processed, 1);
   });
 });
