@@ -53,7 +53,7 @@ describe('refresh activities on real DuckDB', () => {
     await env().run(createGoldActivities(deps).goldBatch, input);
   }
   const refresh = createRefreshActivities;
-  const step = <R>(fn: (i: RefreshInput) => Promise<R>, input: RefreshInput): Promise<R> => env().run(fn, input) as Promise<R>;
+  const step = <R>(fn: (i: RefreshInput) => Promise<R>, input: RefreshInput): Promise<R> => env().run<[RefreshInput], R, typeof fn>(fn, input);
 
   before(async () => {
     config = loadConfig({ env: { ...process.env, PIPELINE_TARGET: 'dev', PIPELINE_LAKE_ROOT: lakeRoot } });
