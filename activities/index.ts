@@ -11,6 +11,7 @@ import { createFailureActivities } from './failures';
 import { createGoldActivities } from './gold';
 import { createIngestActivities } from './ingest';
 import { createScheduledRunActivities } from './scheduled-run';
+import { createRefreshActivities } from './refresh';
 import { createSilverActivities } from './silver';
 
 export type { ActivityDeps } from './deps';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps): PipelineActivities {
     ...createSilverActivities(deps),
     ...createGoldActivities(deps),
     ...createCompensationActivities(deps),
+    ...createRefreshActivities(deps),
     ...createFailureActivities(deps),
     ...createAlertActivities(deps),
     ...createScheduledRunActivities(deps),

@@ -4,6 +4,7 @@
  * `createActivities` must satisfy it, so the two cannot drift apart.
  */
 import type { Alert, AlertReport, ReportedFailure } from './alerts';
+import type { RefreshInput, RefreshOutcome } from './refresh';
 import type { ClientBaseline, ClientRunCounts, IngestCut } from './scheduled-run';
 import type { ClientBatchInput, ClientRunInput, IngestBatchInput, IngestBatchResult, IngestSettings, LayerCounts, PartitionOffsets } from './types';
 
@@ -68,4 +69,14 @@ export interface ScheduledRunActivities {
   runClientThrough(input: { settings: IngestSettings; clientId: string; cut: IngestCut; baseline: ClientBaseline }): Promise<ClientRunCounts>;
 }
 
-export type PipelineActivities = IngestActivities & ClientLakeActivities & AlertActivities & ScheduledRunActivities;
+/** Rebuilding a client's tables into a staging generation and switching it in (`pipeline refresh`). */
+export interface RefreshActivities {
+  /** Between batches: the batches processed so far become the plan of the staging generation; returns how many. */
+  beginRefresh(input: RefreshInput): Promise<number>;
+  /** Builds the planned batches into the staging generation (long; heartbeats); returns how many. */
+  refreshClient(input: RefreshInput): Promise<number>;
+  /** Between batches: adds the batches processed since the plan, then switches the live tables to the generation. */
+  switchRefresh(input: RefreshInput): Promise<RefreshOutcome>;
+}
+
+export type PipelineActivities = IngestActivities & ClientLakeActivities & AlertActivities & ScheduledRunActivities & RefreshActivities;

@@ -4,6 +4,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AlertingState, AlertReport } from './alerts';
 import type { CutRef, PendingThrough } from './scheduled-run';
+import type { RefreshOutcome, RefreshRequest } from './refresh';
+import type { SettingChange, SettingsPatch } from './settings';
 import type { BatchRef, ClientStatus, IngestStatus, ReplayOutcome, ReplayRequest } from './types';
 
 /** The ingest hands a client its slice of a raw batch. */
@@ -23,6 +25,13 @@ export const statusQuery = defineQuery<ClientStatus>('status');
 /** How much of a client's queue lies at or before a cut: how a scheduled run knows when to stop it. */
 export const pendingThroughQuery = defineQuery<PendingThrough, [CutRef]>('pendingThrough');
 export const replayBatchesUpdate = defineUpdate<ReplayOutcome[], [ReplayRequest]>('replayBatches');
+
+/** New settings for a running workflow (client or ingest), from its next batch; answers what changed. */
+export const applySettingsUpdate = defineUpdate<SettingChange[], [SettingsPatch]>('applySettings');
+/** The settings a workflow runs with now (the fields it holds). */
+export const settingsQuery = defineQuery<SettingsPatch>('settings');
+/** Rebuilds the client's tables from kafka_raw_bronze while its batches go on; answers once switched. */
+export const refreshUpdate = defineUpdate<RefreshOutcome, [RefreshRequest]>('refresh');
 
 export const ingestStatusQuery = defineQuery<IngestStatus>('ingestStatus');
 

@@ -3,11 +3,13 @@ import type { Command } from 'commander';
 import { createProgram } from './cli';
 import type { CliIo } from './cli';
 import { registerClientControl } from './commands/control';
+import { registerConfig } from './commands/config';
 import { registerErrors } from './commands/errors';
 import { registerFailure } from './commands/failure';
 import { registerHealth } from './commands/health';
 import { registerProduce } from './commands/produce';
 import { registerSchedule } from './commands/schedule';
+import { registerRefresh } from './commands/refresh';
 import { registerSql } from './commands/sql';
 import { registerStack } from './commands/stack';
 import { registerStart } from './commands/start';
@@ -22,6 +24,8 @@ const COMMAND_GROUPS = [
   registerStop,
   registerClientControl,
   registerSchedule,
+  registerRefresh,
+  registerConfig,
   registerFailure,
   registerStatus,
   registerErrors,

@@ -19,12 +19,14 @@ import {
 import { DEFAULT_RUN_LIMITS } from '../contract/client-workflow';
 import { ClientAlerts } from './client-alerts';
 import { ClientRunner } from './client-run';
+import { ClientRefresh } from './client-refresh';
 import { ClientPipelineState } from './client-state';
 import {
   batchReadySignal,
   failureSignal,
   pauseSignal,
   pendingThroughQuery,
+  refreshUpdate,
   replayBatchesUpdate,
   resumeSignal,
   startSignal,
@@ -33,7 +35,9 @@ import {
 } from '../contract/messages';
 import { freshnessLine } from '../domain/freshness';
 import { historyFull } from './history';
+import { handleSettings } from './settings';
 import { CLIENT_ID, PIPELINE_STATE } from '../contract/search-attributes';
+import type { RefreshRequest } from '../contract/refresh';
 import type { ClientPipelineInput, PipelineState, ReplayOutcome, ReplayRequest } from '../contract/types';
 
 /** Replays join one in flight for the same batch, and answer when the client is paused. */
@@ -42,10 +46,12 @@ const REPLAY_JOINS_AND_YIELDS_TO_PAUSE = 'replay-joins-and-yields-to-pause';
 const COALESCED_RUNS = 'coalesced-runs';
 
 export async function clientPipeline(input: ClientPipelineInput): Promise<void> {
-  const { clientId, ruleActions, continueAsNewAfterEvents, lakeId, runLimits } = input;
+  const { clientId, continueAsNewAfterEvents, lakeId, runLimits } = input;
+  // Changed by the applySettings update, from the next batch on.
+  let { ruleActions } = input;
   const pipeline = new ClientPipelineState(clientId, input.state);
   const alerts = new ClientAlerts(pipeline);
-  const runner = new ClientRunner({ clientId, ruleActions, lakeId, pipeline, alerts });
+  const runner = new ClientRunner({ clientId, ruleActions: () => ruleActions, lakeId, pipeline, alerts });
   let publishedState: PipelineState | null = null;
   /** A stop was asked for: it takes effect between batches. */
   let stopping = false;
@@ -108,6 +114,18 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
   });
   setHandler(statusQuery, () => pipeline.status());
   setHandler(pendingThroughQuery, (cut) => pipeline.pendingThrough(cut));
+  handleSettings(
+    clientId,
+    () => ({ ruleActions }),
+    (next) => (ruleActions = next.ruleActions),
+  );
+  const refresh = new ClientRefresh({
+    clientId,
+    lakeId,
+    ruleActions: () => ruleActions,
+    stopped: () => stopping || pipeline.data.stopped === true,
+  });
+  setHandler(refreshUpdate, (request: RefreshRequest) => refresh.run(request), { validator: (request: RefreshRequest) => refresh.validate(request) });
   setHandler(
     replayBatchesUpdate,
     async (request: ReplayRequest): Promise<ReplayOutcome[]> => {
@@ -146,13 +164,18 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
       ...(runLimits ? { runLimits } : {}),
       state: pipeline.data,
     });
-    await condition(() => pipeline.canWork || timeToContinue() || stopping);
+    await condition(() => pipeline.canWork || refresh.wantsTurn || timeToContinue() || stopping);
+    if (refresh.wantsTurn) {
+      // A refresh's plan or switch, in the gap between batches.
+      await refresh.takeTurn();
+      continue;
+    }
     if (stopping) {
       // Stopped between batches: a new run waits with the queue, failed batches and totals.
       stopping = false;
       pipeline.data.stopped = true;
       publish();
-      await condition(allHandlersFinished);
+      await refresh.takingTurnsUntil(allHandlersFinished);
       await continueAsNew<typeof clientPipeline>(carried());
     }
     if (timeToContinue()) await continueAsNew<typeof clientPipeline>(carried());

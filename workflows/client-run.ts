@@ -21,7 +21,8 @@ const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
 
 export interface ClientRunContext {
   clientId: string;
-  ruleActions: RuleActions;
+  /** The rule actions in force now (an update may change them between runs). */
+  ruleActions: () => RuleActions;
   lakeId: string | undefined;
   pipeline: ClientPipelineState;
   alerts: ClientAlerts;
@@ -48,7 +49,8 @@ export class ClientRunner {
 
   /** Runs batches together; on a failure, undoes them all and, if there were several, leaves them to run alone. */
   async processRun(batches: BatchRef[]): Promise<void> {
-    const { clientId, ruleActions, lakeId, pipeline, alerts } = this.ctx;
+    const { clientId, lakeId, pipeline, alerts } = this.ctx;
+    const ruleActions = this.ctx.ruleActions();
     const input: ClientRunInput = { clientId, batches, ruleActions, lakeId };
     const label = runLabel(batches);
     try {
@@ -84,7 +86,8 @@ export class ClientRunner {
 
   /** One batch through the single-batch activities: how workflows from before runs process their batches. */
   async processBatch(batch: BatchRef): Promise<void> {
-    const { clientId, ruleActions, lakeId, pipeline, alerts } = this.ctx;
+    const { clientId, lakeId, pipeline, alerts } = this.ctx;
+    const ruleActions = this.ctx.ruleActions();
     const args = { clientId, batch, ruleActions, lakeId };
     try {
       const bronze = await lakeStep(`bronze ${batch.batchId}: ${batch.records} records`, (o) => lake.bronzeBatch.executeWithOptions(o, [args]));

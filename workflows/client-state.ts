@@ -158,8 +158,8 @@ export class ClientPipelineState {
 
   /** Queued batches of the cut's topic at or before it, and whether one of them is in progress. */
   pendingThrough({ topic, seq }: CutRef): PendingThrough {
-    const within = (b: BatchRef | null): boolean => b !== null && b.topic === topic && b.seq <= seq;
-    return { batches: this.data.queue.filter(within).length, inFlight: within(this.current) };
+    const within = (b: BatchRef): boolean => b.topic === topic && b.seq <= seq;
+    return { batches: this.data.queue.filter(within).length, inFlight: this.running.some(within) };
   }
 
   get state(): PipelineState {

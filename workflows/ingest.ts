@@ -18,6 +18,7 @@ import { ingestStatusQuery, startSignal, stopSignal } from '../contract/messages
 import { PIPELINE_STATE } from '../contract/search-attributes';
 import { historyFull } from './history';
 import { reportIngestFailure } from './ingest-alerts';
+import { handleSettings } from './settings';
 import { dispatchProfile, kafkaProfile } from './profiles';
 import type { IngestInput, IngestState, IngestStatus, IngestSummary } from '../contract/types';
 
@@ -42,6 +43,12 @@ export async function ingest(input: IngestInput): Promise<IngestSummary> {
     lastBatchAt: state?.lastBatchAt ?? null,
   });
   setHandler(ingestStatusQuery, status);
+  // New batch settings apply from the next batch; rule actions reach the clients this ingest starts.
+  handleSettings(
+    `ingest ${topic}`,
+    () => ({ maxMessages: settings.maxMessages, maxWaitMs: settings.maxWaitMs, clients: settings.clients, ruleActions: settings.ruleActions }),
+    (next) => Object.assign(settings, next),
+  );
   // A stop takes effect once the raw batch in flight is landed and handed over.
   let stopping = false;
   setHandler(stopSignal, ({ reason }) => {

@@ -62,3 +62,10 @@ export const watchProfile: ActivityOptions = {
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 };
+
+/** Rebuilding a client's tables (`pipeline refresh`): long, so it heartbeats; a few retries, then the refresh fails and the old tables stay. */
+export const refreshProfile: ActivityOptions = {
+  ...lakeProfile,
+  startToCloseTimeout: '6 hours',
+  retry: { ...lakeProfile.retry, maximumAttempts: 3 },
+};

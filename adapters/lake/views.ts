@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { hasParquet, lakeClients } from './catalog';
+import { hasParquet, lakeClients, resolveTableFolder } from './catalog';
 import { stageRows } from './duck';
 import { CLIENT_LIST_VIEW_SQL, healthMonitorViewSql, LIVE_STATE_TABLE, tableViews, tableViewSql } from '../../domain/views';
 import type { Columns } from '../../domain/tables';
@@ -42,7 +42,7 @@ export async function createViews(conn: DuckDBConnection, lakeDir: string, live:
   const clients = await lakeClients(lakeDir);
   const views: string[] = [];
   for (const { name, dir, depth, columns } of tableViews(clients)) {
-    const folder = path.join(lakeDir, dir);
+    const folder = await resolveTableFolder(lakeDir, path.join(lakeDir, dir));
     const glob = (await hasParquet(folder, depth)) ? path.join(folder, ...Array<string>(depth).fill('*'), '*.parquet') : null;
     await conn.run(tableViewSql(name, glob, columns));
     views.push(name);

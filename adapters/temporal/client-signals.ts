@@ -1,9 +1,11 @@
-/** Operator messages to one client's workflow: pause, resume, replay failed batches. */
+/** Operator messages to one client's workflow: pause, resume, replay failed batches, refresh. */
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
 import { isValidClientId } from '../../domain/rules';
 import { clientWorkflowId } from '../../contract/ids';
-import { pauseSignal, replayBatchesUpdate, resumeSignal } from '../../contract/messages';
+import { pauseSignal, refreshUpdate, replayBatchesUpdate, resumeSignal } from '../../contract/messages';
+import type { RefreshOutcome, RefreshRequest } from '../../contract/refresh';
 import type { ReplayOutcome, ReplayRequest } from '../../contract/types';
 
 /** Refuses ids that cannot name a client workflow, before anything is sent. */
@@ -26,4 +28,14 @@ export async function resumeClient(config: ResolvedConfig, temporal: Client, cli
 
 export async function replayBatches(config: ResolvedConfig, temporal: Client, clientId: string, request: ReplayRequest): Promise<ReplayOutcome[]> {
   return clientHandle(config, temporal, clientId).executeUpdate(replayBatchesUpdate, { args: [request] });
+}
+
+/** Rebuilds the client's tables; resolves once the new ones are live. A refused or failed refresh says why. */
+export async function refreshClient(config: ResolvedConfig, temporal: Client, clientId: string, request: RefreshRequest): Promise<RefreshOutcome> {
+  try {
+    return await clientHandle(config, temporal, clientId).executeUpdate(refreshUpdate, { args: [request] });
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError && e.cause) throw new Error(`refresh of ${clientId} failed: ${e.cause.message}`, { cause: e });
+    throw e;
+  }
 }

@@ -4,6 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
 import { lakeIdentity } from '../lake/lake-identity';
 import { assertClientIds } from './client-signals';
+import { applySettings, clientSettingsOf, ingestSettingsOf } from './settings';
+import type { AppliedSettings } from './settings';
 import { workflowUiUrl } from './client';
 import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../../contract/client-workflow';
 import { ingestWorkflowId } from '../../contract/ids';
@@ -25,15 +27,15 @@ export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSe
   };
 }
 
-/** Refuses to attach to running workflows that write another lake (e.g. another clone's). */
-async function assertWorkflowLake(temporal: Client, workflowId: string, lakeId: string, lakeDir: string): Promise<void> {
+/** Refuses to attach to running workflows that write another lake (e.g. another clone's). Returns whether it runs. */
+async function assertWorkflowLake(temporal: Client, workflowId: string, lakeId: string, lakeDir: string): Promise<boolean> {
   let memo: Record<string, unknown> | undefined;
   try {
     const description = await temporal.workflow.getHandle(workflowId).describe();
-    if (description.status.name !== 'RUNNING') return;
+    if (description.status.name !== 'RUNNING') return false;
     memo = description.memo;
   } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return;
+    if (e instanceof WorkflowNotFoundError) return false;
     throw e;
   }
   const theirs = memo?.lakeId;
@@ -42,6 +44,7 @@ async function assertWorkflowLake(temporal: Client, workflowId: string, lakeId: 
       `${workflowId} is running for another lake (id ${theirs}), not ${lakeDir} (id ${lakeId}); use that lake, another temporal.workflowIdPrefix, or terminate the old workflows`,
     );
   }
+  return true;
 }
 
 /** Where a stopped ingest left off (its last run completed with that position), if it was stopped. */
@@ -61,6 +64,8 @@ export interface StartedWorkflow {
   kind: 'ingest' | 'client';
   workflowId: string;
   uiUrl: string;
+  /** For a workflow that already ran: what the config's settings changed in it. */
+  settings?: AppliedSettings;
 }
 
 /**
@@ -79,7 +84,9 @@ export async function startPipeline(
   const settings = ingestSettings(config, lakeId);
   const ingestId = ingestWorkflowId(settings.workflowIdPrefix, settings.topic);
   const clientStarts = clients.map((clientId) => clientWorkflowStart(settings, clientId));
-  for (const id of [ingestId, ...clientStarts.map((s) => s.workflowId)]) await assertWorkflowLake(temporal, id, lakeId, config.lakeDir);
+  const running = new Set<string>();
+  for (const id of [ingestId, ...clientStarts.map((s) => s.workflowId)])
+    if (await assertWorkflowLake(temporal, id, lakeId, config.lakeDir)) running.add(id);
   const wake = { signal: startSignal, signalArgs: [] as [] };
   const started: StartedWorkflow[] = [];
 
@@ -102,5 +109,14 @@ export async function startPipeline(
     staticSummary: `Ingest of topic ${settings.topic} (${mode})`,
   });
   started.unshift({ kind: 'ingest', workflowId: ingestId, uiUrl: workflowUiUrl(config, ingestId) });
+  // Workflows that ran before take the config's settings, if theirs differ (a changed rule action, say).
+  const targets = started
+    .filter((s) => running.has(s.workflowId))
+    .map((s) => ({ kind: s.kind, workflowId: s.workflowId, patch: s.kind === 'ingest' ? ingestSettingsOf(config) : clientSettingsOf(config) }));
+  const applied = await applySettings(temporal, targets, { onlyIfDifferent: true });
+  for (const a of applied) {
+    const workflow = started.find((s) => s.workflowId === a.workflowId);
+    if (workflow) workflow.settings = a;
+  }
   return started;
 }

@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { startPipeline } from '../../adapters/temporal/start';
 import { withTemporalClient } from '../../adapters/temporal/client';
+import { changesText } from '../../adapters/temporal/settings';
 import type { PipelineMode } from '../../contract/types';
 import { action, addClientSelection, jsonOption } from '../cli';
 import type { ClientSelection, JsonOption } from '../cli';
@@ -29,7 +30,8 @@ export function registerStart(program: Command): void {
         output(
           options.json,
           started,
-          () => `workflows running:\n${table(started.map((s) => ({ kind: s.kind, workflow: s.workflowId, 'web ui': s.uiUrl })))}`,
+          () =>
+            `workflows running:\n${table(started.map((s) => ({ kind: s.kind, workflow: s.workflowId, settings: s.settings ? changesText(s.settings) : 'started', 'web ui': s.uiUrl })))}`,
         );
       }),
     );

@@ -9,6 +9,9 @@ import type { PipelineActivities } from '../../contract/activities';
 import { AlertStubs } from './alert-stubs';
 import { ErrorType } from '../../contract/errors';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../../contract/types';
+import type { RefreshInput } from '../../contract/refresh';
+
+export type RefreshStep = 'beginRefresh' | 'refreshClient' | 'switchRefresh';
 
 export type ClientStep = 'bronzeBatch' | 'silverBatch' | 'goldBatch' | 'discardClientBatch' | 'recordBatchFailure';
 
@@ -16,6 +19,7 @@ export interface Call {
   step: ClientStep;
   batchId: string;
   attempt: number;
+  ruleActions: ClientBatchInput['ruleActions'];
 }
 
 /** One activity call: its step and the batches it carried. */
@@ -49,6 +53,31 @@ export class StubActivities {
   private readonly wrongLakeSeen = new Map<string, number>();
   private readonly held = new Map<string, Held>();
 
+  /** Refresh steps in the order they ran, with their input. */
+  readonly refreshCalls: { step: RefreshStep; input: RefreshInput }[] = [];
+  /** While set, the refresh rebuild waits until released (batches go on meanwhile). */
+  private rebuildHold: Held | null = null;
+
+  holdRebuild(): { started: Promise<void>; release: () => void } {
+    const held = { started: new Gate(), released: new Gate() };
+    this.rebuildHold = held;
+    return { started: held.started.promise, release: () => held.released.resolve() };
+  }
+
+  private async refreshStep(step: RefreshStep, input: RefreshInput): Promise<void> {
+    this.refreshCalls.push({ step, input });
+    const held = this.rebuildHold;
+    if (step !== 'refreshClient' || !held) return;
+    held.started.resolve();
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), 50);
+    try {
+      await Promise.race([held.released.promise, ctx.cancelled]);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
   /** Makes `step` of `batchId` behave so from now on (until `clear`). */
   on(step: ClientStep, batchId: string, behaviour: Behaviour): this {
     this.behaviours.set(key(step, batchId), behaviour);
@@ -75,6 +104,7 @@ export class StubActivities {
   /** Lets every held step go, so the worker can shut down. */
   releaseAll(): void {
     for (const gate of this.held.values()) gate.released.resolve();
+    this.rebuildHold?.released.resolve();
   }
 
   /** The calls for one batch, as `step` names in order. */
@@ -91,10 +121,10 @@ export class StubActivities {
     return this.runs.filter((r) => r.step === step && r.batchIds.some((id) => batchIds.includes(id))).map((r) => r.batchIds);
   }
 
-  private async run(step: ClientStep, batches: readonly BatchRef[]): Promise<void> {
+  private async run(step: ClientStep, batches: readonly BatchRef[], ruleActions: ClientBatchInput['ruleActions']): Promise<void> {
     const { attempt } = Context.current().info;
     this.runs.push({ step, batchIds: batches.map((b) => b.batchId) });
-    for (const { batchId } of batches) this.calls.push({ step, batchId, attempt });
+    for (const { batchId } of batches) this.calls.push({ step, batchId, attempt, ruleActions });
     const acting = batches.find((b) => this.behaviours.has(key(step, b.batchId)));
     if (!acting) return;
     const { batchId } = acting;
@@ -134,11 +164,11 @@ export class StubActivities {
     const counts = (batch: BatchRef): LayerCounts => ({ records: batch.records, passed: batch.records, dropped: 0, warned: 0 });
     const unused = (name: string) => (): Promise<never> => Promise.reject(new Error(`${name} is not stubbed`));
     const layer = (step: ClientStep) => async (input: ClientRunInput) => {
-      await this.run(step, input.batches);
+      await this.run(step, input.batches, input.ruleActions);
       return input.batches.map(counts);
     };
     const one = (step: ClientStep) => async (input: ClientBatchInput) => {
-      await this.run(step, [input.batch]);
+      await this.run(step, [input.batch], input.ruleActions);
       return counts(input.batch);
     };
     const records = (batches: readonly BatchRef[]) => batches.reduce((n, b) => n + b.records, 0);
@@ -146,19 +176,31 @@ export class StubActivities {
       bronzeBatches: layer('bronzeBatch'),
       silverBatches: layer('silverBatch'),
       goldBatches: async (input) => {
-        await this.run('goldBatch', input.batches);
+        await this.run('goldBatch', input.batches, input.ruleActions);
         return records(input.batches);
       },
-      discardClientBatches: (input) => this.run('discardClientBatch', input.batches),
+      discardClientBatches: (input) => this.run('discardClientBatch', input.batches, input.ruleActions),
       bronzeBatch: one('bronzeBatch'),
       silverBatch: one('silverBatch'),
       goldBatch: async (input) => {
-        await this.run('goldBatch', [input.batch]);
+        await this.run('goldBatch', [input.batch], input.ruleActions);
         return input.batch.records;
       },
-      discardClientBatch: (input) => this.run('discardClientBatch', [input.batch]),
-      recordBatchFailure: (input) => this.run('recordBatchFailure', [input.batch]),
+      discardClientBatch: (input) => this.run('discardClientBatch', [input.batch], input.ruleActions),
+      recordBatchFailure: (input) => this.run('recordBatchFailure', [input.batch], input.ruleActions),
       ...this.alerts.activities(),
+      beginRefresh: async (input) => {
+        await this.refreshStep('beginRefresh', input);
+        return this.calls.filter((c) => c.step === 'goldBatch').length;
+      },
+      refreshClient: async (input) => {
+        await this.refreshStep('refreshClient', input);
+        return 0;
+      },
+      switchRefresh: async (input) => {
+        await this.refreshStep('switchRefresh', input);
+        return { clientId: input.clientId, tables: input.tables, generation: input.generation, batches: 0, caughtUp: 0, rows: {} };
+      },
       ingestBatch: unused('ingestBatch'),
       dispatchBatch: unused('dispatchBatch'),
       recoverIngestPosition: unused('recoverIngestPosition'),
