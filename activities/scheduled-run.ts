@@ -121,12 +121,16 @@ export function createScheduledRunActivities({
       if ((await until(pendingThrough)).batches > 0) await handle.signal(startSignal);
       // Stop it once the last batch of the cut is in progress: a stop takes effect after the batch
       // in flight, so batches handed over after the cut stay queued for the next run.
+      let woke = false;
       await until(async () => {
         const [pending, now] = [await pendingThrough(), await status()];
         if (pending === null || now === null) return null;
+        if (now.state !== 'stopped') woke = true;
         const lastInFlight = pending.batches === 0 || (pending.batches === 1 && pending.inFlight);
-        // A paused client runs nothing more: the rest of the cut waits for the next run.
-        return lastInFlight || (now.paused && !pending.inFlight) ? true : null;
+        // A paused client runs nothing more, nor does one an operator stopped after it woke: the
+        // rest of the cut waits, queued, for the next run.
+        const halted = now.paused || (woke && now.state === 'stopped');
+        return lastInFlight || (halted && !pending.inFlight) ? true : null;
       });
       await handle.signal(stopSignal, { reason: `scheduled run through batch #${cut.seq} done` });
       const after = await until(async () => {

@@ -21,7 +21,7 @@ import { demoClientIds, generateDemo } from '../../domain/demo';
 import type { DemoMessage } from '../../domain/demo';
 import { expectedTables } from '../e2e/expectations';
 import type { Expected } from '../e2e/expectations';
-import { startHarness, waitFor } from '../helpers';
+import { recordHistory, startHarness, waitFor } from '../helpers';
 import type { PipelineHarness } from '../helpers';
 
 const CLIENTS = demoClientIds(2);
@@ -29,12 +29,15 @@ const SCHEDULED = CLIENTS[0]!;
 const FIRST = 1200;
 const COUNT = 2000;
 
+type Run = ScheduledRunSummary & { workflowId: string };
+
 /** The summaries of the schedule's completed runs, oldest first. */
-async function completedRuns(h: PipelineHarness): Promise<ScheduledRunSummary[]> {
+async function completedRuns(h: PipelineHarness): Promise<Run[]> {
   const id = scheduleId(h.t.config.temporal.workflowIdPrefix, SCHEDULED);
-  const runs: ScheduledRunSummary[] = [];
+  const runs: Run[] = [];
   for await (const wf of h.temporal.workflow.list({ query: `TemporalScheduledById = '${id}' AND ExecutionStatus = 'Completed'` })) {
-    runs.push((await h.temporal.workflow.getHandle(wf.workflowId, wf.runId).result()) as ScheduledRunSummary);
+    const summary = (await h.temporal.workflow.getHandle(wf.workflowId, wf.runId).result()) as ScheduledRunSummary;
+    runs.push({ ...summary, workflowId: wf.workflowId });
   }
   return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
@@ -109,6 +112,7 @@ describe('pipeline schedule: triggered runs of one client (real Kafka, real Temp
     // Everything produced before the schedule existed is counted by the first run that found anything.
     const first = await waitFor('a run that found the first traffic', async () => (await completedRuns(h)).find((r) => r.records > 0), 180_000, 1000);
     assert.equal(first.records, routedTo(messages.slice(0, FIRST)));
+    await recordHistory(h.temporal, first.workflowId, 'scheduled-run');
     const client = h.temporal.workflow.getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, SCHEDULED));
     assert.equal((await client.query(statusQuery)).state, 'stopped', 'nothing streams between runs');
 
