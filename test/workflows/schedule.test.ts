@@ -159,6 +159,8 @@ describe('pipeline schedule: triggered runs of one client (real Kafka, real Temp
       [[SCHEDULED, '4s']],
     );
     assert.ok(listed[0]?.lastRun, 'the last run is shown');
+    const human = await cli('schedule', 'list');
+    assert.match(human, new RegExp(`^${SCHEDULED} +4s +\\S+ +\\S+ +(\\d+ batches, \\d+ records, silver \\d+, dropped \\d+|running)`, 'm'));
     assert.match(await cli('schedule', 'delete', SCHEDULED), new RegExp(`^deleted ${scheduleId(config.temporal.workflowIdPrefix, SCHEDULED)}$`, 'm'));
     assert.deepEqual(JSON.parse(await cli('schedule', 'list', '--json')), []);
     await assert.rejects(deleteSchedule(config, h.temporal, SCHEDULED), /no schedule for client acme/);
