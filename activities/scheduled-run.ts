@@ -75,6 +75,20 @@ export function createScheduledRunActivities({
     return temporal.workflow.getHandle(clientWorkflowId(settings.workflowIdPrefix, clientId));
   }
 
+  /**
+   * Starts the client's workflow, stopped, unless one runs: hand-overs then queue until a run
+   * wakes it, so a scheduled client never streams. Whether it had to.
+   */
+  async function startedStopped(settings: IngestSettings, clientId: string, handle: WorkflowHandle): Promise<boolean> {
+    if (await isRunning(handle)) return false;
+    await temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, {
+      ...clientWorkflowStart(settings, clientId),
+      signal: stopSignal,
+      signalArgs: [{ reason: 'runs on a schedule' }],
+    });
+    return true;
+  }
+
   return {
     async awaitIngestThrough({ settings, until: target }: { settings: IngestSettings; until: PartitionOffsets }): Promise<IngestCut | null> {
       guardIngest({ config, lakeId }, { lakeId: settings.lakeId, topic: settings.topic });
@@ -93,15 +107,7 @@ export function createScheduledRunActivities({
 
     async clientBaseline({ settings, clientId }: { settings: IngestSettings; clientId: string }): Promise<ClientBaseline> {
       const handle = clientHandle(settings, clientId);
-      if (!(await isRunning(handle))) {
-        // Started stopped, so that hand-overs queue until a run wakes it: a scheduled client never streams.
-        await temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, {
-          ...clientWorkflowStart(settings, clientId),
-          signal: stopSignal,
-          signalArgs: [{ reason: 'runs on a schedule' }],
-        });
-        return { totals: { ...ZERO_TOTALS }, failedBatches: [] };
-      }
+      if (await startedStopped(settings, clientId, handle)) return { totals: { ...ZERO_TOTALS }, failedBatches: [] };
       const { totals, failedBatches } = await until(() => answer(temporal, () => handle.query(statusQuery)));
       return { totals, failedBatches };
     },
@@ -114,6 +120,8 @@ export function createScheduledRunActivities({
     }): Promise<ClientRunCounts> {
       const { settings, clientId, cut, baseline } = input;
       const handle = clientHandle(settings, clientId);
+      // Ended meanwhile (terminated, say): the new one has nothing queued, and the run counts nothing.
+      if (await startedStopped(settings, clientId, handle)) return { ...ZERO_TOTALS, failedBatches: [], pending: 0, paused: false };
       const ref: CutRef = { topic: settings.topic, seq: cut.seq };
       const pendingThrough = () => answer(temporal, () => handle.query(pendingThroughQuery, ref));
       const status = () => answer(temporal, () => handle.query(statusQuery));
@@ -121,12 +129,16 @@ export function createScheduledRunActivities({
       if ((await until(pendingThrough)).batches > 0) await handle.signal(startSignal);
       // Stop it once the last batch of the cut is in progress: a stop takes effect after the batch
       // in flight, so batches handed over after the cut stay queued for the next run.
+      let woke = false;
       await until(async () => {
         const [pending, now] = [await pendingThrough(), await status()];
         if (pending === null || now === null) return null;
+        if (now.state !== 'stopped') woke = true;
         const lastInFlight = pending.batches === 0 || (pending.batches === 1 && pending.inFlight);
-        // A paused client runs nothing more: the rest of the cut waits for the next run.
-        return lastInFlight || (now.paused && !pending.inFlight) ? true : null;
+        // A paused client runs nothing more, nor does one an operator stopped after it woke: the
+        // rest of the cut waits, queued, for the next run.
+        const halted = now.paused || (woke && now.state === 'stopped');
+        return lastInFlight || (halted && !pending.inFlight) ? true : null;
       });
       await handle.signal(stopSignal, { reason: `scheduled run through batch #${cut.seq} done` });
       const after = await until(async () => {

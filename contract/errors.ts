@@ -15,6 +15,8 @@ export const ErrorType = {
   IngestBatchFailed: 'IngestBatchFailed',
   /** A lake file the pipeline wrote (batch plan, done file, lake identity) is damaged or foreign. */
   CorruptFile: 'CorruptFile',
+  /** An operator stopped the ingest a scheduled run was waiting for: the run ends, the next one goes on. */
+  IngestStopped: 'IngestStopped',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

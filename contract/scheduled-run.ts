@@ -41,7 +41,7 @@ export interface ClientBaseline {
 export interface ClientRunCounts extends ClientTotals {
   /** Batches that failed during the run (kept for `pipeline replay`). */
   failedBatches: string[];
-  /** Batches at or before the cut still queued: the client was paused, they wait for the next run. */
+  /** Batches at or before the cut still queued: the client was paused or stopped by an operator; they wait for the next run. */
   pending: number;
   /** The client was paused, so the run processed what it could and left the rest queued. */
   paused: boolean;

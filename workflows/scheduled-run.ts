@@ -9,6 +9,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
+import { ErrorType } from '../contract/errors';
 import { ingestWorkflowId } from '../contract/ids';
 import type { IngestCut, ScheduledRunInput, ScheduledRunSummary } from '../contract/scheduled-run';
 import type { PartitionOffsets } from '../contract/types';
@@ -24,7 +25,7 @@ export async function scheduledRun({ clientId, settings }: ScheduledRunInput): P
   const show = (what: string): void => setCurrentDetails(`**${clientId}** (scheduled run on ${topic}): ${what}`);
 
   show('reading the end of the topic');
-  // Counted from before the ingest: a client without a workflow gets one, running, with the first hand-over.
+  // Counted from before the ingest, which may hand the client batches (a client without a workflow gets one here, stopped).
   const baseline = await watch.clientBaseline({ settings, clientId });
   const until = await kafka.endOffsets({ topic });
   const from = (await kafka.recoverIngestPosition({ topic, lakeId })).nextOffsets;
@@ -67,7 +68,7 @@ export async function scheduledRun({ clientId, settings }: ScheduledRunInput): P
         if (result.stoppedAt)
           throw ApplicationFailure.nonRetryable(
             `the ingest of ${topic} was stopped by an operator before it reached the end offsets`,
-            'IngestStopped',
+            ErrorType.IngestStopped,
           );
       } catch (e) {
         // Another run (or `pipeline start`) started the ingest first: wait for that one instead.

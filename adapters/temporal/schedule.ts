@@ -7,6 +7,7 @@ import { rootCause } from '@temporalio/common';
 import type { Client, ScheduleDescription, ScheduleHandle, ScheduleOptionsAction, ScheduleUpdateOptions } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
 import { scheduledRunWorkflowId, scheduleId } from '../../contract/ids';
+import { CLIENT_ID } from '../../contract/search-attributes';
 import { SCHEDULED_RUN_WORKFLOW_TYPE } from '../../contract/scheduled-run';
 import type { ScheduledRunInput, ScheduledRunSummary } from '../../contract/scheduled-run';
 import { formatInterval } from '../../domain/interval';
@@ -59,6 +60,8 @@ export async function scheduleClient(config: ResolvedConfig, temporal: Client, c
     workflowId: scheduledRunWorkflowId(prefix, clientId),
     args: [input],
     memo: { lakeId },
+    // The Web UI's `ClientId = "…"` filter shows the client's runs beside its workflow.
+    typedSearchAttributes: [{ key: CLIENT_ID, value: clientId }],
     staticSummary: `Scheduled run of client ${clientId}`,
   };
   const spec = { intervals: [{ every: everyMs }] };

@@ -23,7 +23,7 @@ function lastResult(run: LastRun | null): string {
   const s = run.summary;
   if (!s) return run.error ? `${run.status.toLowerCase()}: ${run.error}` : run.status.toLowerCase();
   const failed = s.failedBatches.length > 0 ? `, ${s.failedBatches.length} failed` : '';
-  const left = s.pending > 0 ? `, ${s.pending} left queued (client paused)` : '';
+  const left = s.pending > 0 ? `, ${s.pending} left queued (client ${s.paused ? 'paused' : 'stopped'})` : '';
   return `${s.batches} batches, ${s.records} records, silver ${s.silver}, dropped ${s.dropped}${failed}${left}`;
 }
 

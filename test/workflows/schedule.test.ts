@@ -2,7 +2,9 @@
  * `pipeline schedule` on the real dev server and broker: a schedule every few seconds runs one
  * client in triggered mode; traffic produced between runs is counted by exactly one run, each
  * run's summary matches the raw rows between its offsets, the client is stopped between runs,
- * its tables are exact at the end, and `schedule delete` removes the schedule.
+ * its tables are exact at the end, and `schedule delete` removes the schedule. Beside a
+ * continuous ingest the runs wait for it instead of starting one; a paused client's cut stays
+ * queued until a run after resume.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,6 +15,7 @@ import { deleteSchedule, scheduleClient } from '../../adapters/temporal/schedule
 import type { ScheduleInfo } from '../../adapters/temporal/schedule';
 import { produceMessages } from '../../adapters/kafka/produce';
 import { startPipeline } from '../../adapters/temporal/start';
+import { pauseClient, resumeClient } from '../../adapters/temporal/client-signals';
 import { querySql } from '../../adapters/lake/sql-session';
 import { clientWorkflowId, ingestWorkflowId, scheduleId } from '../../contract/ids';
 import { ingestStatusQuery, statusQuery } from '../../contract/messages';
@@ -21,7 +24,7 @@ import { demoClientIds, generateDemo } from '../../domain/demo';
 import type { DemoMessage } from '../../domain/demo';
 import { expectedTables } from '../e2e/expectations';
 import type { Expected } from '../e2e/expectations';
-import { startHarness, waitFor } from '../helpers';
+import { recordHistory, startHarness, waitFor } from '../helpers';
 import type { PipelineHarness } from '../helpers';
 
 const CLIENTS = demoClientIds(2);
@@ -29,12 +32,15 @@ const SCHEDULED = CLIENTS[0]!;
 const FIRST = 1200;
 const COUNT = 2000;
 
+type Run = ScheduledRunSummary & { workflowId: string };
+
 /** The summaries of the schedule's completed runs, oldest first. */
-async function completedRuns(h: PipelineHarness): Promise<ScheduledRunSummary[]> {
+async function completedRuns(h: PipelineHarness): Promise<Run[]> {
   const id = scheduleId(h.t.config.temporal.workflowIdPrefix, SCHEDULED);
-  const runs: ScheduledRunSummary[] = [];
+  const runs: Run[] = [];
   for await (const wf of h.temporal.workflow.list({ query: `TemporalScheduledById = '${id}' AND ExecutionStatus = 'Completed'` })) {
-    runs.push((await h.temporal.workflow.getHandle(wf.workflowId, wf.runId).result()) as ScheduledRunSummary);
+    const summary = (await h.temporal.workflow.getHandle(wf.workflowId, wf.runId).result()) as ScheduledRunSummary;
+    runs.push({ ...summary, workflowId: wf.workflowId });
   }
   return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
@@ -109,6 +115,7 @@ describe('pipeline schedule: triggered runs of one client (real Kafka, real Temp
     // Everything produced before the schedule existed is counted by the first run that found anything.
     const first = await waitFor('a run that found the first traffic', async () => (await completedRuns(h)).find((r) => r.records > 0), 180_000, 1000);
     assert.equal(first.records, routedTo(messages.slice(0, FIRST)));
+    await recordHistory(h.temporal, first.workflowId, 'scheduled-run');
     const client = h.temporal.workflow.getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, SCHEDULED));
     assert.equal((await client.query(statusQuery)).state, 'stopped', 'nothing streams between runs');
 
@@ -155,6 +162,8 @@ describe('pipeline schedule: triggered runs of one client (real Kafka, real Temp
       [[SCHEDULED, '4s']],
     );
     assert.ok(listed[0]?.lastRun, 'the last run is shown');
+    const human = await cli('schedule', 'list');
+    assert.match(human, new RegExp(`^${SCHEDULED} +4s +\\S+ +\\S+ +(\\d+ batches, \\d+ records, silver \\d+, dropped \\d+|running)`, 'm'));
     assert.match(await cli('schedule', 'delete', SCHEDULED), new RegExp(`^deleted ${scheduleId(config.temporal.workflowIdPrefix, SCHEDULED)}$`, 'm'));
     assert.deepEqual(JSON.parse(await cli('schedule', 'list', '--json')), []);
     await assert.rejects(deleteSchedule(config, h.temporal, SCHEDULED), /no schedule for client acme/);
@@ -201,6 +210,46 @@ describe('pipeline schedule while another client streams (real Kafka, real Tempo
     const ingest = h.temporal.workflow.getHandle(ingestWorkflowId(prefix, config.target.topic));
     assert.equal((await ingest.describe()).status.name, 'RUNNING');
     assert.equal((await ingest.query(ingestStatusQuery)).mode, 'continuous');
+    await drained(h, CLIENTS[1]!);
+    await assertTablesExact(h, expected);
+  });
+});
+
+describe('pipeline schedule with the client paused (real Kafka, real Temporal)', () => {
+  let h: PipelineHarness;
+  before(async () => {
+    h = await startScheduleHarness('schedule-paused');
+  });
+  after(() => closeScheduleHarness(h));
+
+  it('leaves the cut queued while the client is paused, and processes it in a run after resume', async () => {
+    const { config } = h.t;
+    const messages = generateDemo({ count: 600, clients: CLIENTS.length, seed: 47 });
+    const expected = expectedTables(messages, CLIENTS);
+    await produceMessages(h.kafka, config.target.topic, messages.slice(0, 300));
+    await scheduleClient(config, h.temporal, SCHEDULED, 3000);
+    await waitFor('a run that found the first traffic', async () => (await completedRuns(h)).find((r) => r.records > 0), 180_000, 1000);
+
+    await pauseClient(config, h.temporal, SCHEDULED, 'test');
+    await produceMessages(h.kafka, config.target.topic, messages.slice(300));
+    const held = await waitFor('a run that found the client paused', async () => (await completedRuns(h)).find((r) => r.pending > 0), 180_000, 1000);
+    assert.deepEqual([held.paused, held.records, held.batches], [true, 0, 0], 'a paused client processed nothing');
+    const client = h.temporal.workflow.getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, SCHEDULED));
+    const status = await client.query(statusQuery);
+    assert.deepEqual([status.state, status.queued > 0], ['stopped', true], 'stopped again, its batches still queued');
+
+    await resumeClient(config, h.temporal, SCHEDULED);
+    const runs = await waitFor(
+      'a run after resume that processed the rest',
+      async () => {
+        const all = await completedRuns(h);
+        return all.reduce((n, r) => n + r.records, 0) === routedTo(messages) ? all : null;
+      },
+      180_000,
+      1000,
+    );
+    console.log(`records per run: ${runs.map((r) => (r.paused ? `${r.records} (paused, ${r.pending} left)` : r.records)).join(', ')}`);
+    assert.equal((await client.query(statusQuery)).state, 'stopped');
     await drained(h, CLIENTS[1]!);
     await assertTablesExact(h, expected);
   });
