@@ -103,6 +103,17 @@ describe('config apply and refresh', () => {
       ],
     );
     assert.deepEqual((await applySettings(h.temporal, await configTargets(h.t.config, h.temporal, ['acme'])))[0]?.outcome, 'unchanged');
+    // `pipeline start` sends workflows that already run only what differs.
+    h.t.config.batch = { ...h.t.config.batch, maxWaitMs: 250 };
+    const restarted = await startPipeline(h.t.config, h.temporal);
+    assert.deepEqual(
+      restarted.map((w) => [w.kind, w.settings?.outcome, w.settings?.changes.map((c) => `${c.setting} ${c.from}→${c.to}`)]),
+      [
+        ['ingest', 'changed', ['maxWaitMs 200→250']],
+        ['client', 'unchanged', []],
+        ['client', 'unchanged', []],
+      ],
+    );
 
     await produceMessages(h.kafka, topic, events('acme', 200, 300));
     await drained(h, 'later batches to drop bad statuses', (s) => clientOf(s, 'acme')?.totals.records === 300);
