@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { BatchRef, RunLimits } from '../../contract/types';
+import { pauseSignal, resumeSignal } from '../../contract/messages';
 import { recordHistory } from '../helpers';
 import { batch, startLogicHarness } from './harness';
 import type { LogicHarness } from './harness';
@@ -61,5 +62,34 @@ describe('clientPipeline runs of queued batches (stub activities)', () => {
       s.totals.records,
       records.reduce((n, r) => n + r, 0),
     );
+  });
+
+  it('a pause while the batches of a failed run rerun alone holds the rest, which still run alone after resume', async () => {
+    const bs = [0, 1, 2, 3].map((seq) => batch(seq, 10, 'split-pause'));
+    const [b0, b1, b2, b3] = bs as [BatchRef, BatchRef, BatchRef, BatchRef];
+    const b4 = batch(4, 10, 'split-pause');
+    const ids = [...bs, b4].map((b) => b.batchId);
+    h.stubs.on('silverBatch', b2.batchId, { kind: 'fail' });
+    // The run fails in silver before reaching gold, so only b1's rerun alone waits here.
+    h.stubs.on('goldBatch', b1.batchId, { kind: 'hold' });
+    const wf = await queuedBehindFirst('c-split-pause', bs);
+    await h.stubs.started('goldBatch', b1.batchId);
+    await wf.signal(pauseSignal, { reason: 'test' });
+    await h.send(wf, b4);
+    h.stubs.release('goldBatch', b1.batchId);
+
+    const paused = await h.statusWhen(wf, 'paused after the batch in progress', (st) => st.paused && !st.busy && st.processed === 2);
+    assert.equal(paused.queued, 3, "the failed run's other batches and the new one wait");
+    await wf.signal(resumeSignal);
+    const s = await h.statusWhen(wf, 'every batch handled', (st) => st.processed + st.failed === 5 && st.queued === 0);
+    assert.deepEqual(s.failedBatches, [b2.batchId]);
+    assert.deepEqual(h.stubs.runsOf('bronzeBatch', ids), [
+      [b0.batchId],
+      [b1.batchId, b2.batchId, b3.batchId],
+      [b1.batchId],
+      [b2.batchId],
+      [b3.batchId],
+      [b4.batchId],
+    ]);
   });
 });
