@@ -17,3 +17,12 @@ export function scheduleId(prefix: string, clientId: string): string {
 export function scheduledRunWorkflowId(prefix: string, clientId: string): string {
   return `${prefix}-scheduled-${clientId}`;
 }
+
+/**
+ * The task queue of the ingest's activities, beside the deployment's own: reading Kafka and
+ * handing batches over never wait behind the clients' lake work, so the ingest keeps ahead and
+ * clients that fall behind take their queued batches in one run.
+ */
+export function ingestTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-ingest`;
+}

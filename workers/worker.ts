@@ -10,6 +10,7 @@ import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
 import { streamLimits, TopicStreams } from '../adapters/kafka/topic-stream';
 import { connectClient, temporalConnectionOptions } from '../adapters/temporal/client';
 import { createActivities } from '../activities';
+import { ingestTaskQueue } from '../contract/ids';
 import { bundlerLogger, runtimeLogger } from './logging';
 
 /**
@@ -37,25 +38,50 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
   const lakeId = await lakeIdentity(config.lakeDir);
   const temporal = await connectClient(config);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
-  const worker = await Worker.create({
+  const activities = createActivities({ config, kafka, offsets, streams, db, temporal, lakeId });
+  const common = {
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    workflowBundle,
-    activities: createActivities({ config, kafka, offsets, streams, db, temporal, lakeId }),
-    // Most of a client run's time is waiting (file writes and fsyncs, DuckDB on its own threads,
-    // round trips to the server), and the ingest's activities queue behind the clients' on the
-    // same task queue: enough slots that many clients' runs overlap and the ingest is not starved,
-    // while DuckDB's threads bound the CPU it takes.
-    maxConcurrentActivityTaskExecutions: 32,
-    maxConcurrentWorkflowTaskExecutions: 40,
+    activities,
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
     // Heartbeats reach the server at least this often, and a cancel request or a timed-out
     // attempt is learned from their responses: the sooner, the shorter a stale attempt's
     // window to publish before its fence goes down.
     maxHeartbeatThrottleInterval: '2 seconds',
+  } as const;
+  const worker = await Worker.create({
+    ...common,
+    taskQueue: config.temporal.taskQueue,
+    workflowBundle,
+    // Most of a client run's time is waiting (file writes and fsyncs, DuckDB on its own threads,
+    // round trips to the server): enough slots that many clients' runs overlap, while DuckDB's
+    // threads bound the CPU it takes.
+    maxConcurrentActivityTaskExecutions: 32,
+    maxConcurrentWorkflowTaskExecutions: 40,
   });
-  const done = worker.run().finally(async () => {
+  // The ingest's activities (read Kafka, land raw batches, hand them over) on a queue of their
+  // own, so they never wait behind the clients' lake work.
+  const ingestWorker = await Worker.create({
+    ...common,
+    taskQueue: ingestTaskQueue(config.temporal.taskQueue),
+    maxConcurrentActivityTaskExecutions: 8,
+  });
+  const stopAll = (): void => {
+    // The SDK also shuts workers down on SIGINT/SIGTERM; a second request is not an error.
+    for (const w of [worker, ingestWorker]) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  const runBoth = async (): Promise<void> => {
+    const runs = [worker.run(), ingestWorker.run()];
+    try {
+      await Promise.all(runs);
+    } catch (e) {
+      // One of them failed: the other stops too, rather than running half a worker.
+      stopAll();
+      await Promise.allSettled(runs);
+      throw e;
+    }
+  };
+  const done = runBoth().finally(async () => {
     await streams.close();
     await offsets.close();
     await temporal.connection.close().catch(() => undefined);
@@ -64,9 +90,6 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
   });
   return {
     done,
-    shutdown: () => {
-      // The SDK also shuts workers down on SIGINT/SIGTERM; a second request is not an error.
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-    },
+    shutdown: stopAll,
   };
 }

@@ -8,12 +8,16 @@ import {
   allHandlersFinished,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
+import { ingestTaskQueue } from '../contract/ids';
 import { ingestStatusQuery, startSignal, stopSignal } from '../contract/messages';
 import { PIPELINE_STATE } from '../contract/search-attributes';
 import { historyFull } from './history';
@@ -22,10 +26,13 @@ import { handleSettings } from './settings';
 import { dispatchProfile, kafkaProfile } from './profiles';
 import type { IngestInput, IngestState, IngestStatus, IngestSummary } from '../contract/types';
 
-const kafka = proxyActivities<PipelineActivities>(kafkaProfile);
-const dispatch = proxyActivities<PipelineActivities>(dispatchProfile);
+/** Workflows from before this marker ran their activities on the deployment's task queue. */
+const INGEST_OWN_TASK_QUEUE = 'ingest-own-task-queue';
 
 export async function ingest(input: IngestInput): Promise<IngestSummary> {
+  const ownQueue: Partial<ActivityOptions> = patched(INGEST_OWN_TASK_QUEUE) ? { taskQueue: ingestTaskQueue(workflowInfo().taskQueue) } : {};
+  const kafka = proxyActivities<PipelineActivities>({ ...kafkaProfile, ...ownQueue });
+  const dispatch = proxyActivities<PipelineActivities>({ ...dispatchProfile, ...ownQueue });
   const { settings, mode } = input;
   const { topic } = settings;
   let phase: IngestStatus['phase'] = 'starting';
