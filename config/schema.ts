@@ -16,7 +16,7 @@ const SafeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1
 /**
  * A worker's memory grows by at most this many times batch.maxBytes while it ingests: the batch
  * landing and its working copies (text, staged rows, Parquet buffers) and the next batch, read
- * ahead. A burst of 1 MiB messages measured about 9 × (test/e2e/burst.test.ts prints it).
+ * ahead. A burst of 1 MiB messages measured 9–13 × (test/e2e/burst.test.ts prints it).
  */
 export const INGEST_MEMORY_FACTOR = 16;
 /** 32 MiB: a worker's ingest stays within 512 MiB over its idle footprint (see INGEST_MEMORY_FACTOR). */

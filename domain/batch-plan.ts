@@ -88,42 +88,6 @@ export function totalAvailable(avail: Map<number, { from: bigint; end: bigint }>
   return total;
 }
 
-/**
- * Splits up to `maxMessages` across partitions fairly (water-filling), so one busy partition
- * cannot starve the others.
- */
-export function planRanges(avail: Map<number, { from: bigint; end: bigint }>, maxMessages: number): PartitionRange[] {
-  const take = new Map<number, bigint>();
-  let remaining = BigInt(maxMessages);
-  let open = [...avail.entries()]
-    .filter(([, a]) => a.end > a.from)
-    .map(([p]) => p)
-    .sort((a, b) => a - b);
-  while (remaining > 0n && open.length > 0) {
-    const share = remaining / BigInt(open.length) > 0n ? remaining / BigInt(open.length) : 1n;
-    const stillOpen: number[] = [];
-    for (const p of open) {
-      if (remaining === 0n) break;
-      const a = avail.get(p)!;
-      const taken = take.get(p) ?? 0n;
-      const left = a.end - a.from - taken;
-      const n = left < share ? left : share;
-      const granted = n < remaining ? n : remaining;
-      take.set(p, taken + granted);
-      remaining -= granted;
-      if (left - granted > 0n) stillOpen.push(p);
-    }
-    open = stillOpen;
-  }
-  return [...take.entries()]
-    .filter(([, n]) => n > 0n)
-    .sort(([a], [b]) => a - b)
-    .map(([partition, n]) => {
-      const from = avail.get(partition)!.from;
-      return { partition, from: String(from), until: String(from + n) };
-    });
-}
-
 /** Messages read ahead from one partition: the offset they start at, and each one's offset and size. */
 export interface ReadAhead {
   from: bigint;

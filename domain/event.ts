@@ -36,10 +36,13 @@ export function silverFields(message: JsonObject): SilverFields {
   };
 }
 
-/** Raw values kept in `pipeline_errors` are bounded so a hostile message cannot bloat the table. */
-export function boundedRawValue(value: Buffer | null, maxChars: number): string | null {
+/**
+ * Raw values kept in `pipeline_errors` are bounded so a hostile message cannot bloat the table.
+ * `decoded` is the value as text when the caller has decoded it already (a 1 MiB value is not decoded twice).
+ */
+export function boundedRawValue(value: Buffer | null, maxChars: number, decoded?: string): string | null {
   if (value === null) return null;
-  const text = value.toString('utf8'); // invalid bytes become U+FFFD: the row stays text
+  const text = decoded ?? value.toString('utf8'); // invalid bytes become U+FFFD: the row stays text
   return text.length > maxChars ? `${sliceText(text, maxChars)}…[truncated ${text.length - maxChars} chars]` : text;
 }
 

@@ -107,7 +107,7 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
         ctx.topic,
         m.partition,
         BigInt(m.offset),
-        m.oversized ? boundedHead(m.oversized, ctx.rawValueChars) : boundedRawValue(m.value, ctx.rawValueChars),
+        m.oversized ? boundedHead(m.oversized, ctx.rawValueChars) : boundedRawValue(m.value, ctx.rawValueChars, decoded.text),
       ]);
     } else if (verdict.clientId !== null) {
       clientCounts.set(verdict.clientId, (clientCounts.get(verdict.clientId) ?? 0) + 1);

@@ -118,7 +118,7 @@ export class TopicStream {
         return ranges.flatMap((r) => this.takeUntil(r.partition, BigInt(r.until)));
       } finally {
         for (const r of ranges) this.demand.delete(r.partition);
-        this.flow(consumer);
+        if (this.failure === null) this.flow(consumer); // a crashed consumer takes no more orders
       }
     });
   }
@@ -127,6 +127,9 @@ export class TopicStream {
     const starting = this.starting;
     this.starting = null;
     this.buffers.clear();
+    // A read still waiting ends now rather than wait on a consumer that is gone.
+    this.failure = new Error(`the reader of ${this.topic} was closed`);
+    this.notify();
     await starting?.then((c) => c.disconnect()).catch(() => undefined);
   }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load';
-import { ConfigError } from '../../config/schema';
+import { ConfigError, DEFAULT_BATCH_MAX_BYTES } from '../../config/schema';
 
 function withFile(content: unknown): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
@@ -101,6 +101,17 @@ describe('configuration', () => {
         const problems = (e as ConfigError).problems.join('\n');
         return problems.includes('target: "qa" is not one of the configured targets (dev)') && problems.includes('rules.unknown_client');
       },
+    );
+  });
+  it('bounds batches by bytes, and refuses a message limit the batch budget could not hold', () => {
+    const config = loadConfig({ file: DEFAULT_CONFIG_FILE, env: { PIPELINE_BATCH_MAX_BYTES: String(8 << 20) } });
+    assert.deepEqual([config.batch.maxBytes, config.limits.maxMessageBytes], [8 << 20, 1 << 20]);
+    assert.equal(loadConfig({ file: DEFAULT_CONFIG_FILE, env: {} }).batch.maxBytes, DEFAULT_BATCH_MAX_BYTES);
+    assert.throws(
+      () =>
+        loadConfig({ file: DEFAULT_CONFIG_FILE, env: { PIPELINE_BATCH_MAX_BYTES: String(2 << 20), PIPELINE_MAX_MESSAGE_BYTES: String(3 << 20) } }),
+      (e: unknown) =>
+        e instanceof ConfigError && e.problems.join('\n') === `limits.maxMessageBytes (${3 << 20}) must not exceed batch.maxBytes (${2 << 20})`,
     );
   });
   it('explains a missing or unparsable file', () => {

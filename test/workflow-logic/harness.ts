@@ -14,6 +14,7 @@ import { loadConfig } from '../../config/load';
 import { connectClient, temporalConnectionOptions } from '../../adapters/temporal/client';
 import { batchReadySignal, statusQuery } from '../../contract/messages';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
+import type { PipelineActivities } from '../../contract/activities';
 import type { BatchRef, ClientPipelineInput, ClientStatus } from '../../contract/types';
 import type { clientPipeline } from '../../workflows';
 import { portOpen } from '../../scripts/stack/stack';
@@ -83,7 +84,8 @@ export interface LogicHarness {
   close(): Promise<void>;
 }
 
-export async function startLogicHarness(): Promise<LogicHarness> {
+/** `activities` replaces stubs, e.g. the ingest's, which the stubs leave out. */
+export async function startLogicHarness(activities: Partial<PipelineActivities> = {}): Promise<LogicHarness> {
   const config = loadConfig();
   const [host, port] = config.temporal.address.split(':');
   if (!(await portOpen(Number(port), host))) {
@@ -100,7 +102,7 @@ export async function startLogicHarness(): Promise<LogicHarness> {
     namespace: config.temporal.namespace,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: stubs.activities(),
+    activities: { ...stubs.activities(), ...activities },
     // Cancellation reaches an activity with its next heartbeat: let it through at once.
     maxHeartbeatThrottleInterval: 50,
     shutdownGraceTime: '2 seconds',
