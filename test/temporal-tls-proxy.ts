@@ -65,7 +65,9 @@ export async function startTemporalTlsProxy(upstreamAddress: string, certs: Test
       stream.respond(responseHeaders, { waitForTrailers: true });
       call.pipe(stream);
     });
-    call.on('trailers', (t) => (trailers = t));
+    call.on('trailers', (received: http2.IncomingHttpHeaders) => {
+      trailers = received;
+    });
     stream.on('wantTrailers', () => stream.sendTrailers(Object.fromEntries(Object.entries(trailers).filter(([name]) => !name.startsWith(':')))));
     stream.on('close', () => call.close());
     stream.pipe(call);
