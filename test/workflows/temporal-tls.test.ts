@@ -133,7 +133,10 @@ describe('Temporal over TLS, mutual TLS and an API key', () => {
     const noCa = await connectError(t, { PIPELINE_TEMPORAL_TLS_CA_FILE: '' });
     assert.ok(proxy.failedHandshakes > afterNoCert, 'the client broke off the handshake with a server it cannot verify');
     for (const error of [noCert, noCa]) {
-      assert.match(error.message, /^cannot reach Temporal at 127\.0\.0\.1:\d+ \(Failed to connect/);
+      assert.match(
+        error.message,
+        /^cannot reach Temporal at 127\.0\.0\.1:\d+ \(Failed to connect.*\); check temporal\.tls \(CA, client certificate\) and the API key$/,
+      );
       assert.equal(error.message.includes(API_KEY), false);
     }
   });
