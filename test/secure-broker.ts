@@ -1,6 +1,6 @@
 /**
- * A second, throw-away Kafka broker that only speaks SASL_SSL, for the tests of secured
- * connections: a CA and a broker certificate made with openssl, SCRAM-SHA-512 users created when
+ * A second, throw-away Kafka broker that only speaks SASL_SSL and mutual TLS, for the tests of
+ * secured connections: a CA and certificates made with openssl, SCRAM-SHA-512 users created when
  * the storage is formatted, PLAIN users in the listener's JAAS line, all on free loopback ports,
  * from the local stack's Kafka jars. `stop` ends the broker and removes every file it made.
  */
@@ -41,13 +41,41 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/**
- * A CA; a broker certificate for 127.0.0.1 and localhost signed by it, as a PKCS12 keystore; and
- * a client certificate and key signed by it, for mutual TLS.
- */
-function makeCertificates(dir: string, storePassword: string): { caFile: string; keystore: string; clientCert: string; clientKey: string } {
+export interface TestCertificates {
+  caFile: string;
+  /** For 127.0.0.1 and localhost. */
+  serverCert: string;
+  serverKey: string;
+  /** Accepted by a server that requires client certificates signed by the CA. */
+  clientCert: string;
+  clientKey: string;
+}
+
+/** A throw-away CA, and a server and a client certificate signed by it, as PEM files in `dir`. */
+export function makeTestCertificates(dir: string): TestCertificates {
   const at = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const signed = (name: string, subject: string, extensions: string) => {
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', at(`${name}.key`), '-out', at(`${name}.csr`), '-subj', subject);
+    writeFileSync(at(`${name}.ext`), extensions);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      at(`${name}.csr`),
+      '-CA',
+      at('ca.pem'),
+      '-CAkey',
+      at('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      at(`${name}.pem`),
+      '-days',
+      '2',
+      '-extfile',
+      at(`${name}.ext`),
+    );
+  };
   openssl(
     'req',
     '-x509',
@@ -63,56 +91,15 @@ function makeCertificates(dir: string, storePassword: string): { caFile: string;
     '-subj',
     '/CN=pipeline test CA',
   );
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', at('broker.key'), '-out', at('broker.csr'), '-subj', '/CN=localhost');
-  writeFileSync(at('broker.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    at('broker.csr'),
-    '-CA',
-    at('ca.pem'),
-    '-CAkey',
-    at('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    at('broker.pem'),
-    '-days',
-    '2',
-    '-extfile',
-    at('broker.ext'),
-  );
-  openssl(
-    'pkcs12',
-    '-export',
-    '-in',
-    at('broker.pem'),
-    '-inkey',
-    at('broker.key'),
-    '-out',
-    at('broker.p12'),
-    '-name',
-    'broker',
-    '-passout',
-    `pass:${storePassword}`,
-  );
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', at('client.key'), '-out', at('client.csr'), '-subj', '/CN=pipeline');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    at('client.csr'),
-    '-CA',
-    at('ca.pem'),
-    '-CAkey',
-    at('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    at('client.pem'),
-    '-days',
-    '2',
-  );
-  return { caFile: at('ca.pem'), keystore: at('broker.p12'), clientCert: at('client.pem'), clientKey: at('client.key') };
+  signed('server', '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  signed('client', '/CN=pipeline', 'extendedKeyUsage=clientAuth\n');
+  return {
+    caFile: at('ca.pem'),
+    serverCert: at('server.pem'),
+    serverKey: at('server.key'),
+    clientCert: at('client.pem'),
+    clientKey: at('client.key'),
+  };
 }
 
 export async function startSecureBroker(users: Readonly<Record<string, string>>): Promise<SecureBroker> {
@@ -120,7 +107,15 @@ export async function startSecureBroker(users: Readonly<Record<string, string>>)
   if (!existsSync(libs)) throw new Error(`no Kafka jars at ${libs}: install the local stack first (npx pipeline stack up)`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'secure-broker-'));
   const storePassword = randomBytes(12).toString('hex');
-  const { caFile, keystore, clientCert, clientKey } = makeCertificates(dir, storePassword);
+  const { caFile, serverCert, serverKey, clientCert, clientKey } = makeTestCertificates(dir);
+  const keystore = path.join(dir, 'server.p12');
+  execFileSync(
+    'openssl',
+    ['pkcs12', '-export', '-in', serverCert, '-inkey', serverKey, '-out', keystore, '-name', 'broker', '-passout', `pass:${storePassword}`],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const [saslPort, mtlsPort, internalPort, controllerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const plainUsers = Object.entries(users)
     .map(([user, password]) => `user_${user}="${password}"`)

@@ -43,9 +43,12 @@ export async function connectClient(config: ResolvedConfig, env: NodeJS.ProcessE
   try {
     connection = await Connection.connect({ ...options, connectTimeout: '5 seconds' });
   } catch (e) {
-    const reason = redact((e as Error).message, [options.apiKey]);
+    // The SDK's message is generic ("Failed to connect…"); the server's answer is in its cause.
+    const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : '';
+    const reason = redact(`${(e as Error).message}${cause}`, [options.apiKey]);
+    const hint = options.tls ? 'check temporal.tls (CA, client certificate) and the API key' : 'is the stack up? (pipeline stack up)';
     // eslint-disable-next-line preserve-caught-error -- the original error may quote the API key
-    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${reason}); is the stack up? (pipeline stack up)`);
+    throw new Error(`cannot reach Temporal at ${config.temporal.address} (${reason}); ${hint}`);
   }
   return new Client({ connection, namespace: config.temporal.namespace });
 }
