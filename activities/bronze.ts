@@ -28,7 +28,6 @@ const CLIENT_BRONZE_RULES = ['not_null_timestamp'] as const;
 
 /** `layout` is the live lake's, or a refresh's staging generation (domain/generations.ts). */
 export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
-
   /** Bronze of one batch of the run: reads its client's raw records and writes the batch's files. */
   async function bronzeOf(conn: DuckDBConnection, clientId: string, batch: BatchRef, ruleActions: RuleActions): Promise<LayerCounts> {
     const rawFile = layout.rawFile(batch.topic, batch.batchId);

@@ -28,7 +28,6 @@ interface BronzeRecord {
 
 /** `layout` is the live lake's, or a refresh's staging generation (domain/generations.ts). */
 export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
-
   /** Silver of one batch of the run: reads the batch's bronze file and writes its silver files. */
   async function silverOf(conn: DuckDBConnection, clientId: string, batch: BatchRef, ruleActions: RuleActions): Promise<LayerCounts> {
     const bronzeFile = layout.bronzeFile(clientId, batch.batchId);
