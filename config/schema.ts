@@ -18,8 +18,8 @@ const SafeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1
  * landing and its working copies (text, staged rows, Parquet buffers) and the next batch, read
  * ahead. A burst of 1 MiB messages measured 9–13 × (test/e2e/burst.test.ts prints it).
  */
-export const INGEST_MEMORY_FACTOR = 16;
-/** 32 MiB: a worker's ingest stays within 512 MiB over its idle footprint (see INGEST_MEMORY_FACTOR). */
+export const INGEST_MEMORY_FACTOR = 20;
+/** 32 MiB: a worker's ingest stays within 640 MiB over its idle footprint (see INGEST_MEMORY_FACTOR). */
 export const DEFAULT_BATCH_MAX_BYTES = 33_554_432;
 
 const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
