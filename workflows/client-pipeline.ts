@@ -45,6 +45,9 @@ const REPLAY_JOINS_AND_YIELDS_TO_PAUSE = 'replay-joins-and-yields-to-pause';
 /** Queued batches run together, one activity per layer for all of them; before, one batch at a time. */
 const COALESCED_RUNS = 'coalesced-runs';
 
+/** A topic's high-water mark rises when a batch ran on a real raw batch, not when one is handed over. */
+const MARK_WHEN_RUN = 'queue-mark-rises-when-run';
+
 export async function clientPipeline(input: ClientPipelineInput): Promise<void> {
   const { clientId, continueAsNewAfterEvents, lakeId, runLimits } = input;
   // Changed by the applySettings update, from the next batch on.
@@ -82,7 +85,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
   };
 
   setHandler(batchReadySignal, (batch) => {
-    if (pipeline.enqueue(batch)) publish();
+    if (pipeline.enqueue(batch, { markWhenRun: patched(MARK_WHEN_RUN) })) publish();
   });
   setHandler(pauseSignal, ({ reason }) => {
     pipeline.data.paused = true;

@@ -2,9 +2,13 @@
  * The state of one client's pipeline and the rules for changing it. Deterministic and free of
  * Temporal APIs, so it is carried across continue-as-new as plain data and unit-tested directly.
  */
+import { ErrorType } from '../contract/errors';
 import { oldestProducedAt } from '../domain/freshness';
 import type { CutRef, PendingThrough } from '../contract/scheduled-run';
 import type { BatchRef, ClientState, ClientStatus, FailedBatch, LayerCounts, PipelineState, ReplayOutcome, RunLimits } from '../contract/types';
+
+/** Failures of a batch reference itself, rather than of the batch's data or of the lake. */
+const REFERENCE_FAILURES: ReadonlySet<string> = new Set([ErrorType.RawBatchMissing, ErrorType.InvalidInput]);
 
 export function initialClientState(): ClientState {
   return {
@@ -28,13 +32,30 @@ export class ClientPipelineState {
     readonly data: ClientState = initialClientState(),
   ) {}
 
-  /** Queues a batch unless it was queued before (the ingest may deliver a hand-off twice). */
-  enqueue(batch: BatchRef): boolean {
+  /**
+   * Queues a batch unless it was queued before (the ingest may deliver a hand-off twice).
+   * `lastQueuedSeq` is a topic's high-water mark. With `markWhenRun`, a batch raises it only once it
+   * ran and its raw batch proved real (see `markRan`), and duplicates still waiting are found in the
+   * queue and the failed batches: a signal naming a batch far ahead of the ingest, which no raw
+   * batch backs, can then no longer hide the real batches that follow. Without it (workflows from
+   * before), queueing raises the mark.
+   */
+  enqueue(batch: BatchRef, { markWhenRun = false }: { markWhenRun?: boolean } = {}): boolean {
     const last = this.data.lastQueuedSeq[batch.topic] ?? -1;
     if (batch.seq <= last) return false;
-    this.data.lastQueuedSeq[batch.topic] = batch.seq;
+    if (markWhenRun) {
+      const same = (b: BatchRef): boolean => b.topic === batch.topic && b.seq === batch.seq;
+      if (this.data.queue.some(same) || this.data.failedBatches.some(same)) return false;
+    } else {
+      this.data.lastQueuedSeq[batch.topic] = batch.seq;
+    }
     this.data.queue.push(batch);
     return true;
+  }
+
+  /** A batch ran on a raw batch that exists: hand-offs of it, or of batches before it, are old. */
+  private markRan(batch: BatchRef): void {
+    this.data.lastQueuedSeq[batch.topic] = Math.max(this.data.lastQueuedSeq[batch.topic] ?? -1, batch.seq);
   }
 
   get canWork(): boolean {
@@ -92,6 +113,7 @@ export class ClientPipelineState {
     this.data.lastBatchId = batch.batchId;
     this.data.lastGoldDelayMs = batch.producedAt ? Math.max(0, Date.parse(at) - Date.parse(batch.producedAt)) : null;
     this.data.failedBatches = this.data.failedBatches.filter((f) => f.batchId !== batch.batchId);
+    this.markRan(batch);
     this.finish(batch);
   }
 
@@ -102,6 +124,8 @@ export class ClientPipelineState {
     this.data.lastBatchAt = failure.failedAt;
     this.data.lastBatchId = batch.batchId;
     this.data.lastError = `${batch.batchId}: ${failure.error}`;
+    // A reference refused or naming no raw batch proves nothing about the topic's progress.
+    if (!REFERENCE_FAILURES.has(failure.errorType)) this.markRan(batch);
     this.finish(batch);
   }
 

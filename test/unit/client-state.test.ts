@@ -17,6 +17,34 @@ describe('ClientPipelineState', () => {
       [0, 1],
     );
   });
+  it('takes each hand-off once when the mark rises only as batches run', () => {
+    const s = new ClientPipelineState('acme');
+    const mark = { markWhenRun: true };
+    assert.equal(s.enqueue(batch(0), mark), true);
+    assert.equal(s.enqueue(batch(0), mark), false, 'a duplicate of a queued batch');
+    s.nextRun({ maxBatches: 1, maxRecords: 100 });
+    s.recordSuccess(batch(0), counts, counts, '2026-11-20T10:00:00Z');
+    assert.equal(s.enqueue(batch(0), mark), false, 'a duplicate of a batch that ran');
+    assert.equal(s.enqueue(batch(1), mark), true);
+  });
+  it('does not let a reference far ahead of the ingest, backed by no raw batch, hide the batches after it', () => {
+    const s = new ClientPipelineState('acme');
+    const mark = { markWhenRun: true };
+    const crafted = batch(1_000_000_000);
+    assert.equal(s.enqueue(crafted, mark), true);
+    s.nextRun({ maxBatches: 1, maxRecords: 100 });
+    s.recordFailure(crafted, { error: 'raw batch does not exist', errorType: 'RawBatchMissing', failedAt: '2026-11-20T10:00:00Z' });
+    assert.equal(s.enqueue(crafted, mark), false, 'a failed batch is not queued twice');
+    assert.equal(s.enqueue(batch(5), mark), true, 'the real batch after it is queued');
+    // A batch failing on its data did read a real raw batch: it raises the mark.
+    s.nextRun({ maxBatches: 1, maxRecords: 100 });
+    s.recordFailure(batch(5), { error: 'broke valid_status', errorType: 'DataQualityFailure', failedAt: '2026-11-20T10:00:01Z' });
+    assert.equal(s.enqueue(batch(4), mark), false);
+    // Workflows from before: queueing raises the mark at once.
+    const old = new ClientPipelineState('acme');
+    old.enqueue(crafted);
+    assert.equal(old.enqueue(batch(5)), false);
+  });
   it('does no work while paused, but keeps queueing', () => {
     const s = new ClientPipelineState('acme');
     s.data.paused = true;

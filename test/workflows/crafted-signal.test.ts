@@ -2,7 +2,8 @@
  * A crafted `batchReady` signal, sent with the Temporal client to a running clientPipeline on the
  * real stack, with traversal in its topic or batch id: every step refuses the reference before
  * touching a file, the batch is recorded as failed (under a name of its own), no file outside the
- * client's own paths changes, and the client and the others keep processing their traffic.
+ * client's own paths changes, and the client and the others keep processing their traffic. A
+ * reference far ahead of the ingest fails alone, and the real batches after it still run.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { querySql } from '../../adapters/lake/sql-session';
 import { clientWorkflowId } from '../../contract/ids';
 import { batchReadySignal } from '../../contract/messages';
 import type { BatchRef } from '../../contract/types';
-import { LakeLayout } from '../../domain/lake-layout';
+import { batchId, LakeLayout } from '../../domain/lake-layout';
 import { startHarness, waitFor } from '../helpers';
 import type { PipelineHarness } from '../helpers';
 
@@ -106,9 +107,28 @@ describe('clientPipeline: a crafted batchReady signal with traversal in its refe
     for (const r of rows) assert.match(String(r.error_message), /^InvalidInput: batch reference refused/);
   });
 
+  it('a reference far ahead of the ingest fails alone and hides none of the batches after it', async () => {
+    const topic = h.t.config.target.topic;
+    const seq = 1_000_000_000;
+    const handle = h.temporal.workflow.getHandle(clientWorkflowId(h.t.config.temporal.workflowIdPrefix, 'acme'));
+    await handle.signal(batchReadySignal, { topic, seq, batchId: batchId(topic, seq), records: 1 });
+    await waitFor(
+      'the batch ahead to be recorded as failed',
+      async () => {
+        const acme = (await h.status()).clients.find((c) => c.clientId === 'acme');
+        return acme && acme.failed === 4 && !acme.busy;
+      },
+      90_000,
+    );
+    const [row] = await querySql(h.t.config, `SELECT error_message FROM pipeline_errors WHERE batch_id = '${batchId(topic, seq)}'`);
+    assert.match(String(row?.error_message), /^RawBatchMissing/);
+    await produceMessages(h.kafka, h.t.config.target.topic, traffic(5));
+    await drainedTo(25);
+  });
+
   it('leaves the client and the others processing their own traffic', async () => {
     await produceMessages(h.kafka, h.t.config.target.topic, traffic(10));
-    await drainedTo(30);
-    assert.deepEqual(await querySql(h.t.config, 'SELECT count(*) AS n FROM silver_victim'), [{ n: 30n }]);
+    await drainedTo(35);
+    assert.deepEqual(await querySql(h.t.config, 'SELECT count(*) AS n FROM silver_victim'), [{ n: 35n }]);
   });
 });
