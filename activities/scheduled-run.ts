@@ -4,7 +4,6 @@
  * workflows needs to know that a schedule drives it.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { ask } from '../adapters/temporal/status-query';
 import { ErrorType } from '../contract/errors';
@@ -17,17 +16,9 @@ import { available, totalAvailable } from '../domain/batch-plan';
 import { isValidClientId } from '../domain/rules';
 import type { ActivityDeps } from './deps';
 import { guardIngest } from './guards';
+import { isRunning } from '../adapters/temporal/describe';
 
 const POLL_MS = 500;
-
-async function isRunning(handle: WorkflowHandle): Promise<boolean> {
-  try {
-    return (await handle.describe()).status.name === 'RUNNING';
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return false;
-    throw e;
-  }
-}
 
 /** Asks a workflow something; null while it cannot answer (between runs, a busy worker), so the caller polls again. */
 async function answer<T>(temporal: Client, query: () => Promise<T>): Promise<T | null> {

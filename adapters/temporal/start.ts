@@ -1,5 +1,4 @@
 /** Starting the pipeline: the ingest workflow of the topic and the client workflows. */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
 import { lakeIdentity } from '../lake/lake-identity';
@@ -11,6 +10,7 @@ import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../../contract/client
 import { ingestWorkflowId } from '../../contract/ids';
 import { startSignal } from '../../contract/messages';
 import type { IngestInput, IngestSettings, IngestState, IngestSummary, PipelineMode } from '../../contract/types';
+import { describeIfExists } from './describe';
 
 export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSettings {
   return {
@@ -29,16 +29,9 @@ export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSe
 
 /** Refuses to attach to running workflows that write another lake (e.g. another clone's). Returns whether it runs. */
 async function assertWorkflowLake(temporal: Client, workflowId: string, lakeId: string, lakeDir: string): Promise<boolean> {
-  let memo: Record<string, unknown> | undefined;
-  try {
-    const description = await temporal.workflow.getHandle(workflowId).describe();
-    if (description.status.name !== 'RUNNING') return false;
-    memo = description.memo;
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return false;
-    throw e;
-  }
-  const theirs = memo?.lakeId;
+  const description = await describeIfExists(temporal.workflow.getHandle(workflowId));
+  if (description?.status.name !== 'RUNNING') return false;
+  const theirs = description.memo?.lakeId;
   if (typeof theirs === 'string' && theirs !== lakeId) {
     throw new Error(
       `${workflowId} is running for another lake (id ${theirs}), not ${lakeDir} (id ${lakeId}); use that lake, another temporal.workflowIdPrefix, or terminate the old workflows`,
@@ -50,12 +43,7 @@ async function assertWorkflowLake(temporal: Client, workflowId: string, lakeId: 
 /** Where a stopped ingest left off (its last run completed with that position), if it was stopped. */
 async function stoppedIngestState(temporal: Client, workflowId: string): Promise<IngestState | undefined> {
   const handle = temporal.workflow.getHandle(workflowId);
-  try {
-    if ((await handle.describe()).status.name !== 'COMPLETED') return undefined;
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return undefined;
-    throw e;
-  }
+  if ((await describeIfExists(handle))?.status.name !== 'COMPLETED') return undefined;
   const summary = (await handle.result()) as IngestSummary;
   return summary.stoppedAt;
 }

@@ -1,5 +1,4 @@
 /** The status report of a deployment: the ingest's progress and lag, and every client's figures. */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
 import type { TopicOffsets } from '../kafka/kafka';
@@ -11,6 +10,7 @@ import { ingestStatusQuery, statusQuery } from '../../contract/messages';
 import type { ClientStatus, IngestStatus } from '../../contract/types';
 import { freshness } from '../../domain/freshness';
 import type { Freshness } from '../../domain/freshness';
+import { unlessNotFound } from './describe';
 
 export interface ClientReport extends ClientStatus {
   workflowId: string;
@@ -31,16 +31,6 @@ export interface StatusReport {
   clients: ClientReport[];
   /** Nothing left to do: no consumer lag, nothing queued or in flight anywhere. */
   drained: boolean;
-}
-
-/** Null when the workflow does not exist (a known client never started, say). */
-async function unlessNotFound<T>(fn: () => Promise<T>): Promise<T | null> {
-  try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return null;
-    throw e;
-  }
 }
 
 async function ingestStatus(temporal: Client, workflowId: string, polling: boolean): Promise<{ status: IngestStatus | null; note: string | null }> {

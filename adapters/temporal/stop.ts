@@ -3,13 +3,13 @@
  * completes; each client finishes its batch in flight and waits, stopped, with its queue. A later
  * `startPipeline` continues from there.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
 import { assertClientIds } from './client-signals';
 import { deploymentClients } from './status';
 import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
 import { statusQuery, stopSignal } from '../../contract/messages';
+import { isRunning } from './describe';
 
 export interface StoppedWorkflow {
   kind: 'ingest' | 'client';
@@ -27,15 +27,6 @@ export interface StopOptions {
 }
 
 const POLL_MS = 250;
-
-async function isRunning(handle: WorkflowHandle): Promise<boolean> {
-  try {
-    return (await handle.describe()).status.name === 'RUNNING';
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) return false;
-    throw e;
-  }
-}
 
 async function untilStopped(handle: WorkflowHandle, deadline: number): Promise<void> {
   for (;;) {
