@@ -21,8 +21,37 @@ export function logLevel(env: NodeJS.ProcessEnv = process.env): LogLevel {
  */
 export function runtimeLogger(env: NodeJS.ProcessEnv = process.env): Logger {
   // `_instance` is the SDK's only way to ask without creating one.
-  if (Runtime._instance === undefined) Runtime.install({ logger: new DefaultLogger(logLevel(env)) });
+  if (Runtime._instance === undefined) Runtime.install({ logger: expectedAtDebug(new DefaultLogger(logLevel(env))) });
   return Runtime.instance().logger;
+}
+
+/** What the SDK warns of that this worker does on purpose: its ingest queue polls activities only. */
+const EXPECTED = new Set(['No workflows registered, not polling for workflow tasks']);
+
+function expectedAtDebug(logger: Logger): Logger {
+  const warn = (message: string, meta?: LogMetadata): void => {
+    if (EXPECTED.has(message)) logger.debug(message, meta);
+    else logger.warn(message, meta);
+  };
+  return {
+    log(level: LogLevel, message: string, meta?: LogMetadata) {
+      if (level === 'WARN') warn(message, meta);
+      else logger.log(level, message, meta);
+    },
+    trace(message, meta) {
+      logger.trace(message, meta);
+    },
+    debug(message, meta) {
+      logger.debug(message, meta);
+    },
+    info(message, meta) {
+      logger.info(message, meta);
+    },
+    warn,
+    error(message, meta) {
+      logger.error(message, meta);
+    },
+  };
 }
 
 /** Passes the workflow bundler's info reports (webpack statistics, bundle size) on at debug. */

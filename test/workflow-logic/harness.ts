@@ -12,6 +12,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import type { WorkflowBundle } from '@temporalio/worker';
 import { loadConfig } from '../../config/load';
 import { connectClient, temporalConnectionOptions } from '../../adapters/temporal/client';
+import { ingestTaskQueue } from '../../contract/ids';
 import { batchReadySignal, statusQuery } from '../../contract/messages';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
 import type { PipelineActivities } from '../../contract/activities';
@@ -107,7 +108,15 @@ export async function startLogicHarness(activities: Partial<PipelineActivities> 
     maxHeartbeatThrottleInterval: 50,
     shutdownGraceTime: '2 seconds',
   });
-  const running = worker.run();
+  // The ingest's activities have a task queue of their own, as in the real worker.
+  const ingestWorker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: ingestTaskQueue(taskQueue),
+    activities: { ...stubs.activities(), ...activities },
+    shutdownGraceTime: '2 seconds',
+  });
+  const running = Promise.all([worker.run(), ingestWorker.run()]);
   const started: WorkflowHandle[] = [];
 
   return {
@@ -146,6 +155,7 @@ export async function startLogicHarness(activities: Partial<PipelineActivities> 
       for (const handle of started) await handle.terminate('test finished').catch(() => undefined);
       stubs.releaseAll();
       worker.shutdown();
+      ingestWorker.shutdown();
       await running;
       await connection.close();
       await temporal.connection.close();
