@@ -60,8 +60,10 @@ export class ClientRunner {
       const silver = await lakeStep(`silver ${label}: ${passed} records`, (o) => lake.silverBatches.executeWithOptions(o, [input]));
       const kept = sum(silver.map((c) => c.passed));
       await lakeStep(`gold ${label}: ${kept} records`, (o) => lake.goldBatches.executeWithOptions(o, [input]));
+      // Every batch's counts first: a run is recorded entirely, or (compensated) not at all.
+      const counted = batches.map((batch, i) => ({ batch, bronze: countsAt(bronze, i, batch), silver: countsAt(silver, i, batch) }));
       const at = new Date().toISOString();
-      batches.forEach((batch, i) => pipeline.recordSuccess(batch, countsAt(bronze, i, batch), countsAt(silver, i, batch), at));
+      for (const c of counted) pipeline.recordSuccess(c.batch, c.bronze, c.silver, at);
     } catch (err) {
       // A cancelled workflow is being stopped, not failing a batch: nothing to compensate.
       if (isCancellation(err)) throw err;
