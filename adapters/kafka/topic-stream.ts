@@ -203,7 +203,7 @@ export class TopicStream {
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
-    // After every (re)join kafkajs starts each partition at its end: put back what was positioned.
+    // After every (re)join kafkajs starts each partition where its group has no offset: put back what was positioned.
     consumer.on(consumer.events.GROUP_JOIN, () => {
       for (const [partition, b] of this.buffers) consumer.seek({ topic: this.topic, partition, offset: String(b.end) });
       this.flow(consumer);
@@ -217,7 +217,9 @@ export class TopicStream {
     });
     await consumer.connect();
     try {
-      await consumer.subscribe({ topic: this.topic, fromBeginning: false });
+      // An offset out of range (retention removed it) resets to the earliest one kept, whose
+      // messages before the position read are skipped; resetting to the latest would skip unread ones.
+      await consumer.subscribe({ topic: this.topic, fromBeginning: true });
       await consumer.run({ autoCommit: false, eachBatch: (payload) => this.deliver(payload, consumer) });
       this.flow(consumer);
     } catch (e) {
