@@ -118,14 +118,16 @@ export function createScheduledRunActivities({
       const status = () => answer(temporal, () => handle.query(statusQuery));
 
       if ((await until(pendingThrough)).batches > 0) await handle.signal(startSignal);
-      // Stop it once the last batch of the cut is in progress: a stop takes effect after the batch
-      // in flight, so batches handed over after the cut stay queued for the next run.
+      // Stop it once the last batches of the cut are in progress: a stop takes effect after the run
+      // in flight, so batches handed over after the cut stay queued for the next run (unless that
+      // run took some of them along: they are then processed, once, and counted in this run).
       let woke = false;
       await until(async () => {
         const [pending, now] = [await pendingThrough(), await status()];
         if (pending === null || now === null) return null;
         if (now.state !== 'stopped') woke = true;
-        const lastInFlight = pending.batches === 0 || (pending.batches === 1 && pending.inFlight);
+        const inFlight = pending.inFlightBatches ?? (pending.inFlight ? 1 : 0);
+        const lastInFlight = pending.batches === 0 || (pending.batches === inFlight && inFlight > 0);
         // A paused client runs nothing more, nor does one an operator stopped after it woke: the
         // rest of the cut waits, queued, for the next run.
         const halted = now.paused || (woke && now.state === 'stopped');

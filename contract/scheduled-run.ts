@@ -29,6 +29,8 @@ export interface CutRef {
 export interface PendingThrough {
   batches: number;
   inFlight: boolean;
+  /** How many of `batches` are in the run in progress (absent from workflows from before runs). */
+  inFlightBatches?: number;
 }
 
 /** A client's counters when a run begins, against which the run's work is counted. */

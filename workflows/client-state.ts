@@ -183,7 +183,8 @@ export class ClientPipelineState {
   /** Queued batches of the cut's topic at or before it, and whether one of them is in progress. */
   pendingThrough({ topic, seq }: CutRef): PendingThrough {
     const within = (b: BatchRef): boolean => b.topic === topic && b.seq <= seq;
-    return { batches: this.data.queue.filter(within).length, inFlight: this.running.some(within) };
+    const inFlightBatches = this.running.filter(within).length;
+    return { batches: this.data.queue.filter(within).length, inFlight: inFlightBatches > 0, inFlightBatches };
   }
 
   get state(): PipelineState {
