@@ -5,7 +5,7 @@
  * (catching up with the batches processed meanwhile). The update handler asks for them, and the
  * workflow's loop takes them in its next gap, or while it waits to stop.
  */
-import { condition, log, proxyActivities, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, log, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
 import { REFRESH_TABLES } from '../contract/refresh';
 import type { RefreshInput, RefreshOutcome, RefreshRequest } from '../contract/refresh';
@@ -17,6 +17,13 @@ const rebuild = proxyActivities<PipelineActivities>(refreshProfile);
 const between = proxyActivities<PipelineActivities>(waitForLakeProfile);
 
 type Step = 'begin' | 'switch';
+
+/**
+ * A refresh keeps its update open while it rebuilds, and the workflow cannot continue as new
+ * until it answers, while batches go on adding events. Past this many events the rebuild is
+ * given up (the old tables stay live) well before Temporal's limit of 51,200 ends the workflow.
+ */
+export const REFRESH_HISTORY_CEILING = 40_000;
 
 export interface RefreshHost {
   clientId: string;
@@ -82,6 +89,23 @@ export class ClientRefresh {
     return this.outcome;
   }
 
+  /** The rebuild, cancelled if the history grows too long while it runs. */
+  private async rebuildWithinHistory(input: RefreshInput, summary: string): Promise<void> {
+    const scope = new CancellationScope();
+    const building = scope.run(() => rebuild.refreshClient.executeWithOptions({ ...refreshProfile, summary }, [input]));
+    const tooLong = (): boolean => workflowInfo().historyLength > REFRESH_HISTORY_CEILING;
+    void condition(tooLong).then(() => scope.cancel());
+    try {
+      await building;
+    } catch (e) {
+      if (!isCancellation(e) || !tooLong()) throw e;
+      throw ApplicationFailure.nonRetryable(
+        `refresh of ${input.clientId} given up: the workflow's history passed ${REFRESH_HISTORY_CEILING} events while it rebuilt; the old tables stay live, run it again when its batches are fewer`,
+        'RefreshTooLong',
+      );
+    }
+  }
+
   validate(request: RefreshRequest): void {
     const problem = refreshTablesProblem(request.tables ?? [...REFRESH_TABLES]);
     if (problem !== null) throw new Error(problem);
@@ -103,10 +127,7 @@ export class ClientRefresh {
       };
       log.info('refresh started', { clientId: input.clientId, tables, generation: input.generation });
       const planned = await this.between<number>('begin', input);
-      await rebuild.refreshClient.executeWithOptions(
-        { ...refreshProfile, summary: `rebuild ${planned} batches of ${input.clientId} (${tables.join(', ')})` },
-        [input],
-      );
+      await this.rebuildWithinHistory(input, `rebuild ${planned} batches of ${input.clientId} (${tables.join(', ')})`);
       const outcome = await this.between<RefreshOutcome>('switch', input);
       log.info('refresh switched', { ...outcome });
       return outcome;
