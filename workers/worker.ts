@@ -49,22 +49,37 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     // window to publish before its fence goes down.
     maxHeartbeatThrottleInterval: '2 seconds',
   } as const;
-  const worker = await Worker.create({
-    ...common,
-    taskQueue: config.temporal.taskQueue,
-    workflowBundle,
-    // Most of a client run's time is waiting (file writes and fsyncs, DuckDB on its own threads,
-    // round trips to the server): enough slots that many clients' runs overlap, while DuckDB's
-    // threads bound the CPU it takes.
-    maxConcurrentActivityTaskExecutions: 32,
-    maxConcurrentWorkflowTaskExecutions: 40,
-  });
-  // The ingest's activities (read Kafka, land raw batches, hand them over) on a queue of their
-  // own, so they never wait behind the clients' lake work.
-  const ingestWorker = await Worker.create({
-    ...common,
-    taskQueue: ingestTaskQueue(config.temporal.taskQueue),
-    maxConcurrentActivityTaskExecutions: 8,
+  async function createWorkers(): Promise<[Worker, Worker]> {
+    const worker = await Worker.create({
+      ...common,
+      taskQueue: config.temporal.taskQueue,
+      workflowBundle,
+      // Most of a client run's time is waiting (file writes and fsyncs, DuckDB on its own threads,
+      // round trips to the server): enough slots that many clients' runs overlap, while DuckDB's
+      // threads bound the CPU it takes.
+      maxConcurrentActivityTaskExecutions: 32,
+      maxConcurrentWorkflowTaskExecutions: 40,
+    });
+    // The ingest's activities (read Kafka, land raw batches, hand them over) on a queue of their
+    // own, so they never wait behind the clients' lake work.
+    const ingestWorker = await Worker.create({
+      ...common,
+      taskQueue: ingestTaskQueue(config.temporal.taskQueue),
+      maxConcurrentActivityTaskExecutions: 8,
+    });
+    return [worker, ingestWorker];
+  }
+  const closeConnections = async (): Promise<void> => {
+    await streams.close();
+    await offsets.close();
+    await temporal.connection.close().catch(() => undefined);
+    await connection.close().catch(() => undefined);
+    db.closeSync();
+  };
+  const [worker, ingestWorker] = await createWorkers().catch(async (e: unknown) => {
+    // A worker that cannot start leaves nothing open behind it, so the process can exit.
+    await closeConnections();
+    throw e;
   });
   const stopAll = (): void => {
     // The SDK also shuts workers down on SIGINT/SIGTERM; a second request is not an error.
@@ -81,13 +96,7 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
       throw e;
     }
   };
-  const done = runBoth().finally(async () => {
-    await streams.close();
-    await offsets.close();
-    await temporal.connection.close().catch(() => undefined);
-    await connection.close().catch(() => undefined);
-    db.closeSync();
-  });
+  const done = runBoth().finally(closeConnections);
   return {
     done,
     shutdown: stopAll,
