@@ -84,13 +84,13 @@ describe("a client's queue against a scheduled run's cut", () => {
   it('counts queued batches of the topic at or before the cut, and whether one is in progress', () => {
     const client = new ClientPipelineState('acme');
     for (const b of [batch(3), batch(4), batch(6), batch(5, 'other')]) client.enqueue(b);
-    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 4 }), { batches: 2, inFlight: false });
-    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 2 }), { batches: 0, inFlight: false });
+    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 4 }), { batches: 2, inFlight: false, inFlightBatches: 0 });
+    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 2 }), { batches: 0, inFlight: false, inFlightBatches: 0 });
     client.next();
-    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 3 }), { batches: 1, inFlight: true });
+    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 3 }), { batches: 1, inFlight: true, inFlightBatches: 1 });
     client.recordSuccess(batch(3), { records: 10, passed: 10, dropped: 0, warned: 0 }, { records: 10, passed: 10, dropped: 0, warned: 0 }, 'now');
-    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 5 }), { batches: 1, inFlight: false });
-    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 6 }), { batches: 2, inFlight: false });
+    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 5 }), { batches: 1, inFlight: false, inFlightBatches: 0 });
+    assert.deepEqual(client.pendingThrough({ topic: 't', seq: 6 }), { batches: 2, inFlight: false, inFlightBatches: 0 });
   });
 });
 

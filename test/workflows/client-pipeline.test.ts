@@ -127,8 +127,14 @@ describe('clientPipeline: a `fail` rule fails the batch, which is compensated an
     );
     assert.equal(Number(failureRow?.n), 1);
     assert.match(String(failureRow?.msg), /DataQualityFailure: 1 of 50 records broke rules with action "fail": valid_status/);
-    const described = await h.temporal.workflow.getHandle(clientWorkflowId(prefix, 'acme')).describe();
-    assert.equal(described.typedSearchAttributes.get(PIPELINE_STATE), 'failing');
+    // The workflow upserts its search attributes once the failure's alert is handed over, a moment
+    // after the status query already answers `failing`.
+    await waitFor(
+      'PipelineState failing on acme',
+      async () =>
+        (await h.temporal.workflow.getHandle(clientWorkflowId(prefix, 'acme')).describe()).typedSearchAttributes.get(PIPELINE_STATE) === 'failing',
+      30_000,
+    );
 
     // Replay with the cause still there fails again, and says so.
     const outcomes = await replayBatches(h.t.config, h.temporal, 'acme', { allFailed: true });
