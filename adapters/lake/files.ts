@@ -30,7 +30,8 @@ export function tempPathFor(finalPath: string): string {
   return `${finalPath}.tmp-${randomUUID()}`;
 }
 
-async function fsyncPath(p: string): Promise<void> {
+/** Flushes a file, or a folder's entries, to disk. */
+export async function fsyncPath(p: string): Promise<void> {
   const handle = await fs.open(p, 'r');
   try {
     await handle.sync();

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { passFence } from './fence';
-import { makeDir } from './files';
+import { fsyncPath, makeDir } from './files';
 import { clientGenerationsDir } from '../../domain/generations';
 import type { SwitchedFolder } from '../../domain/generations';
 
@@ -18,15 +18,6 @@ async function linkTarget(live: string): Promise<string | null> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EINVAL') return null; // missing, or a plain folder
     throw e;
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
@@ -54,7 +45,7 @@ export async function switchFolder({ live, staged }: SwitchedFolder, retiredDir:
   } finally {
     await fs.rm(temp, { force: true });
   }
-  await fsyncDir(path.dirname(live));
+  await fsyncPath(path.dirname(live));
 }
 
 /** The generation a live folder links to, or null (a plain folder, or none). */
