@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { localStackHome } from '../config/local-home';
 import { LOG4J_CONFIG, stackPaths } from '../scripts/stack/layout';
-import { portOpen } from '../scripts/stack/supervise';
+import { portOpen, SINGLE_BROKER_PROPERTIES } from '../scripts/stack/supervise';
 import { waitFor } from '../scripts/sandbox';
 
 export interface SecureBroker {
@@ -144,14 +144,8 @@ export async function startSecureBroker(users: Readonly<Record<string, string>>)
       `ssl.keystore.password=${storePassword}`,
       `log.dirs=${path.join(dir, 'data')}`,
       'num.partitions=1',
-      'offsets.topic.replication.factor=1',
       'offsets.topic.num.partitions=1',
-      'transaction.state.log.replication.factor=1',
-      'transaction.state.log.min.isr=1',
-      'share.coordinator.state.topic.replication.factor=1',
-      'share.coordinator.state.topic.min.isr=1',
-      'group.initial.rebalance.delay.ms=0',
-      'auto.create.topics.enable=false',
+      ...SINGLE_BROKER_PROPERTIES,
       '',
     ].join('\n'),
   );

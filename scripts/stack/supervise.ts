@@ -87,6 +87,18 @@ async function alreadyRunning(settings: StackSettings, name: ServiceName, port: 
   return true;
 }
 
+/** What a broker that is its own cluster needs: internal topics of one replica, topics made only on purpose. */
+export const SINGLE_BROKER_PROPERTIES: readonly string[] = [
+  'offsets.topic.replication.factor=1',
+  'transaction.state.log.replication.factor=1',
+  'transaction.state.log.min.isr=1',
+  'share.coordinator.state.topic.replication.factor=1',
+  'share.coordinator.state.topic.min.isr=1',
+  // No point waiting for more group members before the first rebalance.
+  'group.initial.rebalance.delay.ms=0',
+  'auto.create.topics.enable=false',
+];
+
 function kafkaProperties(settings: StackSettings, dataDir: string): string {
   const controller = settings.kafkaPort + 1;
   return [
@@ -100,14 +112,7 @@ function kafkaProperties(settings: StackSettings, dataDir: string): string {
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${dataDir}`,
     'num.partitions=3',
-    'offsets.topic.replication.factor=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
-    // Single local broker: no point waiting for more group members before the first rebalance.
-    'group.initial.rebalance.delay.ms=0',
-    'auto.create.topics.enable=false',
+    ...SINGLE_BROKER_PROPERTIES,
     '',
   ].join('\n');
 }
