@@ -21,59 +21,32 @@ export function logLevel(env: NodeJS.ProcessEnv = process.env): LogLevel {
  */
 export function runtimeLogger(env: NodeJS.ProcessEnv = process.env): Logger {
   // `_instance` is the SDK's only way to ask without creating one.
-  if (Runtime._instance === undefined) Runtime.install({ logger: expectedAtDebug(new DefaultLogger(logLevel(env))) });
+  if (Runtime._instance === undefined) {
+    const logger = new DefaultLogger(logLevel(env));
+    Runtime.install({ logger: relevelled(logger, (level, message) => (level === 'WARN' && EXPECTED.has(message) ? 'DEBUG' : level)) });
+  }
   return Runtime.instance().logger;
 }
 
 /** What the SDK warns of that this worker does on purpose: its ingest queue polls activities only. */
 const EXPECTED = new Set(['No workflows registered, not polling for workflow tasks']);
 
-function expectedAtDebug(logger: Logger): Logger {
-  const warn = (message: string, meta?: LogMetadata): void => {
-    if (EXPECTED.has(message)) logger.debug(message, meta);
-    else logger.warn(message, meta);
-  };
-  return {
-    log(level: LogLevel, message: string, meta?: LogMetadata) {
-      if (level === 'WARN') warn(message, meta);
-      else logger.log(level, message, meta);
-    },
-    trace(message, meta) {
-      logger.trace(message, meta);
-    },
-    debug(message, meta) {
-      logger.debug(message, meta);
-    },
-    info(message, meta) {
-      logger.info(message, meta);
-    },
-    warn,
-    error(message, meta) {
-      logger.error(message, meta);
-    },
-  };
-}
-
 /** Passes the workflow bundler's info reports (webpack statistics, bundle size) on at debug. */
 export function bundlerLogger(logger: Logger): Logger {
+  return relevelled(logger, (level) => (level === 'INFO' ? 'DEBUG' : level));
+}
+
+/** A logger that passes every line on to `logger`, at the level `levelOf` gives it. */
+function relevelled(logger: Logger, levelOf: (level: LogLevel, message: string) => LogLevel): Logger {
+  const log = (level: LogLevel, message: string, meta?: LogMetadata): void => {
+    logger.log(levelOf(level, message), message, meta);
+  };
   return {
-    log(level: LogLevel, message: string, meta?: LogMetadata) {
-      logger.log(level === 'INFO' ? 'DEBUG' : level, message, meta);
-    },
-    trace(message, meta) {
-      logger.trace(message, meta);
-    },
-    debug(message, meta) {
-      logger.debug(message, meta);
-    },
-    info(message, meta) {
-      logger.debug(message, meta);
-    },
-    warn(message, meta) {
-      logger.warn(message, meta);
-    },
-    error(message, meta) {
-      logger.error(message, meta);
-    },
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
   };
 }
