@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { localStackHome } from '../config/local-home';
 import { LOG4J_CONFIG, stackPaths } from '../scripts/stack/layout';
-import { portOpen, SINGLE_BROKER_PROPERTIES } from '../scripts/stack/supervise';
+import { formatKafkaStorage, portOpen, SINGLE_BROKER_PROPERTIES } from '../scripts/stack/supervise';
 import { waitFor } from '../scripts/sandbox';
 
 export interface SecureBroker {
@@ -152,13 +152,7 @@ export async function startSecureBroker(users: Readonly<Record<string, string>>)
   const classpath = `${libs}/*`;
   const java = ['-cp', classpath, `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`];
   const scram = Object.entries(users).flatMap(([user, password]) => ['--add-scram', `SCRAM-SHA-512=[name=${user},password=${password}]`]);
-  execFileSync(
-    'java',
-    [...java, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', randomBytes(16).toString('base64url'), '-c', props, ...scram],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  formatKafkaStorage({ classpath, propsFile: props, extraArgs: scram, stderr: 'pipe' });
   const child = spawn('java', ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', ...java, 'kafka.Kafka', props], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let output = '';

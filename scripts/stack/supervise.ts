@@ -153,6 +153,37 @@ export async function startTemporal(settings: StackSettings, say: Say): Promise<
   return true;
 }
 
+/**
+ * Formats a KRaft broker's storage once, before its first start. A cluster id is 16 random bytes
+ * in base64url, so about one in 64 begins with '-'.
+ */
+export function formatKafkaStorage(options: {
+  classpath: string;
+  propsFile: string;
+  clusterId?: string;
+  extraArgs?: readonly string[];
+  stderr: 'inherit' | 'pipe';
+}): void {
+  const clusterId = options.clusterId ?? randomBytes(16).toString('base64url');
+  execFileSync(
+    'java',
+    [
+      '-cp',
+      options.classpath,
+      `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
+      'kafka.tools.StorageTool',
+      'format',
+      '--standalone',
+      // Joined with '=', so an id that begins with '-' is not read as an option.
+      `--cluster-id=${clusterId}`,
+      '-c',
+      options.propsFile,
+      ...(options.extraArgs ?? []),
+    ],
+    { stdio: ['ignore', 'ignore', options.stderr] },
+  );
+}
+
 /** Starts the Kafka broker (formatting its storage the first time) unless its port is taken. */
 export async function startKafka(settings: StackSettings, say: Say): Promise<boolean> {
   if (await alreadyRunning(settings, 'kafka', settings.kafkaPort, say)) return false;
@@ -162,26 +193,7 @@ export async function startKafka(settings: StackSettings, say: Say): Promise<boo
   writeFileSync(propsFile, kafkaProperties(settings, p.kafkaData));
   const classpath = `${p.kafkaLibs}/*`;
   if (!existsSync(path.join(p.kafkaData, 'meta.properties'))) {
-    // A KRaft cluster id is 16 random bytes, base64url without padding.
-    const clusterId = randomBytes(16).toString('base64url');
-    execFileSync(
-      'java',
-      [
-        '-cp',
-        classpath,
-        `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
-        'kafka.tools.StorageTool',
-        'format',
-        '--standalone',
-        '-t',
-        clusterId,
-        '-c',
-        propsFile,
-      ],
-      {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+    formatKafkaStorage({ classpath, propsFile, stderr: 'inherit' });
   }
   const pid = startDetached(settings.home, 'kafka', 'java', [
     '-Xms256m',
