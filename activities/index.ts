@@ -5,6 +5,7 @@
 import type { PipelineActivities } from '../contract/activities';
 import { createAlertActivities } from './alerts';
 import { createBronzeActivities } from './bronze';
+import { createClientRunActivities } from './client-run';
 import { createCompensationActivities } from './compensation';
 import type { ActivityDeps } from './deps';
 import { createFailureActivities } from './failures';
@@ -17,11 +18,11 @@ import { createSilverActivities } from './silver';
 export type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps): PipelineActivities {
+  const layers = { ...createBronzeActivities(deps), ...createSilverActivities(deps), ...createGoldActivities(deps) };
   return {
     ...createIngestActivities(deps),
-    ...createBronzeActivities(deps),
-    ...createSilverActivities(deps),
-    ...createGoldActivities(deps),
+    ...layers,
+    ...createClientRunActivities(layers),
     ...createCompensationActivities(deps),
     ...createRefreshActivities(deps),
     ...createFailureActivities(deps),

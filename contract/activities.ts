@@ -6,7 +6,16 @@
 import type { Alert, AlertReport, ReportedFailure } from './alerts';
 import type { RefreshInput, RefreshOutcome } from './refresh';
 import type { ClientBaseline, ClientRunCounts, IngestCut } from './scheduled-run';
-import type { ClientBatchInput, ClientRunInput, IngestBatchInput, IngestBatchResult, IngestSettings, LayerCounts, PartitionOffsets } from './types';
+import type {
+  ClientBatchInput,
+  ClientRunInput,
+  ClientRunLayers,
+  IngestBatchInput,
+  IngestBatchResult,
+  IngestSettings,
+  LayerCounts,
+  PartitionOffsets,
+} from './types';
 
 export interface RecoveredIngestPosition {
   nextSeq: number;
@@ -26,6 +35,11 @@ export interface IngestActivities {
 }
 
 export interface ClientLakeActivities {
+  /**
+   * Bronze, silver and gold of a run in one activity, each layer as its own activity would do it.
+   * A failure names its layer in its first detail (LayerFailureDetails).
+   */
+  runClientBatches(input: ClientRunInput): Promise<ClientRunLayers>;
   /** Bronze of every batch of a run, each into its own files; counts per batch, in run order. */
   bronzeBatches(input: ClientRunInput): Promise<LayerCounts[]>;
   silverBatches(input: ClientRunInput): Promise<LayerCounts[]>;

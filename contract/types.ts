@@ -163,6 +163,21 @@ export interface LayerCounts {
   warned: number;
 }
 
+/** What one activity did to a run's batches in all three layers: counts per batch, in run order. */
+export interface ClientRunLayers {
+  bronze: LayerCounts[];
+  silver: LayerCounts[];
+  goldRows: number;
+}
+
+/** The client layers, as a failure of a run names where it happened. */
+export type ClientLayer = 'bronze' | 'silver' | 'gold';
+
+/** The first detail of a failure of `runClientBatches`: the layer it failed in. */
+export interface LayerFailureDetails {
+  layer: ClientLayer;
+}
+
 export interface ClientBatchInput {
   clientId: string;
   batch: BatchRef;

@@ -3,10 +3,10 @@
  * failure reported to it by signal, and its recovery once no failed batch is left. Reporting is a
  * quick signal-with-start; the client never waits on an alert being sent. Workflow code only.
  */
-import { ActivityFailure, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
 import type { AlertCounts } from '../contract/alerts';
-import type { BatchRef } from '../contract/types';
+import type { BatchRef, LayerFailureDetails } from '../contract/types';
 import type { ClientPipelineState } from './client-state';
 import { bookkeepingProfile, dispatchProfile } from './profiles';
 
@@ -18,9 +18,16 @@ const MAX_REPORTED_CHARS = 2000;
 const reporter = proxyActivities<PipelineActivities>(dispatchProfile);
 const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
 
-/** The layer a failed lake step belongs to, from its activity type (`goldBatch` or `goldBatches` → `gold`). */
+/**
+ * The layer a failed lake step belongs to: named by the failure of an activity over all layers,
+ * otherwise by its activity type (`goldBatch` or `goldBatches` → `gold`).
+ */
 export function failedLayer(err: unknown): string {
-  return err instanceof ActivityFailure && err.activityType ? err.activityType.replace(/Batch(es)?$/, '') : 'batch';
+  if (!(err instanceof ActivityFailure)) return 'batch';
+  const [details] = err.cause instanceof ApplicationFailure ? (err.cause.details ?? []) : [];
+  const named = (details as Partial<LayerFailureDetails> | undefined)?.layer;
+  if (typeof named === 'string') return named;
+  return err.activityType ? err.activityType.replace(/Batch(es)?$/, '') : 'batch';
 }
 
 export class ClientAlerts {

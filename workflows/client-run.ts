@@ -1,20 +1,23 @@
 /**
  * How a client workflow processes its queued batches. A run takes the batches waiting at the head
- * of the queue (within the run limits) through ONE bronze, ONE silver and ONE gold activity, so
- * a client that fell behind catches up with three activities instead of three per batch. Each
+ * of the queue (within the run limits) through bronze, silver and gold in ONE activity, so a
+ * client that fell behind catches up with one activity instead of three per batch. Each
  * batch keeps its own files and its own outcome. A run that fails for good is compensated as a
  * whole and its batches go back to run one at a time, so only a batch that fails on its own is
  * recorded failed. Workflow code only.
  */
-import { isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import { isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
-import type { BatchRef, ClientRunInput, LayerCounts } from '../contract/types';
+import type { BatchRef, ClientRunInput, ClientRunLayers, LayerCounts } from '../contract/types';
 import type { RuleActions } from '../contract/rules';
 import { failedLayer } from './client-alerts';
 import type { ClientAlerts } from './client-alerts';
 import type { ClientPipelineState } from './client-state';
 import { failureOf, lakeStep } from './lake-steps';
 import { bookkeepingProfile, lakeProfile } from './profiles';
+
+/** A run goes through all three layers in one activity; before, one activity per layer. */
+const ONE_ACTIVITY_PER_RUN = 'one-activity-per-run';
 
 const lake = proxyActivities<PipelineActivities>(lakeProfile);
 const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
@@ -47,6 +50,20 @@ function countsAt(counts: readonly LayerCounts[], index: number, batch: BatchRef
 export class ClientRunner {
   constructor(private readonly ctx: ClientRunContext) {}
 
+  /** A run through bronze, silver and gold: one activity, or (workflows from before it) one per layer. */
+  private async layers(input: ClientRunInput, label: string): Promise<Pick<ClientRunLayers, 'bronze' | 'silver'>> {
+    const records = sum(input.batches.map((b) => b.records));
+    if (patched(ONE_ACTIVITY_PER_RUN)) {
+      return lakeStep(`bronze, silver, gold ${label}: ${records} records`, (o) => lake.runClientBatches.executeWithOptions(o, [input]));
+    }
+    const bronze = await lakeStep(`bronze ${label}: ${records} records`, (o) => lake.bronzeBatches.executeWithOptions(o, [input]));
+    const passed = sum(bronze.map((c) => c.passed));
+    const silver = await lakeStep(`silver ${label}: ${passed} records`, (o) => lake.silverBatches.executeWithOptions(o, [input]));
+    const kept = sum(silver.map((c) => c.passed));
+    await lakeStep(`gold ${label}: ${kept} records`, (o) => lake.goldBatches.executeWithOptions(o, [input]));
+    return { bronze, silver };
+  }
+
   /** Runs batches together; on a failure, undoes them all and, if there were several, leaves them to run alone. */
   async processRun(batches: BatchRef[]): Promise<void> {
     const { clientId, lakeId, pipeline, alerts } = this.ctx;
@@ -54,12 +71,7 @@ export class ClientRunner {
     const input: ClientRunInput = { clientId, batches, ruleActions, lakeId };
     const label = runLabel(batches);
     try {
-      const records = sum(batches.map((b) => b.records));
-      const bronze = await lakeStep(`bronze ${label}: ${records} records`, (o) => lake.bronzeBatches.executeWithOptions(o, [input]));
-      const passed = sum(bronze.map((c) => c.passed));
-      const silver = await lakeStep(`silver ${label}: ${passed} records`, (o) => lake.silverBatches.executeWithOptions(o, [input]));
-      const kept = sum(silver.map((c) => c.passed));
-      await lakeStep(`gold ${label}: ${kept} records`, (o) => lake.goldBatches.executeWithOptions(o, [input]));
+      const { bronze, silver } = await this.layers(input, label);
       // Every batch's counts first: a run is recorded entirely, or (compensated) not at all.
       const counted = batches.map((batch, i) => ({ batch, bronze: countsAt(bronze, i, batch), silver: countsAt(silver, i, batch) }));
       const at = new Date().toISOString();

@@ -54,7 +54,7 @@ describe('clientPipeline compensation (stub activities)', () => {
       assert.equal(s.processed, 3);
       assert.equal(s.totals.records, 10 + 20 + 40, 'only the batches that went through are counted, each once');
       assert.equal(s.lastError, `${b2.batchId}: ${failing} said no`);
-      if (failing === 'silverBatch') await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-run-failure-isolated');
+      if (failing === 'silverBatch') await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-one-activity-run-failure');
     });
   }
 
@@ -70,7 +70,7 @@ describe('clientPipeline compensation (stub activities)', () => {
     assert.equal(s.processed, 2);
     assert.equal(h.stubs.count('silverBatch', b0.batchId), 8, 'seven refusals, then the right worker');
     assert.deepEqual([...new Set(h.stubs.stepsOf(b0.batchId))], ['bronzeBatch', 'silverBatch', 'goldBatch'], 'nothing compensated');
-    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-wrong-lake-waits');
+    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-one-activity-wrong-lake-waits');
   });
 
   it('a client workflow cancelled mid-batch stops without compensating', async () => {

@@ -1,6 +1,6 @@
 /**
- * Batches that queue while a client is busy run together: one bronze, one silver and one gold
- * activity for all of them, within the run limits, each batch still counted on its own.
+ * Batches that queue while a client is busy run together: one activity through bronze, silver and
+ * gold for all of them, within the run limits, each batch still counted on its own.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -32,7 +32,7 @@ describe('clientPipeline runs of queued batches (stub activities)', () => {
     return wf;
   }
 
-  it('runs the batches queued behind a busy client as one run, one activity per layer, counting each batch', async () => {
+  it('runs the batches queued behind a busy client as one run, one activity for all layers, counting each batch', async () => {
     const bs = [0, 1, 2, 3, 4].map((seq) => batch(seq, 10 * (seq + 1), 'together'));
     const ids = bs.map((b) => b.batchId);
     const wf = await queuedBehindFirst('c-together', bs);
@@ -44,7 +44,10 @@ describe('clientPipeline runs of queued batches (stub activities)', () => {
     assert.equal(s.totals.records, 10 + 20 + 30 + 40 + 50);
     assert.equal(s.lastBatchId, ids[4]);
     assert.deepEqual(s.failedBatches, []);
-    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-coalesced-run');
+    const history = await wf.fetchHistory();
+    const scheduled = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    assert.deepEqual(scheduled, ['runClientBatches', 'runClientBatches'], 'one activity per run, for all three layers');
+    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-one-activity-run');
   });
 
   it('takes at most maxBatches batches and maxRecords records into a run, and a larger batch alone', async () => {

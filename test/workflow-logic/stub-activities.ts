@@ -7,6 +7,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PipelineActivities } from '../../contract/activities';
 import { AlertStubs } from './alert-stubs';
+import { createClientRunActivities } from '../../activities/client-run';
 import { ErrorType } from '../../contract/errors';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../../contract/types';
 import type { RefreshInput } from '../../contract/refresh';
@@ -172,13 +173,18 @@ export class StubActivities {
       return counts(input.batch);
     };
     const records = (batches: readonly BatchRef[]) => batches.reduce((n, b) => n + b.records, 0);
-    return {
+    const layers = {
       bronzeBatches: layer('bronzeBatch'),
       silverBatches: layer('silverBatch'),
-      goldBatches: async (input) => {
+      goldBatches: async (input: ClientRunInput) => {
         await this.run('goldBatch', input.batches, input.ruleActions);
         return records(input.batches);
       },
+    };
+    return {
+      ...layers,
+      // The real composition of the three layers, over the stubbed layers.
+      ...createClientRunActivities(layers),
       discardClientBatches: (input) => this.run('discardClientBatch', input.batches, input.ruleActions),
       bronzeBatch: one('bronzeBatch'),
       silverBatch: one('silverBatch'),
