@@ -92,7 +92,12 @@ export const ConfigSchema = z.strictObject({
     maxDiscovered: z.int().min(0).max(100_000).default(1000),
   }),
   batch: z.strictObject({
-    maxMessages: z.int().min(1).max(100_000).default(5000),
+    /**
+     * A cap reached only under load: a batch closes after maxWaitMs with whatever arrived, so
+     * batches are small when traffic is light and grow up to this (or maxBytes) with a backlog,
+     * where every client's fixed cost per run is spread over more records.
+     */
+    maxMessages: z.int().min(1).max(100_000).default(50_000),
     /**
      * Message bytes (values and keys as read from Kafka; a value over limits.maxMessageBytes counts
      * only the part kept for its error row) a raw batch may hold, so a worker's memory is bounded
