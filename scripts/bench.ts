@@ -3,14 +3,19 @@
  * kafkajs consumer reads the same topic. For each number of clients: a fresh pipeline, N demo
  * messages, the kafkajs yardstick, the pipeline timed from its first offset to every client's
  * last gold, where activity time went, peak worker memory and Temporal history sizes.
+ * With --rate, a steady load instead: the pipeline started first, then R msg/s for S seconds;
+ * it reports produce-to-gold freshness and the worker's memory over the run.
  *   --count N (default 200000)  --clients K (default 3)  --sweep 3,100 (several K in one run)
  *   --batch M (default 5000)  --json FILE (the same figures as JSON)
+ *   --rate R (msg/s; steady mode)  --seconds S (default 60; with --rate)
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { describeMachine, machineLine } from './bench/machine';
 import { benchRun } from './bench/run';
 import type { RunFigures } from './bench/run';
+import { benchSteady } from './bench/steady';
+import type { SteadyFigures } from './bench/steady';
 
 function positiveInts(text: string, what: string): number[] {
   const values = text.split(',').map((s) => Number(s.trim()));
@@ -24,6 +29,28 @@ function printRun(r: RunFigures): void {
     `  pipeline: ${r.messages} messages through raw, bronze, silver and gold in ${p.seconds.toFixed(1)} s = ${p.perSecond} msg/s ` +
       `(${p.ofKafkajs}x kafkajs); worker RSS ${r.workerRss.startMiB} MiB at start, peak ${r.workerRss.peakMiB} MiB`,
   );
+  printActivity(r);
+}
+
+function printSteady(r: SteadyFigures): void {
+  const f = r.freshness;
+  const m = r.rssOverTime;
+  console.log(`  pipeline: drained ${r.drainSeconds.toFixed(1)} s after the last message`);
+  console.log(
+    `  freshness, produce to gold, ${f.records} records after the first 10 %: p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms, max ${f.maxMs} ms ` +
+      `(min ${f.minMs} ms${f.unmatched > 0 ? `; ${f.unmatched} records without a gold write` : ''}); ` +
+      `maxWaitMs ${f.maxWaitMs} (target p95 <= ${f.maxWaitMs + 2000} ms)`,
+  );
+  console.log(
+    `  worker RSS: ${m.startMiB} MiB at start, ${m.at20PctMiB} MiB at 20 % of the run, ${m.endMiB} MiB at its end ` +
+      `(${m.growthPct >= 0 ? '+' : ''}${m.growthPct} %, target < 20 %), peak ${m.peakMiB} MiB, ${m.drainedMiB} MiB drained`,
+  );
+  console.log(`    RSS every 10 % of the run (MiB): ${m.everyTenthMiB.join(' ')}`);
+  printActivity(r);
+}
+
+/** Where activity time went and how large the histories grew: the same in both modes. */
+function printActivity(r: RunFigures | SteadyFigures): void {
   for (const [type, s] of Object.entries(r.stages)) {
     console.log(
       `    ${type.padEnd(22)} ${String(s.runs).padStart(5)} runs, mean ${s.meanMs} ms, max ${s.maxMs} ms, total ${(s.totalMs / 1000).toFixed(1)} s`,
@@ -57,22 +84,40 @@ async function main(): Promise<void> {
       sweep: { type: 'string' },
       batch: { type: 'string' },
       json: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
     },
   });
+  if (values.seconds && !values.rate) throw new Error('--seconds needs --rate (steady mode); the backlog mode runs until drained');
   const [count = 200_000] = positiveInts(values.count ?? '200000', '--count');
   const [batch = 5000] = positiveInts(values.batch ?? '5000', '--batch');
   const sweep = positiveInts(values.sweep ?? values.clients ?? '3', values.sweep ? '--sweep' : '--clients');
   const machine = describeMachine();
   console.log(machineLine(machine));
   const started = new Date().toISOString();
-  const runs: RunFigures[] = [];
-  for (const clients of sweep) {
-    console.log(`run: ${count} messages, ${clients} clients, batches of up to ${batch}`);
-    const r = await benchRun({ count, clients, batch, say: (line) => console.log(line) });
-    printRun(r);
-    runs.push(r);
+  const say = (line: string) => console.log(line);
+  const runs: (RunFigures | SteadyFigures)[] = [];
+  let summary: Record<string, number> = {};
+  if (values.rate) {
+    const [rate = 0] = positiveInts(values.rate, '--rate');
+    const [seconds = 60] = positiveInts(values.seconds ?? '60', '--seconds');
+    for (const clients of sweep) {
+      console.log(`run: ${rate} msg/s for ${seconds} s, ${clients} clients, batches of up to ${batch}`);
+      const r = await benchSteady({ rate, seconds, clients, batch, say });
+      printSteady(r);
+      runs.push(r);
+    }
+  } else {
+    const backlog: RunFigures[] = [];
+    for (const clients of sweep) {
+      console.log(`run: ${count} messages, ${clients} clients, batches of up to ${batch}`);
+      const r = await benchRun({ count, clients, batch, say });
+      printRun(r);
+      backlog.push(r);
+    }
+    runs.push(...backlog);
+    summary = ratios(backlog);
   }
-  const summary = ratios(runs);
   for (const [name, value] of Object.entries(summary)) console.log(`ratio ${name}: ${value}`);
   if (values.json) {
     writeFileSync(values.json, `${JSON.stringify({ started, command: process.argv.slice(2).join(' '), machine, runs, ratios: summary }, null, 2)}\n`);

@@ -1,12 +1,16 @@
 /**
  * What the benchmark reads back from Temporal: where activity time went, when the last client
- * activity finished, and how large the histories and their payloads grew, per workflow kind.
+ * activity finished, which batches each gold activity wrote and when, and how large the
+ * histories and their payloads grew, per workflow kind.
  */
 import type { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
 import { temporal as proto } from '@temporalio/proto';
 import { mapBounded } from '../../domain/concurrency';
 import { runHistories } from '../sandbox';
 import type { History } from '../sandbox';
+import { GOLD_ACTIVITY_TYPES, goldWriteOf } from './freshness';
+import type { GoldWrite } from './freshness';
 
 export interface StageTimes {
   runs: number;
@@ -34,6 +38,7 @@ interface WorkflowScan {
   /** Activity type → scheduled-to-completed times. */
   times: Map<string, number[]>;
   lastCompletedMs: number;
+  goldWrites: GoldWrite[];
 }
 
 const eventMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
@@ -50,11 +55,15 @@ function largestPayload(node: unknown): number {
 }
 
 function scanRun(history: History, scan: WorkflowScan): void {
-  const scheduled = new Map<string, { type: string; at: number }>();
+  const scheduled = new Map<string, { type: string; at: number; input?: Payload[] | null }>();
   for (const e of history.events ?? []) {
     const at = eventMs(e.eventTime);
     const s = e.activityTaskScheduledEventAttributes;
-    if (s) scheduled.set(String(e.eventId), { type: s.activityType?.name ?? '?', at });
+    if (s) {
+      const type = s.activityType?.name ?? '?';
+      // Only gold activities' inputs are kept: the others' are not needed, and a long run has thousands.
+      scheduled.set(String(e.eventId), { type, at, input: GOLD_ACTIVITY_TYPES.has(type) ? s.input?.payloads : undefined });
+    }
     const done = e.activityTaskCompletedEventAttributes;
     const from = done ? scheduled.get(String(done.scheduledEventId)) : undefined;
     if (from) {
@@ -62,6 +71,8 @@ function scanRun(history: History, scan: WorkflowScan): void {
       times.push(at - from.at);
       scan.times.set(from.type, times);
       scan.lastCompletedMs = Math.max(scan.lastCompletedMs, at);
+      const gold = from.input ? goldWriteOf(from.input, at) : null;
+      if (gold) scan.goldWrites.push(gold);
     }
   }
   scan.runs += 1;
@@ -71,7 +82,7 @@ function scanRun(history: History, scan: WorkflowScan): void {
 }
 
 async function scanWorkflow(temporal: Client, workflowId: string): Promise<WorkflowScan> {
-  const scan: WorkflowScan = { runs: 0, events: 0, bytes: 0, maxPayloadBytes: 0, times: new Map(), lastCompletedMs: 0 };
+  const scan: WorkflowScan = { runs: 0, events: 0, bytes: 0, maxPayloadBytes: 0, times: new Map(), lastCompletedMs: 0, goldWrites: [] };
   for await (const history of runHistories(temporal, workflowId)) scanRun(history, scan);
   return scan;
 }
@@ -92,6 +103,8 @@ export interface HistoryFigures {
   history: { ingest: KindHistory; client: KindHistory };
   /** When the last activity of any client workflow completed (its gold, once drained). */
   lastClientActivityMs: number;
+  /** Every completed gold activity of the clients: which batches it wrote, and when. */
+  goldWrites: GoldWrite[];
 }
 
 export async function historyFigures(temporal: Client, ingestId: string, clientIds: string[]): Promise<HistoryFigures> {
@@ -109,5 +122,6 @@ export async function historyFigures(temporal: Client, ingestId: string, clientI
     stages,
     history: { ingest: summarize([ingest]), client: summarize(clients) },
     lastClientActivityMs: Math.max(0, ...clients.map((c) => c.lastCompletedMs)),
+    goldWrites: clients.flatMap((c) => c.goldWrites),
   };
 }

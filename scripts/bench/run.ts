@@ -6,14 +6,13 @@
 import { startPipeline } from '../../adapters/temporal/start';
 import { stopPipeline } from '../../adapters/temporal/stop';
 import { produceMessages } from '../../adapters/kafka/produce';
-import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
-import { ingestStatusQuery } from '../../contract/messages';
+import { clientWorkflowId } from '../../contract/ids';
 import { demoClientIds, generateDemo } from '../../domain/demo';
-import { startHarness, waitFor } from '../sandbox';
 import { historyFigures } from './history';
 import type { KindHistory, StageTimes } from './history';
 import { kafkajsReadRate } from './kafka-read';
 import type { ReadRate } from './kafka-read';
+import { startBenchHarness, waitDrained } from './pipeline';
 import { sampleRss } from './rss';
 
 export interface RunOptions {
@@ -40,11 +39,7 @@ const perSecond = (n: number, seconds: number) => Math.round(n / seconds);
 
 export async function benchRun({ count, clients: clientCount, batch, say }: RunOptions): Promise<RunFigures> {
   const clients = demoClientIds(clientCount);
-  const h = await startHarness(
-    'bench',
-    { PIPELINE_KNOWN_CLIENTS: clients.join(','), PIPELINE_BATCH_MAX_MESSAGES: String(batch), PIPELINE_BATCH_MAX_WAIT_MS: '500' },
-    { partitions: 3 },
-  );
+  const h = await startBenchHarness(clients, batch);
   const { config } = h.t;
   try {
     let t = Date.now();
@@ -59,34 +54,12 @@ export async function benchRun({ count, clients: clientCount, batch, say }: RunO
     const rss = sampleRss(process.pid);
     t = Date.now();
     await startPipeline(config, h.temporal);
-    // Asking every client for its status loads the worker; ask only the ingest until it has
-    // handed off the last message, then the clients, less often the more there are of them.
-    // (The end time comes from history, so polling slowly costs no precision.)
-    const ingest = h.temporal.workflow.getHandle(ingestWorkflowId(config.temporal.workflowIdPrefix, config.target.topic));
-    await waitFor(
-      'the ingest to hand off every message',
-      async () => {
-        const s = await ingest.query(ingestStatusQuery);
-        const read = Object.values(s.nextOffsets).reduce((a, o) => a + Number(o), 0);
-        return read >= count && s.dispatchedSeq === s.nextSeq - 1;
-      },
-      4 * 60 * 60_000,
-      500,
-    );
-    await waitFor(
-      'every client to drain',
-      async () => {
-        const s = await h.status();
-        return s.drained && s.clients.length === clientCount;
-      },
-      4 * 60 * 60_000,
-      Math.max(500, clientCount * 20),
-    );
+    const ingestId = await waitDrained(h, count, clientCount);
     const workerRss = rss.stop();
     const prefix = config.temporal.workflowIdPrefix;
     const figures = await historyFigures(
       h.temporal,
-      ingest.workflowId,
+      ingestId,
       clients.map((c) => clientWorkflowId(prefix, c)),
     );
     // Ended the way an operator ends it; whatever does not stop in time is terminated by close().

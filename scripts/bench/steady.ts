@@ -1,0 +1,93 @@
+/**
+ * One steady-rate run for one number of clients: a pipeline of its own started first, then demo
+ * messages at R msg/s for S seconds, then the drain. What it measures is not throughput but
+ * what a steady load leaves: how long records take from produce to gold, and whether the
+ * worker's memory stays flat.
+ */
+import { startPipeline } from '../../adapters/temporal/start';
+import { stopPipeline } from '../../adapters/temporal/stop';
+import { clientWorkflowId } from '../../contract/ids';
+import { demoClientIds } from '../../domain/demo';
+import { measureFreshness } from './freshness';
+import type { Freshness } from './freshness';
+import { historyFigures } from './history';
+import type { KindHistory, StageTimes } from './history';
+import { producePaced } from './paced-produce';
+import type { PacedProduce } from './paced-produce';
+import { startBenchHarness, waitDrained } from './pipeline';
+import { sampleRss } from './rss';
+import { rssOverTime } from './rss-over-time';
+import type { RssOverTime } from './rss-over-time';
+
+export interface SteadyOptions {
+  rate: number;
+  seconds: number;
+  clients: number;
+  batch: number;
+  say: (line: string) => void;
+}
+
+/** Records produced in this first share of the run are left out of freshness: the pipeline is still warming up. */
+export const WARM_UP_SHARE = 0.1;
+
+export interface SteadyFigures {
+  mode: 'steady';
+  clients: number;
+  rate: number;
+  seconds: number;
+  batch: number;
+  produce: Omit<PacedProduce, 'startMs' | 'endMs'>;
+  /** From the last message produced to the last client activity: 0 when the pipeline kept up. */
+  drainSeconds: number;
+  freshness: Freshness;
+  rssOverTime: RssOverTime;
+  stages: Record<string, StageTimes>;
+  history: { ingest: KindHistory; client: KindHistory };
+}
+
+export async function benchSteady({ rate, seconds, clients: clientCount, batch, say }: SteadyOptions): Promise<SteadyFigures> {
+  const clients = demoClientIds(clientCount);
+  const h = await startBenchHarness(clients, batch);
+  const { config } = h.t;
+  try {
+    const rss = sampleRss(process.pid);
+    await startPipeline(config, h.temporal);
+    const { startMs, endMs, ...produce } = await producePaced(h.kafka, config.target.topic, { rate, seconds, clients: clientCount, say });
+    say(
+      `  produce: ${produce.messages} messages in ${produce.seconds.toFixed(1)} s = ${produce.perSecond} msg/s ` +
+        `(${produce.sends} sends, mean ${produce.meanSendMs} ms, max ${produce.maxSendMs} ms; at most ${produce.maxBehindMs} ms behind schedule)`,
+    );
+    const ingestId = await waitDrained(h, produce.messages, clientCount);
+    rss.stop();
+    const prefix = config.temporal.workflowIdPrefix;
+    const figures = await historyFigures(
+      h.temporal,
+      ingestId,
+      clients.map((c) => clientWorkflowId(prefix, c)),
+    );
+    // Read before the pipeline stops and the harness removes the lake.
+    const freshness = await measureFreshness(config, figures.goldWrites, {
+      clients,
+      fromMs: startMs + WARM_UP_SHARE * (endMs - startMs),
+      maxWaitMs: config.batch.maxWaitMs,
+    });
+    await stopPipeline(config, h.temporal, { reason: 'benchmark finished', timeoutMs: 120_000 }).catch((e: unknown) => {
+      say(`  (pipeline stop: ${(e as Error).message}; terminating instead)`);
+    });
+    return {
+      mode: 'steady',
+      clients: clientCount,
+      rate,
+      seconds,
+      batch,
+      produce,
+      drainSeconds: Math.max(0, figures.lastClientActivityMs - endMs) / 1000,
+      freshness,
+      rssOverTime: rssOverTime(rss.samples(), startMs, endMs),
+      stages: figures.stages,
+      history: figures.history,
+    };
+  } finally {
+    await h.close();
+  }
+}
