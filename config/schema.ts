@@ -22,6 +22,9 @@ export const INGEST_MEMORY_FACTOR = 20;
 /** 32 MiB: a worker's ingest stays within 640 MiB over its idle footprint (see INGEST_MEMORY_FACTOR). */
 export const DEFAULT_BATCH_MAX_BYTES = 33_554_432;
 
+/** batch.maxMessages unless configured (see its schema entry). */
+export const DEFAULT_BATCH_MAX_MESSAGES = 50_000;
+
 const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
 
 export const TargetSchema = z.strictObject({
@@ -97,7 +100,7 @@ export const ConfigSchema = z.strictObject({
      * batches are small when traffic is light and grow up to this (or maxBytes) with a backlog,
      * where every client's fixed cost per run is spread over more records.
      */
-    maxMessages: z.int().min(1).max(100_000).default(50_000),
+    maxMessages: z.int().min(1).max(100_000).default(DEFAULT_BATCH_MAX_MESSAGES),
     /**
      * Message bytes (values and keys as read from Kafka; a value over limits.maxMessageBytes counts
      * only the part kept for its error row) a raw batch may hold, so a worker's memory is bounded

@@ -6,10 +6,11 @@
  * With --rate, a steady load instead: the pipeline started first, then R msg/s for S seconds;
  * it reports produce-to-gold freshness and the worker's memory over the run.
  *   --count N (default 200000)  --clients K (default 3)  --sweep 3,100 (several K in one run)
- *   --batch M (default 5000)  --json FILE (the same figures as JSON)
+ *   --batch M (default: batch.maxMessages's default)  --json FILE (the same figures as JSON)
  *   --rate R (msg/s; steady mode)  --seconds S (default 60; with --rate)
  */
 import { writeFileSync } from 'node:fs';
+import { DEFAULT_BATCH_MAX_MESSAGES } from '../config/schema';
 import { parseArgs } from 'node:util';
 import { describeMachine, machineLine } from './bench/machine';
 import { benchRun } from './bench/run';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   });
   if (values.seconds && !values.rate) throw new Error('--seconds needs --rate (steady mode); the backlog mode runs until drained');
   const [count = 200_000] = positiveInts(values.count ?? '200000', '--count');
-  const [batch = 5000] = positiveInts(values.batch ?? '5000', '--batch');
+  const [batch = DEFAULT_BATCH_MAX_MESSAGES] = positiveInts(values.batch ?? String(DEFAULT_BATCH_MAX_MESSAGES), '--batch');
   const sweep = positiveInts(values.sweep ?? values.clients ?? '3', values.sweep ? '--sweep' : '--clients');
   const machine = describeMachine();
   console.log(machineLine(machine));
