@@ -11,6 +11,7 @@ import type { ClientStatus, IngestStatus } from '../../contract/types';
 import { freshness } from '../../domain/freshness';
 import type { Freshness } from '../../domain/freshness';
 import { unlessNotFound } from './describe';
+import { mapBounded } from '../../domain/concurrency';
 
 export interface ClientReport extends ClientStatus {
   workflowId: string;
@@ -81,6 +82,9 @@ export async function deploymentClients(config: ResolvedConfig, temporal: Client
   return [...new Set([...config.clients.known, ...(await runningClients(config, temporal))])].sort();
 }
 
+/** Client status queries in flight at once. */
+const STATUS_QUERIES_IN_FLIGHT = 16;
+
 export async function pipelineStatus(config: ResolvedConfig, temporal: Client, offsets: TopicOffsets, only?: string): Promise<StatusReport> {
   const prefix = config.temporal.workflowIdPrefix;
   const topic = config.target.topic;
@@ -89,8 +93,9 @@ export async function pipelineStatus(config: ResolvedConfig, temporal: Client, o
   const { status: ingest, note: ingestNote } = await ingestStatus(temporal, ingestId, polling);
   const lag = ingest ? await consumerLag(offsets, topic, ingest) : 0;
   const ids = only ? [only] : await deploymentClients(config, temporal);
-  // In parallel: status must stay quick with many clients.
-  const reports = await Promise.all(ids.map((clientId) => clientReport(config, temporal, polling, clientId)));
+  // Some in parallel, so status stays quick with many clients; not all at once, since every query
+  // is a task for the worker, and each waits only QUERY_DEADLINE_MS from when it is sent.
+  const reports = await mapBounded(ids, STATUS_QUERIES_IN_FLIGHT, (clientId) => clientReport(config, temporal, polling, clientId));
   const clients = reports.filter((r): r is ClientReport => r !== null);
   if (only && clients.length === 0) throw new Error(`no pipeline workflow for client ${only} (${clientWorkflowId(prefix, only)})`);
   const drained =
