@@ -30,14 +30,22 @@ const WIND_DOWN_MS = 2_000;
  */
 const DEADLINE_MARGIN_MS = 2_000;
 
+/**
+ * When each attempt's first wrapped step began, by this worker's clock: an activity of several
+ * steps (a client run's three layers) has one start-to-close budget for all of them.
+ */
+const attemptStarts = new WeakMap<Context, number>();
+
 /** The attempt's fence: down once it is cancelled, or (by its own clock) out of time. */
 function attemptFence(ctx: Context): { signal: AbortSignal; dispose: () => void } {
   const budget = ctx.info.startToCloseTimeoutMs;
   if (!budget) return { signal: ctx.cancellationSignal, dispose: () => undefined };
+  const startedAt = attemptStarts.get(ctx) ?? Date.now();
+  attemptStarts.set(ctx, startedAt);
   const deadline = new AbortController();
   const timer = setTimeout(
     () => deadline.abort(new Error(`the attempt is about to exceed its start-to-close timeout of ${budget} ms; it publishes nothing more`)),
-    Math.max(0, budget - Math.min(DEADLINE_MARGIN_MS, budget / 10)),
+    Math.max(0, startedAt + budget - Math.min(DEADLINE_MARGIN_MS, budget / 10) - Date.now()),
   );
   return { signal: AbortSignal.any([ctx.cancellationSignal, deadline.signal]), dispose: () => clearTimeout(timer) };
 }

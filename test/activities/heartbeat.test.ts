@@ -147,4 +147,18 @@ describe('whileHeartbeating', () => {
     await assert.rejects(attempt, /start-to-close/);
     assert.deepEqual(await fs.readdir(dir), []);
   });
+
+  it("counts the start-to-close time from the attempt's first wrapped step, not from each step", async () => {
+    // An activity of several steps (a client run's bronze, silver and gold) wraps each one: the
+    // second must not get the whole budget again, or it could publish after the server gave up.
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 1_000 });
+    const attempt = env.run(async () => {
+      await whileHeartbeating(() => new Promise((r) => setTimeout(r, 700)));
+      return whileHeartbeating(async (_beat, fence) => {
+        await new Promise((r) => setTimeout(r, 600));
+        return fence.aborted;
+      });
+    });
+    assert.equal(await attempt, true, "the second step's fence went down within the first step's budget");
+  });
 });
