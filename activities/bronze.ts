@@ -68,7 +68,9 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout 
 
   async function bronzeBatches(input: ClientRunInput): Promise<LayerCounts[]> {
     const batches = guardClientRun({ config, lakeId }, input);
-    return forEachBatch(db, layout, { clientId: input.clientId, batches }, (conn, batch) => bronzeOf(conn, input.clientId, batch, input.ruleActions));
+    return forEachBatch(db, layout, { clientId: input.clientId, batches, layer: 'bronze' }, (conn, batch) =>
+      bronzeOf(conn, input.clientId, batch, input.ruleActions),
+    );
   }
 
   return {

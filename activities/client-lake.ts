@@ -40,15 +40,16 @@ export function onlyResult<T>(results: readonly T[]): T {
 export function forEachBatch<T>(
   db: DuckDBInstance,
   layout: LakeLayout,
-  run: { clientId: string; batches: readonly BatchRef[] },
+  run: { clientId: string; batches: readonly BatchRef[]; layer: 'bronze' | 'silver' },
   work: (conn: DuckDBConnection, batch: BatchRef) => Promise<T>,
 ): Promise<T[]> {
-  const { clientId, batches } = run;
+  const { clientId, batches, layer } = run;
+  // The layer rides in every heartbeat: a timed-out run through all layers is told by it.
   return whileHeartbeating((beat, fence) =>
     withConnection(db, async (conn) => {
       const results: T[] = [];
       for (const [done, batch] of batches.entries()) {
-        beat({ batch: batch.batchId, done, of: batches.length });
+        beat({ layer, batch: batch.batchId, done, of: batches.length });
         results.push(await withPublishFence(fence, () => work(conn, batch), notDiscardedSince(layout, { clientId, batch })));
       }
       return results;

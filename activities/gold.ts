@@ -12,7 +12,7 @@ import { LakeLayout } from '../domain/lake-layout';
 import type { GoldSlice } from '../domain/gold-slice';
 import { goldSliceSql, touchedSlicesSql } from '../domain/gold-sql';
 import type { LakeDeps } from './deps';
-import type { ClientBatchInput, ClientRunInput } from '../contract/types';
+import type { ClientBatchInput, ClientRunInput, LayerFailureDetails } from '../contract/types';
 import { runOfOne } from './client-lake';
 import { guardClientRun } from './guards';
 import { noneDiscardedSince } from './discarded';
@@ -55,6 +55,7 @@ export function createGoldActivities({ config, db, lakeId }: LakeDeps) {
     const silverFiles = batches.map((b) => layout.silverFile(clientId, b.batchId));
     return whileHeartbeating(() => withConnection(db, async (conn) => rebuildGold(conn, layout, clientId, await touchedSlices(conn, silverFiles))), {
       check: noneDiscardedSince(layout, clientId, batches),
+      details: { layer: 'gold' } satisfies LayerFailureDetails,
     });
   }
 

@@ -86,7 +86,9 @@ export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout 
 
   async function silverBatches(input: ClientRunInput): Promise<LayerCounts[]> {
     const batches = guardClientRun({ config, lakeId }, input);
-    return forEachBatch(db, layout, { clientId: input.clientId, batches }, (conn, batch) => silverOf(conn, input.clientId, batch, input.ruleActions));
+    return forEachBatch(db, layout, { clientId: input.clientId, batches, layer: 'silver' }, (conn, batch) =>
+      silverOf(conn, input.clientId, batch, input.ruleActions),
+    );
   }
 
   return {

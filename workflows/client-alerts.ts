@@ -3,7 +3,7 @@
  * failure reported to it by signal, and its recovery once no failed batch is left. Reporting is a
  * quick signal-with-start; the client never waits on an alert being sent. Workflow code only.
  */
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, patched, proxyActivities, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { PipelineActivities } from '../contract/activities';
 import type { AlertCounts } from '../contract/alerts';
 import type { BatchRef, LayerFailureDetails } from '../contract/types';
@@ -15,18 +15,24 @@ export const FAILURES_RAISE_ALERTS = 'failures-raise-alerts';
 
 const MAX_REPORTED_CHARS = 2000;
 
+/** The activity that takes a client run through all three layers. */
+const RUN_ACTIVITY: keyof PipelineActivities = 'runClientBatches';
+
 const reporter = proxyActivities<PipelineActivities>(dispatchProfile);
 const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
 
 /**
- * The layer a failed lake step belongs to: named by the failure of an activity over all layers,
- * otherwise by its activity type (`goldBatch` or `goldBatches` → `gold`).
+ * The layer a failed lake step belongs to. A run through all layers names it in its failure's
+ * first detail, or, when it timed out, in its last heartbeat; a one-layer activity by its type
+ * (`goldBatch` or `goldBatches` → `gold`).
  */
 export function failedLayer(err: unknown): string {
   if (!(err instanceof ActivityFailure)) return 'batch';
-  const [details] = err.cause instanceof ApplicationFailure ? (err.cause.details ?? []) : [];
-  const named = (details as Partial<LayerFailureDetails> | undefined)?.layer;
-  if (typeof named === 'string') return named;
+  const { cause } = err;
+  const named = cause instanceof ApplicationFailure ? cause.details?.[0] : cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined;
+  const layer = (named as Partial<LayerFailureDetails> | null | undefined)?.layer;
+  if (typeof layer === 'string') return layer;
+  if (err.activityType === RUN_ACTIVITY) return 'bronze, silver or gold';
   return err.activityType ? err.activityType.replace(/Batch(es)?$/, '') : 'batch';
 }
 

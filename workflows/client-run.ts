@@ -14,7 +14,7 @@ import { failedLayer } from './client-alerts';
 import type { ClientAlerts } from './client-alerts';
 import type { ClientPipelineState } from './client-state';
 import { failureOf, lakeStep } from './lake-steps';
-import { bookkeepingProfile, lakeProfile } from './profiles';
+import { bookkeepingProfile, clientRunProfile, lakeProfile } from './profiles';
 
 /** A run goes through all three layers in one activity; before, one activity per layer. */
 const ONE_ACTIVITY_PER_RUN = 'one-activity-per-run';
@@ -54,7 +54,11 @@ export class ClientRunner {
   private async layers(input: ClientRunInput, label: string): Promise<Pick<ClientRunLayers, 'bronze' | 'silver'>> {
     const records = sum(input.batches.map((b) => b.records));
     if (patched(ONE_ACTIVITY_PER_RUN)) {
-      return lakeStep(`bronze, silver, gold ${label}: ${records} records`, (o) => lake.runClientBatches.executeWithOptions(o, [input]));
+      return lakeStep(
+        `bronze, silver, gold ${label}: ${records} records`,
+        (o) => lake.runClientBatches.executeWithOptions(o, [input]),
+        clientRunProfile,
+      );
     }
     const bronze = await lakeStep(`bronze ${label}: ${records} records`, (o) => lake.bronzeBatches.executeWithOptions(o, [input]));
     const passed = sum(bronze.map((c) => c.passed));

@@ -14,17 +14,23 @@ function isWrongLake(err: unknown): boolean {
 }
 
 /**
- * Runs a lake step with the lake profile's few retries. A step that ran out of them on workers of
- * another lake says nothing about the batch: it is run again, retried until a worker with the
- * right lake takes it (in one activity, so the wait adds nothing to the history).
+ * Runs a lake step with its profile's few retries (the lake profile unless given). A step that ran
+ * out of them on workers of another lake says nothing about the batch: it is run again, retried
+ * until a worker with the right lake takes it (in one activity, so the wait adds nothing to the
+ * history). Its own failures are then retried without limit too, the batch staying in progress:
+ * for a run through all layers, that holds for all three.
  */
-export async function lakeStep<T>(summary: string, run: (options: ActivityOptions) => Promise<T>): Promise<T> {
+export async function lakeStep<T>(
+  summary: string,
+  run: (options: ActivityOptions) => Promise<T>,
+  profile: ActivityOptions = lakeProfile,
+): Promise<T> {
   try {
-    return await run({ ...lakeProfile, summary });
+    return await run({ ...profile, summary });
   } catch (err) {
     if (!isWrongLake(err) || !patched(WRONG_LAKE_WAITS)) throw err;
     log.warn('only workers of another lake took this step; waiting for one with the right lake', { summary });
-    return run({ ...waitForLakeProfile, summary });
+    return run({ ...profile, retry: waitForLakeProfile.retry, summary });
   }
 }
 

@@ -33,6 +33,12 @@ export const lakeProfile: ActivityOptions = {
 };
 
 /**
+ * A client run through bronze, silver and gold in one activity: the three layers share one
+ * start-to-close budget and one count of attempts, and a run may hold tens of thousands of records.
+ */
+export const clientRunProfile: ActivityOptions = { ...lakeProfile, startToCloseTimeout: '30 minutes' };
+
+/**
  * A lake step that only workers of another lake took: retried without limit, since only the
  * right worker can run it. Once one does, its own failures are retried the same way, the batch
  * staying in progress (and visible as such) rather than failed.
