@@ -10,8 +10,8 @@
  *   --rate R (msg/s; steady mode)  --seconds S (default 60; with --rate)
  */
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_BATCH_MAX_MESSAGES } from '../config/schema';
 import { parseArgs } from 'node:util';
+import { DEFAULT_BATCH_MAX_MESSAGES } from '../config/schema';
 import { describeMachine, machineLine } from './bench/machine';
 import { benchRun } from './bench/run';
 import type { RunFigures } from './bench/run';

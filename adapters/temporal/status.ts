@@ -10,8 +10,8 @@ import { ingestStatusQuery, statusQuery } from '../../contract/messages';
 import type { ClientStatus, IngestStatus } from '../../contract/types';
 import { freshness } from '../../domain/freshness';
 import type { Freshness } from '../../domain/freshness';
-import { unlessNotFound } from './describe';
 import { mapBounded } from '../../domain/concurrency';
+import { unlessNotFound } from './describe';
 
 export interface ClientReport extends ClientStatus {
   workflowId: string;
