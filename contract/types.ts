@@ -173,7 +173,7 @@ export interface ClientRunLayers {
 /** The client layers, as a failure of a run names where it happened. */
 export type ClientLayer = 'bronze' | 'silver' | 'gold';
 
-/** The first detail of a failure of `runClientBatches`: the layer it failed in. */
+/** Where a run through all layers (`runClientBatches`) is: in each of its heartbeats, and in the first detail of its failure. */
 export interface LayerFailureDetails {
   layer: ClientLayer;
 }
