@@ -106,6 +106,52 @@ export async function deleteTopic(kafka: Kafka, topic: string): Promise<void> {
   }
 }
 
+/** The services an isolated configuration talks to, with its topic created. */
+export interface Sandbox {
+  t: IsolatedEnv;
+  temporal: Client;
+  kafka: Kafka;
+  offsets: TopicOffsets;
+  /** Terminates the configuration's workflows still running. */
+  endWorkflows(reason?: string): Promise<void>;
+  /** Closes the connections and deletes the topic and the lake. */
+  release(): Promise<void>;
+  /** Both: what a test ends with once its workers are stopped. */
+  close(reason?: string): Promise<void>;
+}
+
+/** Connects to the services (failing, never skipping, when one is missing) and creates the topic. */
+export async function openSandbox(t: IsolatedEnv, partitions: number): Promise<Sandbox> {
+  try {
+    await requireServices(t.config);
+  } catch (e) {
+    t.cleanupLake(); // nothing else is open yet
+    throw e;
+  }
+  const temporal = await connectClient(t.config);
+  const kafka = createKafka(t.config.kafka);
+  const offsets = new TopicOffsets(kafka);
+  await ensureTopic(kafka, t.config.target.topic, partitions);
+  const sandbox: Sandbox = {
+    t,
+    temporal,
+    kafka,
+    offsets,
+    endWorkflows: (reason) => terminateWorkflows(temporal, t.config.temporal.workflowIdPrefix, reason),
+    async release() {
+      await offsets.close();
+      await temporal.connection.close();
+      await deleteTopic(kafka, t.config.target.topic);
+      t.cleanupLake();
+    },
+    async close(reason) {
+      await sandbox.endWorkflows(reason);
+      await sandbox.release();
+    },
+  };
+  return sandbox;
+}
+
 export interface PipelineHarness {
   t: IsolatedEnv;
   temporal: Client;
@@ -128,11 +174,8 @@ export async function startHarness(
 ): Promise<PipelineHarness> {
   const t = isolatedEnv(name, overrides);
   t.config.ruleActions = { ...t.config.ruleActions, ...options.ruleActions };
-  await requireServices(t.config);
-  const temporal = await connectClient(t.config);
-  const kafka = createKafka(t.config.kafka);
-  const offsets = new TopicOffsets(kafka);
-  await ensureTopic(kafka, t.config.target.topic, options.partitions ?? 2);
+  const sandbox = await openSandbox(t, options.partitions ?? 2);
+  const { temporal, kafka, offsets } = sandbox;
   const worker = await startWorker(t.config);
   return {
     t,
@@ -142,13 +185,11 @@ export async function startHarness(
     worker,
     status: () => pipelineStatus(t.config, temporal, offsets),
     async close() {
-      await terminateWorkflows(temporal, t.config.temporal.workflowIdPrefix, `${name} finished`);
+      // Workflows first, so the worker is not left running their activities while it shuts down.
+      await sandbox.endWorkflows(`${name} finished`);
       worker.shutdown();
       await worker.done;
-      await offsets.close();
-      await temporal.connection.close();
-      await deleteTopic(kafka, t.config.target.topic);
-      t.cleanupLake();
+      await sandbox.release();
     },
   };
 }

@@ -9,10 +9,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
-import { runHistories } from '../scripts/sandbox';
+import type { StatusReport } from '../adapters/temporal/status';
+import { runHistories, waitFor } from '../scripts/sandbox';
 
-export { deleteTopic, isolatedEnv, requireServices, startHarness, terminateWorkflows, waitFor } from '../scripts/sandbox';
-export type { IsolatedEnv as TestEnv, PipelineHarness } from '../scripts/sandbox';
+export { deleteTopic, isolatedEnv, openSandbox, requireServices, startHarness, terminateWorkflows, waitFor } from '../scripts/sandbox';
+export type { IsolatedEnv as TestEnv, PipelineHarness, Sandbox } from '../scripts/sandbox';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -134,4 +135,22 @@ export async function recordHistory(temporal: Client, workflowId: string, name: 
   const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
   mkdirSync(HISTORY_FIXTURES, { recursive: true });
   writeFileSync(path.join(HISTORY_FIXTURES, `${name}.history.bin`), proto.api.history.v1.History.encode(history).finish());
+}
+
+/**
+ * Waits until the pipeline reports itself drained on three polls in a row (one drained poll can
+ * fall between a batch's hand-off and its client picking it up); returns the last report.
+ */
+export async function steadilyDrained(what: string, status: () => Promise<StatusReport>, timeoutMs = 300_000): Promise<StatusReport> {
+  let drainedInARow = 0;
+  return waitFor(
+    what,
+    async () => {
+      const s = await status();
+      drainedInARow = s.drained ? drainedInARow + 1 : 0;
+      return drainedInARow >= 3 ? s : null;
+    },
+    timeoutMs,
+    500,
+  );
 }

@@ -11,16 +11,15 @@ import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { ConfigResourceTypes } from 'kafkajs';
 import type { Kafka } from 'kafkajs';
-import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
-import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
+import type { TopicOffsets } from '../../adapters/kafka/kafka';
+import { produceMessages } from '../../adapters/kafka/produce';
 import { querySql } from '../../adapters/lake/sql-session';
-import { connectClient } from '../../adapters/temporal/client';
 import { startPipeline } from '../../adapters/temporal/start';
 import { pipelineStatus } from '../../adapters/temporal/status';
 import { INGEST_MEMORY_FACTOR } from '../../config/schema';
 import { sampleRss } from '../../scripts/bench/rss';
-import { deleteTopic, isolatedEnv, requireServices, startWorkerProcess, terminateWorkflows, waitFor } from '../helpers';
-import type { WorkerProcess } from '../helpers';
+import { isolatedEnv, openSandbox, startWorkerProcess, waitFor } from '../helpers';
+import type { Sandbox, WorkerProcess } from '../helpers';
 import { deepJson } from '../unit/hostile-values';
 
 const CLIENTS = ['acme', 'globex', 'initech'];
@@ -47,6 +46,7 @@ describe('a burst of 1 MiB and deeply nested messages among normal traffic (real
   });
   const { config } = t;
   const topic = config.target.topic;
+  let sandbox: Sandbox | undefined;
   let temporal: Client;
   let kafka: Kafka;
   let offsets: TopicOffsets;
@@ -63,11 +63,8 @@ describe('a burst of 1 MiB and deeply nested messages among normal traffic (real
   let rss = { startMiB: 0, peakMiB: 0 };
 
   before(async () => {
-    await requireServices(config);
-    temporal = await connectClient(config);
-    kafka = createKafka(config.kafka);
-    offsets = new TopicOffsets(kafka);
-    await ensureTopic(kafka, topic, 3);
+    sandbox = await openSandbox(t, 3);
+    ({ temporal, kafka, offsets } = sandbox);
     // The broker's default refuses a record batch over about 1 MiB; this topic takes the burst.
     const admin = kafka.admin();
     await admin.connect();
@@ -81,13 +78,7 @@ describe('a burst of 1 MiB and deeply nested messages among normal traffic (real
   });
   after(async () => {
     await worker?.stop();
-    if (temporal) {
-      await terminateWorkflows(temporal, config.temporal.workflowIdPrefix);
-      await temporal.connection.close();
-    }
-    await offsets?.close();
-    if (kafka) await deleteTopic(kafka, topic);
-    t.cleanupLake();
+    await sandbox?.close();
   });
 
   it('drains the burst with every client healthy and memory within budget', { timeout: 300_000 }, async () => {

@@ -17,13 +17,12 @@ import { startPipeline } from '../../adapters/temporal/start';
 import { pipelineStatus } from '../../adapters/temporal/status';
 import type { StatusReport } from '../../adapters/temporal/status';
 import { generateDemo } from '../../domain/demo';
-import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
-import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
+import type { TopicOffsets } from '../../adapters/kafka/kafka';
+import { produceMessages } from '../../adapters/kafka/produce';
 import { querySql } from '../../adapters/lake/sql-session';
-import { connectClient } from '../../adapters/temporal/client';
 import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
-import { deleteTopic, historyStats, isolatedEnv, recordHistory, requireServices, startWorkerProcess, terminateWorkflows, waitFor } from '../helpers';
-import type { HistoryStats, WorkerProcess } from '../helpers';
+import { historyStats, isolatedEnv, openSandbox, recordHistory, startWorkerProcess, steadilyDrained, waitFor } from '../helpers';
+import type { HistoryStats, Sandbox, WorkerProcess } from '../helpers';
 import { expectedTables } from './expectations';
 
 const CLIENTS = ['acme', 'globex', 'initech'];
@@ -41,6 +40,7 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
   const topic = config.target.topic;
   const messages = generateDemo({ count: COUNT, clients: CLIENTS.length, seed: 2026 });
   const expected = expectedTables(messages, CLIENTS);
+  let sandbox: Sandbox | undefined;
   let temporal: Client;
   let kafka: Kafka;
   let offsets: TopicOffsets;
@@ -50,22 +50,13 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
   const num = (v: unknown) => Number(v);
 
   before(async () => {
-    await requireServices(config);
-    temporal = await connectClient(config);
-    kafka = createKafka(config.kafka);
-    offsets = new TopicOffsets(kafka);
-    await ensureTopic(kafka, topic, 3);
+    sandbox = await openSandbox(t, 3);
+    ({ temporal, kafka, offsets } = sandbox);
   });
 
   after(async () => {
     await worker?.stop('SIGKILL');
-    if (temporal) {
-      await terminateWorkflows(temporal, config.temporal.workflowIdPrefix);
-      await temporal.connection.close();
-    }
-    await offsets?.close();
-    if (kafka) await deleteTopic(kafka, topic);
-    t.cleanupLake();
+    await sandbox?.close();
   });
 
   it(`drains ${COUNT} messages of ${CLIENTS.length} clients, surviving a SIGKILL of the worker mid-run`, async () => {
@@ -101,17 +92,7 @@ describe('pipeline end to end (real Kafka, real Temporal, SIGKILL of the worker)
     worker = startWorkerProcess(t.env);
     await worker.ready;
 
-    let drainedInARow = 0;
-    drainedStatus = await waitFor(
-      'the pipeline to drain',
-      async () => {
-        const s = await pipelineStatus(config, temporal, offsets);
-        drainedInARow = s.drained ? drainedInARow + 1 : 0;
-        return drainedInARow >= 3 ? s : null;
-      },
-      300_000,
-      500,
-    );
+    drainedStatus = await steadilyDrained('the pipeline to drain', () => pipelineStatus(config, temporal, offsets));
     const seconds = (Date.now() - started) / 1000;
     console.log(`e2e: ${COUNT} messages drained in ${seconds.toFixed(1)} s including the kill and restart (${Math.round(COUNT / seconds)} msg/s)`);
     assert.equal(drainedStatus.ingest?.lag, 0);

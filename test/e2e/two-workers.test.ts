@@ -7,16 +7,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
-import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
-import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
+import type { TopicOffsets } from '../../adapters/kafka/kafka';
+import { produceMessages } from '../../adapters/kafka/produce';
 import { querySql } from '../../adapters/lake/sql-session';
-import { connectClient } from '../../adapters/temporal/client';
 import { startPipeline } from '../../adapters/temporal/start';
 import { pipelineStatus } from '../../adapters/temporal/status';
 import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
 import { generateDemo } from '../../domain/demo';
-import { deleteTopic, isolatedEnv, requireServices, startWorkerProcess, terminateWorkflows, waitFor } from '../helpers';
-import type { WorkerProcess } from '../helpers';
+import { isolatedEnv, openSandbox, startWorkerProcess, steadilyDrained, waitFor } from '../helpers';
+import type { Sandbox, WorkerProcess } from '../helpers';
 import { expectedTables } from './expectations';
 
 const CLIENTS = ['acme', 'globex', 'initech'];
@@ -34,6 +33,7 @@ describe('two workers on one task queue, one of them SIGKILLed mid-run', () => {
   const prefix = config.temporal.workflowIdPrefix;
   const messages = generateDemo({ count: COUNT, clients: CLIENTS.length, seed: 7 });
   const expected = expectedTables(messages, CLIENTS);
+  let sandbox: Sandbox | undefined;
   let temporal: Client;
   let kafka: Kafka;
   let offsets: TopicOffsets;
@@ -41,22 +41,13 @@ describe('two workers on one task queue, one of them SIGKILLed mid-run', () => {
   const sql = (q: string) => querySql(config, q);
 
   before(async () => {
-    await requireServices(config);
-    temporal = await connectClient(config);
-    kafka = createKafka(config.kafka);
-    offsets = new TopicOffsets(kafka);
-    await ensureTopic(kafka, topic, 3);
+    sandbox = await openSandbox(t, 3);
+    ({ temporal, kafka, offsets } = sandbox);
   });
 
   after(async () => {
     await Promise.all(workers.map((w) => w.stop('SIGKILL')));
-    if (temporal) {
-      await terminateWorkflows(temporal, prefix);
-      await temporal.connection.close();
-    }
-    await offsets?.close();
-    if (kafka) await deleteTopic(kafka, topic);
-    t.cleanupLake();
+    await sandbox?.close();
   });
 
   it('both workers take activities; the survivor drains everything after the other is killed', async () => {
@@ -85,17 +76,7 @@ describe('two workers on one task queue, one of them SIGKILLed mid-run', () => {
     await victim.stop();
     await traffic;
 
-    let drainedInARow = 0;
-    const drained = await waitFor(
-      'the survivor to drain the topic',
-      async () => {
-        const s = await pipelineStatus(config, temporal, offsets);
-        drainedInARow = s.drained ? drainedInARow + 1 : 0;
-        return drainedInARow >= 3 ? s : null;
-      },
-      300_000,
-      500,
-    );
+    const drained = await steadilyDrained('the survivor to drain the topic', () => pipelineStatus(config, temporal, offsets));
     assert.equal(drained.ingest?.lag, 0);
     for (const c of drained.clients) assert.equal(c.failed, 0, `${c.clientId} has failed batches: ${c.lastError}`);
     assert.ok(survivor.child.exitCode === null, 'the survivor still runs');
