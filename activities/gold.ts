@@ -1,7 +1,9 @@
 /**
- * Gold: hourly aggregates per client, kept exactly equal to the GROUP BY over silver. A run of
- * batches rebuilds, once, every UTC day their silver rows fall in, from all of the client's silver files, so late
- * records (an hour seen in an earlier batch) are counted where they belong.
+ * Gold: hourly aggregates per client, kept exactly equal to the GROUP BY over silver, one file
+ * per UTC day. A run of batches recomputes, once, every hour their silver rows fall in, from all
+ * of the client's silver rows of that hour, so late records (an hour seen in an earlier batch)
+ * are counted where they belong; the day's other hours are carried over from its file. The work
+ * follows the hours touched, not how much the day already holds.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +12,7 @@ import { withConnection, writeParquetOrRemove } from '../adapters/lake/duck';
 import { exists, removeFile } from '../adapters/lake/files';
 import { LakeLayout } from '../domain/lake-layout';
 import type { GoldSlice } from '../domain/gold-slice';
-import { goldSliceSql, touchedSlicesSql } from '../domain/gold-sql';
+import { goldHoursSql, goldSliceSql, touchedSlicesSql } from '../domain/gold-sql';
 import type { LakeDeps } from './deps';
 import type { ClientBatchInput, ClientRunInput, LayerFailureDetails } from '../contract/types';
 import { runOfOne } from './client-lake';
@@ -18,16 +20,19 @@ import { guardClientRun } from './guards';
 import { noneDiscardedSince } from './discarded';
 import { whileHeartbeating } from './heartbeat';
 
-/** The gold slices (days, or undated) that some silver files hold rows for. */
+/** The gold slices (days with their hours, or undated) that some silver files hold rows for. */
 export async function touchedSlices(conn: DuckDBConnection, silverFiles: readonly string[]): Promise<GoldSlice[]> {
   const present: string[] = [];
   for (const f of silverFiles) if (await exists(f)) present.push(f);
   if (present.length === 0) return [];
   const rows = (await conn.runAndReadAll(touchedSlicesSql(present))).getRowObjectsJS();
-  return rows.map((r) => (r.day === null ? { undated: true as const } : { day: String(r.day) }));
+  return rows.map((r) => (r.day === null ? { undated: true as const } : { day: String(r.day), hours: (r.hours as unknown[]).map(String) }));
 }
 
-/** Rebuilds some gold slices of a client from all of its silver files. Returns gold rows written. */
+/**
+ * Rebuilds some gold slices of a client from its silver files: only the hours a slice names when
+ * the day's file is there to carry the others over, else the whole slice. Returns gold rows written.
+ */
 export async function rebuildGold(conn: DuckDBConnection, layout: LakeLayout, clientId: string, slices: readonly GoldSlice[]): Promise<number> {
   const silverGlob = path.join(layout.silverDir(clientId), '*.parquet');
   const anySilver = (await fs.readdir(layout.silverDir(clientId)).catch(() => [])).some((f) => f.endsWith('.parquet'));
@@ -38,8 +43,12 @@ export async function rebuildGold(conn: DuckDBConnection, layout: LakeLayout, cl
       await removeFile(file);
       continue;
     }
+    const sql =
+      'day' in slice && slice.hours?.length && (await exists(file))
+        ? goldHoursSql(silverGlob, file, { day: slice.day, hours: slice.hours })
+        : goldSliceSql(silverGlob, slice);
     // Aggregated once; the slice's file is written, or removed when the slice is now empty.
-    await conn.run(`CREATE OR REPLACE TEMP TABLE gold_slice AS ${goldSliceSql(silverGlob, slice)}`);
+    await conn.run(`CREATE OR REPLACE TEMP TABLE gold_slice AS ${sql}`);
     rows += await writeParquetOrRemove(conn, 'gold_slice', file);
   }
   return rows;

@@ -47,8 +47,12 @@ function outsideLake(lakeDir: string, paths: readonly string[]): string | null {
   return null;
 }
 
+export function missingFile(file: string, what: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`${what} ${file} does not exist`, ErrorType.RawBatchMissing);
+}
+
 export async function requireFile(file: string, what: string): Promise<void> {
-  if (!(await exists(file))) throw ApplicationFailure.nonRetryable(`${what} ${file} does not exist`, ErrorType.RawBatchMissing);
+  if (!(await exists(file))) throw missingFile(file, what);
 }
 
 /** What is wrong with the batch reference of a client batch's input, or null. */

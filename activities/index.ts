@@ -6,6 +6,7 @@ import type { PipelineActivities } from '../contract/activities';
 import { createAlertActivities } from './alerts';
 import { createBronzeActivities } from './bronze';
 import { createClientRunActivities } from './client-run';
+import { createCompactionActivities } from './compaction';
 import { createCompensationActivities } from './compensation';
 import type { ActivityDeps } from './deps';
 import { createFailureActivities } from './failures';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps): PipelineActivities {
     ...layers,
     ...createClientRunActivities(layers),
     ...createCompensationActivities(deps),
+    ...createCompactionActivities(deps),
     ...createRefreshActivities(deps),
     ...createFailureActivities(deps),
     ...createAlertActivities(deps),

@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { withConnection, countRows } from '../adapters/lake/duck';
 import { listFiles, readJsonIfExists, removeFile, writeJsonAtomically } from '../adapters/lake/files';
 import { hasParquet } from '../adapters/lake/catalog';
+import { folderBatches } from '../adapters/lake/segments';
 import { liveGeneration, removeGenerationsExcept, switchFolder } from '../adapters/lake/generations';
 import { clientGenerationsDir, GENERATION_PATTERN, generationFolders, parseBatchId, StagingLayout } from '../domain/generations';
 import { refreshTablesProblem } from '../domain/refresh-tables';
@@ -48,9 +49,9 @@ export function createRefreshActivities(deps: LakeDeps) {
     return new StagingLayout(config.lakeDir, input.clientId, input.generation, input.tables);
   }
 
-  /** The client's batches that went through: each leaves its file in the live bronze table. */
+  /** The client's batches that went through: each leaves its file (or its place in a segment) in the live bronze table. */
   async function processedBatches(clientId: string): Promise<string[]> {
-    const ids = (await listFiles(live.bronzeDir(clientId), '.parquet')).map((name) => name.slice(0, -'.parquet'.length));
+    const ids = await folderBatches(live.bronzeDir(clientId));
     return ids.filter((id) => {
       const ref = parseBatchId(id);
       return ref !== null && batchIdOf(ref.topic, ref.seq) === id;

@@ -15,8 +15,9 @@ import type { LakeDeps } from './deps';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RuleActions } from '../contract/rules';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
+import { batchSource } from '../adapters/lake/segments';
 import { forEachBatch, onlyResult, runOfOne, writeLayer } from './client-lake';
-import { guardClientRun, requireFile } from './guards';
+import { guardClientRun, missingFile } from './guards';
 
 interface BronzeRecord {
   partition: number;
@@ -30,9 +31,10 @@ interface BronzeRecord {
 export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
   /** Silver of one batch of the run: reads the batch's bronze file and writes its silver files. */
   async function silverOf(conn: DuckDBConnection, clientId: string, batch: BatchRef, ruleActions: RuleActions): Promise<LayerCounts> {
-    const bronzeFile = layout.bronzeFile(clientId, batch.batchId);
-    await requireFile(bronzeFile, 'bronze batch');
-    const reader = await conn.runAndReadAll(bronzeRecordsSql(bronzeFile));
+    // The batch's own file, or (a refresh of silver over compacted bronze) its rows in a segment.
+    const bronze = await batchSource(layout.bronzeDir(clientId), batch.batchId);
+    if (bronze === null) throw missingFile(layout.bronzeFile(clientId, batch.batchId), 'bronze batch');
+    const reader = await conn.runAndReadAll(bronzeRecordsSql(bronze.file, bronze.shared ? batch.batchId : null));
     const checked: Checked<BronzeRecord>[] = reader.getRowObjectsJS().map((row) => {
       const value = String(row.value);
       const message = JSON.parse(value) as JsonObject; // bronze holds JSON objects only

@@ -32,6 +32,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, { path: string[]; kind: 'str
   PIPELINE_BATCH_MAX_WAIT_MS: { path: ['batch', 'maxWaitMs'], kind: 'number' },
   PIPELINE_BATCH_RUN_MAX_BATCHES: { path: ['batch', 'runMaxBatches'], kind: 'number' },
   PIPELINE_BATCH_RUN_MAX_RECORDS: { path: ['batch', 'runMaxRecords'], kind: 'number' },
+  PIPELINE_COMPACT_AFTER_BATCHES: { path: ['compaction', 'afterBatches'], kind: 'number' },
   PIPELINE_ALERT_THROTTLE_MINUTES: { path: ['alerts', 'throttleMinutes'], kind: 'number' },
   PIPELINE_KAFKA_TLS: { path: ['kafka', 'tls', 'enabled'], kind: 'boolean' },
   PIPELINE_KAFKA_TLS_CA_FILE: { path: ['kafka', 'tls', 'caFile'], kind: 'string' },

@@ -8,7 +8,7 @@ import { isValidTopic, TOPIC_RULE } from '../domain/references';
 import { ALL_RULES, DEFAULT_RULE_ACTIONS, ROUTING_RULES, RULE_ACTIONS } from '../contract/rules';
 import type { RuleActions, RuleName } from '../contract/rules';
 import { SaslSchema, securityProblems, TlsSchema } from './security';
-import { DEFAULT_RUN_LIMITS } from '../contract/client-workflow';
+import { DEFAULT_COMPACT_AFTER_BATCHES, DEFAULT_RUN_LIMITS } from '../contract/client-workflow';
 
 /** Kafka's own topic name rule; topics also become folder names in the lake. */
 const TopicName = z.string().refine(isValidTopic, TOPIC_RULE);
@@ -24,6 +24,9 @@ export const DEFAULT_BATCH_MAX_BYTES = 33_554_432;
 
 /** batch.maxMessages unless configured (see its schema entry). */
 export const DEFAULT_BATCH_MAX_MESSAGES = 50_000;
+
+/** 128 MiB: segments this big are not rewritten again. */
+export const DEFAULT_SEALED_SEGMENT_BYTES = 134_217_728;
 
 const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
 
@@ -112,6 +115,16 @@ export const ConfigSchema = z.strictObject({
     runMaxBatches: z.int().min(1).max(1000).default(DEFAULT_RUN_LIMITS.maxBatches),
     runMaxRecords: z.int().min(1).max(10_000_000).default(DEFAULT_RUN_LIMITS.maxRecords),
   }),
+  /**
+   * Merging each client's per-batch files (domain/compaction.ts): after this many batches of a
+   * client (0: never), into segments that are sealed once they reach sealedSegmentBytes.
+   */
+  compaction: z
+    .strictObject({
+      afterBatches: z.int().min(0).max(100_000).default(DEFAULT_COMPACT_AFTER_BATCHES),
+      sealedSegmentBytes: z.int().min(1_048_576).default(DEFAULT_SEALED_SEGMENT_BYTES),
+    })
+    .default({ afterBatches: DEFAULT_COMPACT_AFTER_BATCHES, sealedSegmentBytes: DEFAULT_SEALED_SEGMENT_BYTES }),
   rules: z.strictObject(rulesShape).default({}),
   alerts: AlertsSchema.default({ throttleMinutes: 15, log: true }),
   limits: z
@@ -166,6 +179,7 @@ export interface ResolvedConfig {
   lakeDir: string;
   clients: PipelineConfig['clients'];
   batch: PipelineConfig['batch'];
+  compaction: PipelineConfig['compaction'];
   ruleActions: RuleActions;
   limits: PipelineConfig['limits'];
   alerts: PipelineConfig['alerts'];
@@ -199,6 +213,7 @@ export function resolveConfig(input: unknown, joinPath: (a: string, b: string) =
     lakeDir: joinPath(config.lake.root ?? defaultLakeRoot, target.lakePrefix),
     clients: config.clients,
     batch: config.batch,
+    compaction: config.compaction,
     ruleActions: { ...DEFAULT_RULE_ACTIONS, ...stripUndefined(config.rules) },
     limits: config.limits,
     alerts: config.alerts,

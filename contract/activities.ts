@@ -10,6 +10,8 @@ import type {
   ClientBatchInput,
   ClientRunInput,
   ClientRunLayers,
+  CompactionInput,
+  CompactionOutcome,
   IngestBatchInput,
   IngestBatchResult,
   IngestSettings,
@@ -52,6 +54,8 @@ export interface ClientLakeActivities {
   silverBatch(input: ClientBatchInput): Promise<LayerCounts>;
   goldBatch(input: ClientBatchInput): Promise<number>;
   discardClientBatch(input: ClientBatchInput): Promise<void>;
+  /** Merges the client's per-batch files into segments, between its runs; rows stay as they are. */
+  compactClientTables(input: CompactionInput): Promise<CompactionOutcome>;
   /** One pipeline_errors row for a batch that failed for good. */
   recordBatchFailure(input: ClientBatchInput & { error: string; errorType: string }): Promise<void>;
 }

@@ -17,6 +17,9 @@ export const CLIENT_WORKFLOW_TYPE = 'clientPipeline';
  */
 export const DEFAULT_RUN_LIMITS: RunLimits = { maxBatches: 20, maxRecords: 50_000 };
 
+/** A client's files are compacted after this many batches when its run limits say nothing. */
+export const DEFAULT_COMPACT_AFTER_BATCHES = 64;
+
 export type ClientWorkflowSettings = Pick<
   IngestSettings,
   'workflowIdPrefix' | 'taskQueue' | 'ruleActions' | 'continueAsNewAfterEvents' | 'lakeId' | 'runLimits'

@@ -39,6 +39,8 @@ export interface IngestSettings {
 export interface RunLimits {
   maxBatches: number;
   maxRecords: number;
+  /** The client's files are compacted after this many batches (0: never; absent: the default). */
+  compactAfterBatches?: number;
 }
 
 export interface IngestState {
@@ -222,4 +224,17 @@ export interface ReplayOutcome {
   /** `queued`: the client was paused before the batch ran; it runs once the client is resumed. */
   outcome: 'succeeded' | 'failed' | 'queued' | 'not-failed';
   error?: string;
+}
+
+export interface CompactionInput {
+  clientId: string;
+  lakeId: string | undefined;
+}
+
+/** What a compaction of a client's tables did: folders rewritten, and their files before and after. */
+export interface CompactionOutcome {
+  clientId: string;
+  folders: number;
+  filesBefore: number;
+  filesAfter: number;
 }

@@ -7,8 +7,12 @@ export function clientRawRecordsSql(rawFile: string): string {
           FROM read_parquet(${sqlString(rawFile)}) WHERE client_id = $client ORDER BY "partition", "offset"`;
 }
 
-/** The records of a client's bronze batch file, in Kafka order. */
-export function bronzeRecordsSql(bronzeFile: string): string {
+/**
+ * The records of a client's bronze batch, in Kafka order: the batch's own file, or a compacted
+ * segment holding it among others (`batchId` given).
+ */
+export function bronzeRecordsSql(bronzeFile: string, batchId: string | null = null): string {
+  const only = batchId === null ? '' : ` WHERE batch_id = ${sqlString(batchId)}`;
   return `SELECT "partition", "offset", value, epoch_us(event_timestamp) AS event_us
-          FROM read_parquet(${sqlString(bronzeFile)}) ORDER BY "partition", "offset"`;
+          FROM read_parquet(${sqlString(bronzeFile)})${only} ORDER BY "partition", "offset"`;
 }

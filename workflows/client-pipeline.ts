@@ -16,7 +16,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { DEFAULT_RUN_LIMITS } from '../contract/client-workflow';
+import { DEFAULT_COMPACT_AFTER_BATCHES, DEFAULT_RUN_LIMITS } from '../contract/client-workflow';
 import { ClientAlerts } from './client-alerts';
 import { ClientRunner } from './client-run';
 import { ClientRefresh } from './client-refresh';
@@ -188,6 +188,7 @@ export async function clientPipeline(input: ClientPipelineInput): Promise<void> 
       publish();
       await runner.processRun(run);
       publish();
+      await runner.compactIfDue(runLimits?.compactAfterBatches ?? DEFAULT_COMPACT_AFTER_BATCHES, { refreshing: refresh.inProgress });
       continue;
     }
     const batch = pipeline.next();

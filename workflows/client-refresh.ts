@@ -40,6 +40,11 @@ export class ClientRefresh {
 
   constructor(private readonly host: RefreshHost) {}
 
+  /** A refresh was asked for and has not answered yet. */
+  get inProgress(): boolean {
+    return this.running;
+  }
+
   /** A step waits for the gap between batches. */
   get wantsTurn(): boolean {
     return this.wanted !== null;

@@ -14,13 +14,16 @@ import { failedLayer } from './client-alerts';
 import type { ClientAlerts } from './client-alerts';
 import type { ClientPipelineState } from './client-state';
 import { failureOf, lakeStep } from './lake-steps';
-import { bookkeepingProfile, clientRunProfile, lakeProfile } from './profiles';
+import { bookkeepingProfile, clientRunProfile, compactionProfile, lakeProfile } from './profiles';
 
 /** A run goes through all three layers in one activity; before, one activity per layer. */
 const ONE_ACTIVITY_PER_RUN = 'one-activity-per-run';
+/** The client's files are compacted between runs; before, never. */
+const COMPACTION = 'compaction';
 
 const lake = proxyActivities<PipelineActivities>(lakeProfile);
 const bookkeeping = proxyActivities<PipelineActivities>(bookkeepingProfile);
+const maintenance = proxyActivities<PipelineActivities>(compactionProfile);
 
 export interface ClientRunContext {
   clientId: string;
@@ -48,7 +51,31 @@ function countsAt(counts: readonly LayerCounts[], index: number, batch: BatchRef
 }
 
 export class ClientRunner {
+  /** Batches run since the client's files were last compacted (by this run of the workflow). */
+  private sinceCompaction = 0;
+
   constructor(private readonly ctx: ClientRunContext) {}
+
+  /**
+   * Between runs, once `afterBatches` batches ran since the last time (never during a refresh,
+   * which reads the live folders): merges the client's per-batch files. A compaction that fails
+   * leaves the tables as they were; it is tried again after as many batches more.
+   */
+  async compactIfDue(afterBatches: number, { refreshing }: { refreshing: boolean }): Promise<void> {
+    if (afterBatches <= 0 || this.sinceCompaction < afterBatches || refreshing || !patched(COMPACTION)) return;
+    const { clientId, lakeId } = this.ctx;
+    this.sinceCompaction = 0;
+    try {
+      const outcome = await maintenance.compactClientTables.executeWithOptions(
+        { ...compactionProfile, summary: `compact the files of ${clientId}` },
+        [{ clientId, lakeId }],
+      );
+      log.info('files compacted', { ...outcome });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('compaction failed; the files stay as they were', { clientId, ...failureOf(err) });
+    }
+  }
 
   /** A run through bronze, silver and gold: one activity, or (workflows from before it) one per layer. */
   private async layers(input: ClientRunInput, label: string): Promise<Pick<ClientRunLayers, 'bronze' | 'silver'>> {
@@ -80,6 +107,7 @@ export class ClientRunner {
       const counted = batches.map((batch, i) => ({ batch, bronze: countsAt(bronze, i, batch), silver: countsAt(silver, i, batch) }));
       const at = new Date().toISOString();
       for (const c of counted) pipeline.recordSuccess(c.batch, c.bronze, c.silver, at);
+      this.sinceCompaction += batches.length;
     } catch (err) {
       // A cancelled workflow is being stopped, not failing a batch: nothing to compensate.
       if (isCancellation(err)) throw err;

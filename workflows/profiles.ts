@@ -48,6 +48,16 @@ export const waitForLakeProfile: ActivityOptions = {
   retry: { ...lakeProfile.retry, maximumAttempts: Number.POSITIVE_INFINITY },
 };
 
+/**
+ * Compacting a client's files between runs: a few tries, then it waits for the next turn (the
+ * tables are as good uncompacted, only slower to read).
+ */
+export const compactionProfile: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
+};
+
 /** Compensation and bookkeeping after a failure: must eventually happen. */
 export const bookkeepingProfile: ActivityOptions = {
   startToCloseTimeout: '5 minutes',

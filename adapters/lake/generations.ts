@@ -56,13 +56,18 @@ export async function liveGeneration(lakeDir: string, clientId: string, live: st
   return rel.startsWith('..') ? null : (rel.split(path.sep)[0] ?? null);
 }
 
-/** Removes the client's generations not in `keep` (neither live nor just replaced). */
-export async function removeGenerationsExcept(lakeDir: string, clientId: string, keep: ReadonlySet<string>): Promise<string[]> {
+/** Removes the client's generations not in `keep` (neither live nor just replaced), of those `among` selects. */
+export async function removeGenerationsExcept(
+  lakeDir: string,
+  clientId: string,
+  keep: ReadonlySet<string>,
+  among: (generation: string) => boolean = () => true,
+): Promise<string[]> {
   const dir = clientGenerationsDir(lakeDir, clientId);
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
-    if (keep.has(name)) continue;
+    if (keep.has(name) || !among(name)) continue;
     await passFence();
     await fs.rm(path.join(dir, name), { recursive: true, force: true });
     removed.push(name);

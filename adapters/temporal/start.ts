@@ -23,7 +23,11 @@ export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSe
     taskQueue: config.temporal.taskQueue,
     continueAsNewAfterEvents: config.temporal.continueAsNewAfterEvents,
     lakeId,
-    runLimits: { maxBatches: config.batch.runMaxBatches, maxRecords: config.batch.runMaxRecords },
+    runLimits: {
+      maxBatches: config.batch.runMaxBatches,
+      maxRecords: config.batch.runMaxRecords,
+      compactAfterBatches: config.compaction.afterBatches,
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDB, stageRows, writeParquet } from '../../adapters/lake/duck';
 import type { Cell } from '../../domain/tables';
-import { goldSliceSql, touchedSlicesSql } from '../../domain/gold-sql';
+import { goldHoursSql, goldSliceSql, touchedSlicesSql } from '../../domain/gold-sql';
 import { SILVER_COLUMNS } from '../../domain/tables';
 
 const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
@@ -77,6 +77,18 @@ describe('gold SQL over silver Parquet', () => {
   it('finds the slices a batch touches', async () => {
     const days = (await rows(touchedSlicesSql([path.join(dir, 'b2.parquet')]))).map((r) => r.day).sort();
     assert.deepEqual(days, ['2026-11-20', null].sort());
+  });
+  it('recomputes only the touched hours, carrying the day file over for the rest, to the same rows as the whole day', async () => {
+    const glob = path.join(dir, '*.parquet');
+    // The day's file as it stood before b2: built from b1 alone.
+    await writeParquet(conn, goldSliceSql(path.join(dir, 'b1.parquet'), { day: '2026-11-20' }), path.join(dir, 'day.gold'));
+    const [touched] = (await rows(touchedSlicesSql([path.join(dir, 'b2.parquet')]))).filter((r) => r.day === '2026-11-20');
+    assert.deepEqual((touched?.hours as string[]).sort(), ['10', '12']);
+    const incremental = await rows(goldHoursSql(glob, path.join(dir, 'day.gold'), { day: '2026-11-20', hours: ['10', '12'] }));
+    assert.deepEqual(incremental, await rows(goldSliceSql(glob, { day: '2026-11-20' })));
+  });
+  it('refuses an hour that is not one', () => {
+    assert.throws(() => goldHoursSql('x', 'y', { day: '2026-11-20', hours: ['1) OR (1'] }), /invalid hour/);
   });
   it('refuses a day that is not a date', () => {
     assert.throws(() => goldSliceSql('x', { day: "2026-11-20' OR 1=1 --" }), /invalid day/);

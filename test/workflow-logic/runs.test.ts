@@ -95,4 +95,23 @@ describe('clientPipeline runs of queued batches (stub activities)', () => {
       [b4.batchId],
     ]);
   });
+
+  it('compacts the client’s files between runs once enough batches ran, and never in the middle of one', async () => {
+    const wf = await h.startClient('c-compact', { runLimits: { maxBatches: 20, maxRecords: 1000, compactAfterBatches: 3 } });
+    for (let seq = 0; seq < 7; seq += 1) {
+      await h.send(wf, batch(seq, 10, 'compact'));
+      await h.statusWhen(wf, `batch ${seq} processed`, (st) => st.processed === seq + 1);
+    }
+    await h.statusWhen(wf, 'idle', (st) => st.currentBatch === null && st.queued === 0);
+    const history = await wf.fetchHistory();
+    const scheduled = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    const run = 'runClientBatches';
+    const compact = 'compactClientTables';
+    assert.deepEqual(scheduled, [run, run, run, compact, run, run, run, compact, run], 'after the 3rd and the 6th batch');
+    assert.deepEqual(
+      h.stubs.compactions.filter((c) => c === 'c-compact'),
+      ['c-compact', 'c-compact'],
+    );
+    await recordHistory(h.temporal, wf.workflowId, 'client-pipeline-compaction');
+  });
 });

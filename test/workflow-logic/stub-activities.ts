@@ -47,6 +47,8 @@ const key = (step: ClientStep, batchId: string): string => `${step}/${batchId}`;
 
 export class StubActivities {
   readonly calls: Call[] = [];
+  /** The clients whose tables were compacted, once per compaction. */
+  readonly compactions: string[] = [];
   readonly runs: Run[] = [];
   /** Alert activities: what reached them, and channels whose sends fail. */
   readonly alerts = new AlertStubs();
@@ -194,6 +196,10 @@ export class StubActivities {
       },
       discardClientBatch: (input) => this.run('discardClientBatch', [input.batch], input.ruleActions),
       recordBatchFailure: (input) => this.run('recordBatchFailure', [input.batch], input.ruleActions),
+      compactClientTables: async ({ clientId }) => {
+        this.compactions.push(clientId);
+        return { clientId, folders: 0, filesBefore: 0, filesAfter: 0 };
+      },
       ...this.alerts.activities(),
       beginRefresh: async (input) => {
         await this.refreshStep('beginRefresh', input);

@@ -1,0 +1,67 @@
+/**
+ * Compaction of a client's per-batch files: which files of a table folder are merged into one
+ * segment, and how segments are named. Pure: names and sizes in, a plan out.
+ *
+ * Every batch writes one small file per table (bronze, silver, and their error and metric rows).
+ * Compaction merges a folder's per-batch files, with its last segment while that is still small,
+ * into a new segment; a segment that reached `maxSegmentBytes` is sealed and never rewritten, so
+ * the files per folder stay bounded by the data's size over the sealed size plus the batches
+ * since the last compaction. A segment's batches are listed beside it
+ * (`<segment>.batches.json`), so "which batches went through" survives compaction.
+ */
+const SEGMENT_PREFIX = 'compacted-';
+const PARQUET = '.parquet';
+const BATCHES_SUFFIX = '.batches.json';
+
+/** Compaction generations are named so; a refresh's are not, so compaction never removes one. */
+export const COMPACTION_GENERATION_PREFIX = 'compact-';
+
+/** `id`: unique per compaction (a UUID), so a crashed one never collides with its retry. */
+export function compactionGeneration(id: string): string {
+  return `${COMPACTION_GENERATION_PREFIX}${id}`;
+}
+
+export function segmentName(id: string): string {
+  return `${SEGMENT_PREFIX}${id}${PARQUET}`;
+}
+
+export function isSegment(fileName: string): boolean {
+  return fileName.startsWith(SEGMENT_PREFIX) && fileName.endsWith(PARQUET);
+}
+
+/** The list of batches a segment holds, kept beside it. */
+export function segmentBatchesName(segmentName: string): string {
+  return `${segmentName.slice(0, -PARQUET.length)}${BATCHES_SUFFIX}`;
+}
+
+/** The batch a per-batch file holds (its name without `.parquet`). */
+export function batchOfFile(fileName: string): string | null {
+  return fileName.endsWith(PARQUET) && !isSegment(fileName) ? fileName.slice(0, -PARQUET.length) : null;
+}
+
+export interface FolderFile {
+  name: string;
+  bytes: number;
+}
+
+export interface CompactionPlan {
+  /** Merged into one new segment: per-batch files and unsealed segments. */
+  merge: FolderFile[];
+  /** Carried over as they are: sealed segments. */
+  keep: FolderFile[];
+}
+
+/**
+ * What to merge in a folder of Parquet files, or null when it holds fewer than `minFiles`
+ * per-batch files (nothing worth a rewrite).
+ */
+export function planCompaction(
+  files: readonly FolderFile[],
+  { minFiles, maxSegmentBytes }: { minFiles: number; maxSegmentBytes: number },
+): CompactionPlan | null {
+  const parquet = files.filter((f) => f.name.endsWith(PARQUET));
+  const perBatch = parquet.filter((f) => !isSegment(f.name));
+  if (perBatch.length < Math.max(minFiles, 1)) return null;
+  const sealed = (f: FolderFile): boolean => isSegment(f.name) && f.bytes >= maxSegmentBytes;
+  return { merge: parquet.filter((f) => !sealed(f)), keep: parquet.filter(sealed) };
+}
