@@ -5,7 +5,7 @@
 import { LakeLayout } from '../domain/lake-layout';
 import { applyRules } from '../domain/quality';
 import type { Checked } from '../domain/quality';
-import { checkBronze, decodeMessageValue } from '../domain/rules';
+import { checkBronze, decodeRoutedValue } from '../domain/rules';
 import { clientRawRecordsSql } from '../domain/layer-sql';
 import { BRONZE_COLUMNS } from '../domain/tables';
 import type { LakeDeps } from './deps';
@@ -37,7 +37,7 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout 
     const directory = { knownClients: new Set([clientId]), autoDiscover: true };
     const checked: Checked<RawRecord>[] = reader.getRowObjectsJS().map((row) => {
       const value = String(row.value);
-      const verdict = checkBronze(decodeMessageValue(Buffer.from(value, 'utf8'), Number.MAX_SAFE_INTEGER), directory);
+      const verdict = checkBronze(decodeRoutedValue(value), directory);
       return {
         record: {
           partition: Number(row.partition),

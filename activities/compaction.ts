@@ -13,7 +13,6 @@ import { liveGeneration, removeGenerationsExcept, switchFolder } from '../adapte
 import { buildCompactedFolder } from '../adapters/lake/segments';
 import { COMPACTION_GENERATION_PREFIX, compactionGeneration } from '../domain/compaction';
 import { clientGenerationsDir, generationFolders, StagingLayout } from '../domain/generations';
-import { LakeLayout } from '../domain/lake-layout';
 import type { CompactionInput, CompactionOutcome } from '../contract/types';
 import type { LakeDeps } from './deps';
 import { assertClientId, assertSameLake } from './guards';
@@ -32,7 +31,6 @@ export function createCompactionActivities({ config, db, lakeId }: LakeDeps) {
       const id = randomUUID();
       const generation = compactionGeneration(id);
       const layout = new StagingLayout(lakeDir, clientId, generation, ['bronze', 'silver']);
-      const liveSilver = new LakeLayout(lakeDir).silverDir(clientId);
       const outcome: CompactionOutcome = { clientId, folders: 0, filesBefore: 0, filesAfter: 0 };
       await whileHeartbeating(
         (beat) =>
@@ -42,12 +40,10 @@ export function createCompactionActivities({ config, db, lakeId }: LakeDeps) {
               beat({ folder: path.relative(lakeDir, folder.live) });
               const before = await liveGeneration(lakeDir, clientId, folder.live);
               if (before !== null) keep.add(before);
-              // Silver sorted by event time: gold then reads only the row groups of the hours it rebuilds.
-              const orderBy = folder.live === liveSilver ? 'event_timestamp' : undefined;
               const built = await buildCompactedFolder(
                 conn,
                 { ...folder, segmentId: id },
-                { minFiles: MIN_FILES, maxSegmentBytes: config.compaction.sealedSegmentBytes, ...(orderBy ? { orderBy } : {}) },
+                { minFiles: MIN_FILES, maxSegmentBytes: config.compaction.sealedSegmentBytes },
               );
               if (built === null) continue;
               await switchFolder(folder, path.join(clientGenerationsDir(lakeDir, clientId), `${generation}-retired`));

@@ -3,10 +3,12 @@
  * segment, and how segments are named. Pure: names and sizes in, a plan out.
  *
  * Every batch writes one small file per table (bronze, silver, and their error and metric rows).
- * Compaction merges a folder's per-batch files, with its last segment while that is still small,
- * into a new segment; a segment that reached `maxSegmentBytes` is sealed and never rewritten, so
- * the files per folder stay bounded by the data's size over the sealed size plus the batches
- * since the last compaction. A segment's batches are listed beside it
+ * Compaction merges a folder's per-batch files into a new segment, together with the smaller
+ * segments while each is at most MERGE_RATIO times what is merged so far (size-tiered): a
+ * segment is rewritten only once new data of a fair share of its size has come, so the bytes
+ * rewritten stay a small multiple of the bytes written, and the segments stay few (about one per
+ * tier). A segment that reached `maxSegmentBytes` is sealed and never rewritten. A segment's
+ * batches are listed beside it
  * (`<segment>.batches.json`), so "which batches went through" survives compaction.
  */
 const SEGMENT_PREFIX = 'compacted-';
@@ -45,11 +47,14 @@ export interface FolderFile {
 }
 
 export interface CompactionPlan {
-  /** Merged into one new segment: per-batch files and unsealed segments. */
+  /** Merged into one new segment: the per-batch files and the segments small enough. */
   merge: FolderFile[];
-  /** Carried over as they are: sealed segments. */
+  /** Carried over as they are: the other segments. */
   keep: FolderFile[];
 }
+
+/** A segment joins a merge while it is at most this many times the bytes merged so far. */
+export const MERGE_RATIO = 4;
 
 /**
  * What to merge in a folder of Parquet files, or null when it holds fewer than `minFiles`
@@ -62,6 +67,13 @@ export function planCompaction(
   const parquet = files.filter((f) => f.name.endsWith(PARQUET));
   const perBatch = parquet.filter((f) => !isSegment(f.name));
   if (perBatch.length < Math.max(minFiles, 1)) return null;
-  const sealed = (f: FolderFile): boolean => isSegment(f.name) && f.bytes >= maxSegmentBytes;
-  return { merge: parquet.filter((f) => !sealed(f)), keep: parquet.filter(sealed) };
+  const merge = [...perBatch];
+  let bytes = perBatch.reduce((n, f) => n + f.bytes, 0);
+  const segments = parquet.filter((f) => isSegment(f.name)).sort((a, b) => a.bytes - b.bytes);
+  for (const segment of segments) {
+    if (segment.bytes >= maxSegmentBytes || segment.bytes > MERGE_RATIO * bytes) break;
+    merge.push(segment);
+    bytes += segment.bytes;
+  }
+  return { merge, keep: parquet.filter((f) => !merge.includes(f)) };
 }

@@ -68,8 +68,10 @@ export interface DemoOptions {
   seed?: number;
   /** Share of messages with a defect. */
   badRatio?: number;
-  /** Event time of the first message; later ones spread over the following hours. */
+  /** Event time of the first message; later ones spread over the following `spreadMs`. */
   startMs?: number;
+  /** How long the messages' event times span (besides a jitter of ±30 minutes): 6 hours unless given. */
+  spreadMs?: number;
 }
 
 /** mulberry32: small, fast, good enough for sample data, and the same on every machine. */
@@ -112,15 +114,16 @@ export function generateDemo(options: DemoOptions): DemoMessage[] {
   const clients = demoClientIds(options.clients);
   const badRatio = options.badRatio ?? 0.12;
   const start = options.startMs ?? Date.UTC(2026, 10, 20, 8, 0, 0);
+  const spread = options.spreadMs ?? 6 * 3600_000;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const messages: DemoMessage[] = [];
   let defectTurn = 0;
 
   for (let i = 0; i < options.count; i++) {
     const clientId = clients[i % clients.length] as string;
-    // Events arrive over about six hours, a little out of order, so hours fill across batches.
+    // Events arrive over some hours, a little out of order, so hours fill across batches.
     // Whole seconds, so every ISO spelling below encodes exactly this instant.
-    const eventMs = Math.floor((start + (i / options.count) * 6 * 3600_000 + (random() - 0.5) * 3600_000) / 1000) * 1000;
+    const eventMs = Math.floor((start + (i / options.count) * spread + (random() - 0.5) * 3600_000) / 1000) * 1000;
     const amountCents = random() < 0.1 ? null : Math.floor(random() * 100_000);
     const eventType = pick(EVENT_TYPES);
     const event: Record<string, unknown> = {

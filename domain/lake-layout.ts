@@ -7,8 +7,11 @@
  *   kafka_raw_bronze/<topic>/<batch>.parquet
  *   bronze_<client>/<batch>.parquet
  *   silver_<client>/<batch>.parquet
+ *   (bronze_ and silver_ folders, and a client's error and metric folders, also hold compacted
+ *    segments: compacted-<id>.parquet, with the batches they hold in compacted-<id>.batches.json)
  *   gold_<client>_summary/<YYYY-MM-DD>.parquet      one file per UTC day, rebuilt when touched
  *   gold_<client>_summary/undated.parquet           rows kept without event time (rule set to warn)
+ *   gold_<client>_summary/_state/<slice>.parquet    what a slice's gold is made from, merged run by run
  *   pipeline_errors/<layer>/<client|_router>/<batch>.parquet
  *   pipeline_quality_metrics/<layer>/<client|_router>/<batch>.parquet
  *   _ingest/<topic>/<seq>.plan.json, <seq>.done.json  ingest positions (the Kafka position)
@@ -18,6 +21,9 @@ import path from 'node:path';
 import { CLIENT_ID_PATTERN } from './rules';
 import { goldSliceName } from './gold-slice';
 import type { GoldSlice } from './gold-slice';
+
+/** The subfolder of a gold table holding its slices' states. */
+export const GOLD_STATE_DIR = '_state';
 
 /** Scope of router-level files (records without a client). Client ids cannot start with `_`. */
 export const ROUTER_SCOPE = '_router';
@@ -75,6 +81,10 @@ export class LakeLayout {
   }
   goldFile(clientId: string, slice: GoldSlice): string {
     return path.join(this.goldDir(clientId), `${goldSliceName(slice)}.parquet`);
+  }
+  /** A gold slice's state (domain/gold-sql.ts): in a subfolder, so no reader of the table's files sees it. */
+  goldStateFile(clientId: string, slice: GoldSlice): string {
+    return path.join(this.goldDir(clientId), GOLD_STATE_DIR, `${goldSliceName(slice)}.parquet`);
   }
   discardedFile(clientId: string, batch: string): string {
     return path.join(this.dir, '_discarded', assertClient(clientId), `${batch}.json`);

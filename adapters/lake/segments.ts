@@ -69,15 +69,14 @@ export interface FolderCompaction {
 }
 
 /**
- * Builds in `staged` (a new, empty folder) the compacted copy of the folder `live`: its
- * unsealed files merged into one segment (sorted by `orderBy` when given, so readers skip by
- * row-group statistics), the sealed segments linked as they are. Returns null, building nothing,
+ * Builds in `staged` (a new, empty folder) the compacted copy of the folder `live`: the files
+ * the plan merges become one segment, the others are linked as they are. Returns null, building nothing,
  * when the folder holds too few per-batch files to be worth it.
  */
 export async function buildCompactedFolder(
   conn: DuckDBConnection,
   { live, staged, segmentId }: { live: string; staged: string; segmentId: string },
-  options: { minFiles: number; maxSegmentBytes: number; orderBy?: string },
+  options: { minFiles: number; maxSegmentBytes: number },
 ): Promise<FolderCompaction | null> {
   const real = await fs.realpath(live).catch(() => null);
   if (real === null) return null;
@@ -95,8 +94,7 @@ export async function buildCompactedFolder(
   // The list first: a segment is never without it, in this folder or after the switch.
   await writeJsonAtomically(path.join(staged, segmentBatchesName(segment)), { batches: batches.sort() } satisfies SegmentBatches);
   const sources = plan.merge.map((f) => sqlString(path.join(real, f.name))).join(', ');
-  const order = options.orderBy ? ` ORDER BY ${options.orderBy}` : '';
-  await writeParquet(conn, `SELECT * FROM read_parquet([${sources}], union_by_name = true)${order}`, path.join(staged, segment));
+  await writeParquet(conn, `SELECT * FROM read_parquet([${sources}], union_by_name = true)`, path.join(staged, segment));
   await fsyncPath(staged);
   return { filesBefore: files.length, filesAfter: plan.keep.length + 1, batches: batches.length };
 }

@@ -2,8 +2,8 @@
  * Compaction on real DuckDB and files: every table reads the same rows before and after, the
  * client's folders hold one segment instead of a file per batch, a compaction that crashed before
  * its switch changes nothing and is cleaned up by the next, a refresh (which rebuilds silver from
- * the live bronze, compacted or not) and a compensation still work, and gold built hour by hour
- * afterwards equals the GROUP BY over silver.
+ * the live bronze, compacted or not) and a compensation still work, and gold, merged run by run
+ * or rebuilt, equals the GROUP BY over silver.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -145,7 +145,7 @@ describe('compaction of a client’s files on real DuckDB', () => {
     assert.ok(readdirSync(generations).length <= 3, `live and previous generations only: ${readdirSync(generations).join(', ')}`);
   });
 
-  it('gold built hour by hour over compacted silver equals the GROUP BY over silver; compensation and refresh still work', async () => {
+  it('gold over compacted silver, merged run by run or rebuilt, equals the GROUP BY over silver; compensation and refresh still work', async () => {
     const run = createClientRunActivities(layers()).runClientBatches;
     const goldEqualsSilver = async () => {
       const [diff] = await rows(`SELECT count(*) AS n FROM (
@@ -158,6 +158,13 @@ describe('compaction of a client’s files on real DuckDB', () => {
          SELECT window_start, event_type, event_count, total_amount, min_amount, max_amount FROM gold_acme_summary))`);
       assert.equal(Number(diff?.n), 0, 'gold differs from the GROUP BY over silver');
     };
+    await goldEqualsSilver();
+
+    // Gold of a run again (a retry after its state was written), and of an older run after it
+    // (an attempt that outlived its turn): neither adds its rows twice.
+    const gold = createGoldActivities(deps).goldBatches;
+    await env().run(gold, runOf([BATCHES + 1]));
+    await env().run(gold, runOf([BATCHES]));
     await goldEqualsSilver();
 
     // A run that is compensated after compaction: its files go, the compacted ones stay.

@@ -14,7 +14,7 @@ import { openDuckDB, stageRows, withConnection, writeParquet } from '../../adapt
 import { loadConfig } from '../../config/load';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
 import type { ClientBatchInput } from '../../contract/types';
-import { LakeLayout } from '../../domain/lake-layout';
+import { GOLD_STATE_DIR, LakeLayout } from '../../domain/lake-layout';
 import { RAW_COLUMNS } from '../../domain/tables';
 import { createBronzeActivities } from '../../activities/bronze';
 import { createGoldActivities } from '../../activities/gold';
@@ -23,9 +23,9 @@ import { createSilverActivities } from '../../activities/silver';
 const KAFKA_AT = '2026-11-22T00:00:00.000Z';
 const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
 
-/** Every Parquet file under a folder, with its path relative to the lake. */
+/** Every Parquet file of a table under a folder, relative to it (a gold table's slice states are not its files). */
 function parquetFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.parquet'));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.parquet') && !f.split(path.sep).includes(GOLD_STATE_DIR));
 }
 
 describe('timestamps are UTC-adjusted in every table (hyparquet)', () => {
@@ -123,6 +123,24 @@ describe('timestamps are UTC-adjusted in every table (hyparquet)', () => {
         const at = r[column];
         assert.ok(at instanceof Date && Math.abs(at.getTime() - now) < 10 * 60_000, `${dir}.${column} ${String(at)} is the time of writing`);
       }
+    }
+  });
+
+  it('stages timestamp cells as the same instants whatever the session’s time zone', async () => {
+    const db = await openDuckDB({ threads: 1 });
+    try {
+      const conn = await db.connect();
+      await conn.run("SET TimeZone = 'America/New_York'");
+      const at = micros('2026-11-21T23:59:00.123Z') + 456n;
+      await stageRows(conn, 'stamps', [['at', 'TIMESTAMPTZ']], [[at], [null]]);
+      const rows = (await conn.runAndReadAll('SELECT epoch_us("at") AS us FROM stamps')).getRowObjectsJS();
+      assert.deepEqual(
+        rows.map((r) => r.us),
+        [at, null],
+      );
+      conn.closeSync();
+    } finally {
+      db.closeSync();
     }
   });
 });

@@ -12,18 +12,23 @@ describe('compaction plan', () => {
   it('waits for enough per-batch files', () => {
     assert.equal(planCompaction([seg('a', MiB), batch(1), batch(2)], options), null);
   });
-  it('merges the per-batch files with the unsealed segment and keeps the sealed ones', () => {
-    const plan = planCompaction(
-      [seg('big', 100 * MiB), seg('small', MiB), batch(1), batch(2), batch(3), { name: 'x.parquet.tmp-1', bytes: 5 }],
-      options,
-    );
+  it('merges the per-batch files with the segments small beside what is merged, smallest first, and keeps the others', () => {
+    // 30,000 bytes of batches take in the 100,000-byte segment (≤ 4 × 30,000), then the 500,000-byte one
+    // (≤ 4 × 130,000), but not the 3 MiB one (> 4 × 630,000).
+    const files = [seg('sealed', 100 * MiB), seg('large', 3 * MiB), seg('mid', 500_000), seg('small', 100_000), batch(1), batch(2), batch(3)];
+    const plan = planCompaction([...files, { name: 'x.parquet.tmp-1', bytes: 5 }], options);
     assert.deepEqual(
       plan?.merge.map((f) => f.name),
-      [segmentName('small'), ...[1, 2, 3].map((n) => batch(n).name)],
+      [...[1, 2, 3].map((n) => batch(n).name), segmentName('small'), segmentName('mid')],
     );
+    assert.deepEqual(plan?.keep.map((f) => f.name).sort(), [segmentName('sealed'), segmentName('large')].sort());
+  });
+  it('never merges a sealed segment, however much is merged beside it', () => {
+    const many = Array.from({ length: 200 }, (_, i) => ({ ...batch(i), bytes: MiB }));
+    const plan = planCompaction([seg('sealed', 100 * MiB), ...many], options);
     assert.deepEqual(
       plan?.keep.map((f) => f.name),
-      [segmentName('big')],
+      [segmentName('sealed')],
     );
   });
   it('names segments apart from batches, with their list of batches beside them', () => {

@@ -6,12 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDB, stageRows, writeParquet } from '../../adapters/lake/duck';
 import type { Cell } from '../../domain/tables';
-import { goldHoursSql, goldSliceSql, touchedSlicesSql } from '../../domain/gold-sql';
+import { finalGoldSql, goldSliceSql, goldStateSql, mergedGoldStateSql, touchedSlicesSql } from '../../domain/gold-sql';
 import { SILVER_COLUMNS } from '../../domain/tables';
 
 const micros = (iso: string) => BigInt(Date.parse(iso)) * 1000n;
 function silver(eventType: string, at: string | null, amount: number | null, offset: number): Cell[] {
-  return ['acme', null, eventType, 'active', amount, at === null ? null : micros(at), null, null, null, null, 't', 0, BigInt(offset), 'b', 0n];
+  const batch = offset <= 5 ? 't.000000001' : 't.000000002';
+  return ['acme', null, eventType, 'active', amount, at === null ? null : micros(at), null, null, null, null, 't', 0, BigInt(offset), batch, 0n];
 }
 
 describe('gold SQL over silver Parquet', () => {
@@ -78,17 +79,17 @@ describe('gold SQL over silver Parquet', () => {
     const days = (await rows(touchedSlicesSql([path.join(dir, 'b2.parquet')]))).map((r) => r.day).sort();
     assert.deepEqual(days, ['2026-11-20', null].sort());
   });
-  it('recomputes only the touched hours, carrying the day file over for the rest, to the same rows as the whole day', async () => {
-    const glob = path.join(dir, '*.parquet');
-    // The day's file as it stood before b2: built from b1 alone.
-    await writeParquet(conn, goldSliceSql(path.join(dir, 'b1.parquet'), { day: '2026-11-20' }), path.join(dir, 'day.gold'));
-    const [touched] = (await rows(touchedSlicesSql([path.join(dir, 'b2.parquet')]))).filter((r) => r.day === '2026-11-20');
-    assert.deepEqual((touched?.hours as string[]).sort(), ['10', '12']);
-    const incremental = await rows(goldHoursSql(glob, path.join(dir, 'day.gold'), { day: '2026-11-20', hours: ['10', '12'] }));
-    assert.deepEqual(incremental, await rows(goldSliceSql(glob, { day: '2026-11-20' })));
-  });
-  it('refuses an hour that is not one', () => {
-    assert.throws(() => goldHoursSql('x', 'y', { day: '2026-11-20', hours: ['1) OR (1'] }), /invalid hour/);
+  it('merges a later batch’s state into a day’s state to exactly the gold of the whole day', async () => {
+    const day = { day: '2026-11-20' };
+    await writeParquet(conn, goldStateSql([path.join(dir, 'b1.parquet')], day), path.join(dir, 'day.state'));
+    const [state] = await rows(`SELECT any_value(merged_through) AS t FROM read_parquet('${path.join(dir, 'day.state')}')`);
+    assert.equal(state?.t, 't.000000001', 'the newest batch the state holds');
+    const merged = mergedGoldStateSql(
+      `read_parquet('${path.join(dir, 'day.state')}')`,
+      `(${goldStateSql([path.join(dir, 'b2.parquet')], day)})`,
+      't.000000002',
+    );
+    assert.deepEqual(await rows(finalGoldSql(`(${merged})`)), await rows(goldSliceSql(path.join(dir, '*.parquet'), day)));
   });
   it('refuses a day that is not a date', () => {
     assert.throws(() => goldSliceSql('x', { day: "2026-11-20' OR 1=1 --" }), /invalid day/);
