@@ -17,6 +17,7 @@ import { generateDemo } from '../../domain/demo';
 import { isolatedEnv, openSandbox, startWorkerProcess, steadilyDrained, waitFor } from '../helpers';
 import type { Sandbox, WorkerProcess } from '../helpers';
 import { expectedTables } from './expectations';
+import { assertExactTables } from './exact-tables';
 
 const CLIENTS = ['acme', 'globex', 'initech'];
 const COUNT = 9_000;
@@ -83,22 +84,7 @@ describe('two workers on one task queue, one of them SIGKILLed mid-run', () => {
   });
 
   it('lands every message once and builds exactly the expected bronze, silver and gold', async () => {
-    const [raw] = await sql(`SELECT count(*) AS n, count(DISTINCT ("partition", "offset")) AS d FROM kafka_raw_bronze`);
-    assert.deepEqual([Number(raw?.n), Number(raw?.d)], [COUNT, COUNT]);
-    for (const client of CLIENTS) {
-      for (const layer of ['bronze', 'silver'] as const) {
-        const [r] = await sql(`SELECT count(*) AS n, count(DISTINCT ("partition", "offset")) AS d FROM "${layer}_${client}"`);
-        const want = expected[layer].get(client);
-        assert.deepEqual([Number(r?.n), Number(r?.d)], [want, want], `${layer}_${client}: rows and distinct records`);
-      }
-      const gold = await sql(`SELECT strftime(window_start, '%Y-%m-%dT%H:%M:%S.000Z') AS ws, event_type, event_count
-                              FROM "gold_${client}_summary" ORDER BY window_start, event_type`);
-      assert.deepEqual(
-        gold.map((g) => [g.ws, g.event_type, Number(g.event_count)]),
-        (expected.gold.get(client) ?? []).map((w) => [w.window_start, w.event_type, w.event_count]),
-        `gold_${client}_summary`,
-      );
-    }
+    await assertExactTables(sql, expected, CLIENTS);
   });
 
   /** The workers that started an activity of the ingest or a client, read from the histories. */
