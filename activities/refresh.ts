@@ -96,16 +96,21 @@ export function createRefreshActivities(deps: LakeDeps) {
     }
   }
 
-  /** Rebuilds the staged gold slices the silver of these batches falls in (`fresh`: only those). */
+  /**
+   * Rebuilds the staged gold slices the silver of these batches falls in; `fresh`: every slice of
+   * the client's silver (its own files or, compacted, segments), after dropping all gold and its states.
+   */
   async function buildGold(layout: StagingLayout, clientId: string, batchIds: readonly string[], { fresh = false } = {}): Promise<void> {
-    if (fresh) for (const name of await listFiles(layout.goldDir(clientId), '.parquet')) await removeFile(path.join(layout.goldDir(clientId), name));
-    await withConnection(db, async (conn) => {
-      const slices = await touchedSlices(
-        conn,
-        batchIds.map((id) => layout.silverFile(clientId, id)),
-      );
-      await rebuildGold(conn, layout, clientId, slices);
-    });
+    const silverDir = layout.silverDir(clientId);
+    if (fresh) {
+      for (const dir of [layout.goldDir(clientId), layout.goldStateDir(clientId)]) {
+        for (const name of await listFiles(dir, '.parquet')) await removeFile(path.join(dir, name));
+      }
+    }
+    const silverFiles = fresh
+      ? (await listFiles(silverDir, '.parquet')).map((name) => path.join(silverDir, name))
+      : batchIds.map((id) => layout.silverFile(clientId, id));
+    await withConnection(db, async (conn) => rebuildGold(conn, layout, clientId, await touchedSlices(conn, silverFiles)));
   }
 
   async function rowsOf(layout: StagingLayout, clientId: string, tables: readonly RefreshTable[]): Promise<Partial<Record<RefreshTable, number>>> {

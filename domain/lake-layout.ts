@@ -83,8 +83,11 @@ export class LakeLayout {
     return path.join(this.goldDir(clientId), `${goldSliceName(slice)}.parquet`);
   }
   /** A gold slice's state (domain/gold-sql.ts): in a subfolder, so no reader of the table's files sees it. */
+  goldStateDir(clientId: string): string {
+    return path.join(this.goldDir(clientId), GOLD_STATE_DIR);
+  }
   goldStateFile(clientId: string, slice: GoldSlice): string {
-    return path.join(this.goldDir(clientId), GOLD_STATE_DIR, `${goldSliceName(slice)}.parquet`);
+    return path.join(this.goldStateDir(clientId), `${goldSliceName(slice)}.parquet`);
   }
   discardedFile(clientId: string, batch: string): string {
     return path.join(this.dir, '_discarded', assertClient(clientId), `${batch}.json`);

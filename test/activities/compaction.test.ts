@@ -190,5 +190,13 @@ describe('compaction of a client’s files on real DuckDB', () => {
     await step(acts.switchRefresh);
     assert.deepEqual(await snapshot(), withRun, 'the same rules over the same bronze give the same tables');
     await goldEqualsSilver();
+
+    // Gold alone, from the live silver, compacted again.
+    await compact();
+    const goldOnly: RefreshInput = { ...input, tables: ['gold'], generation: 'g2' };
+    await env().run(acts.beginRefresh, goldOnly);
+    await env().run(acts.refreshClient, goldOnly);
+    await env().run(acts.switchRefresh, goldOnly);
+    assert.deepEqual(await snapshot(), withRun, 'every day of gold rebuilt, those of compacted batches too');
   });
 });
