@@ -35,6 +35,8 @@ export function createCompactionActivities({ config, db, lakeId }: LakeDeps) {
       await whileHeartbeating(
         (beat) =>
           withConnection(db, async (conn) => {
+            // Rows are merged in no particular order: DuckDB then streams them with less memory.
+            await conn.run('SET preserve_insertion_order = false');
             const keep = new Set([generation, `${generation}-retired`]);
             for (const folder of layout.switchedFolders()) {
               beat({ folder: path.relative(lakeDir, folder.live) });

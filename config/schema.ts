@@ -25,8 +25,8 @@ export const DEFAULT_BATCH_MAX_BYTES = 33_554_432;
 /** batch.maxMessages unless configured (see its schema entry). */
 export const DEFAULT_BATCH_MAX_MESSAGES = 50_000;
 
-/** 128 MiB: segments this big are not rewritten again. */
-export const DEFAULT_SEALED_SEGMENT_BYTES = 134_217_728;
+/** 64 MiB: segments this big are not rewritten again (a rewrite's memory and time follow its size). */
+export const DEFAULT_SEALED_SEGMENT_BYTES = 67_108_864;
 
 const HostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port');
 

@@ -17,6 +17,9 @@ export async function openDuckDB(options: { threads?: number; memoryLimit?: stri
   return DuckDBInstance.create(':memory:', {
     threads: String(options.threads ?? 2),
     memory_limit: options.memoryLimit ?? '2GB',
+    // Memory freed by a large query (a compaction) goes back to the system instead of staying
+    // with the process, so the worker's footprint follows its work.
+    allocator_flush_threshold: '64MB',
     // Nothing may be fetched at run time: parquet and json are built in.
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
