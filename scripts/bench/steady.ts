@@ -15,7 +15,7 @@ import type { KindHistory, StageTimes } from './history';
 import { producePaced } from './paced-produce';
 import type { PacedProduce } from './paced-produce';
 import { startBenchHarness, waitDrained } from './pipeline';
-import { sampleRss } from './rss';
+import { mib, sampleRss } from './rss';
 import { rssOverTime } from './rss-over-time';
 import type { RssOverTime } from './rss-over-time';
 
@@ -41,6 +41,8 @@ export interface SteadyFigures {
   drainSeconds: number;
   freshness: Freshness;
   rssOverTime: RssOverTime;
+  /** Where the memory was once drained: the JavaScript heap and the buffers outside it; the rest of the RSS is native (DuckDB, the Temporal core, code). */
+  memoryAtDrain: { heapUsedMiB: number; externalMiB: number };
   stages: Record<string, StageTimes>;
   history: { ingest: KindHistory; client: KindHistory };
 }
@@ -59,6 +61,7 @@ export async function benchSteady({ rate, seconds, clients: clientCount, batch, 
     );
     const ingestId = await waitDrained(h, produce.messages, clientCount);
     rss.stop();
+    const memory = process.memoryUsage();
     const prefix = config.temporal.workflowIdPrefix;
     const figures = await historyFigures(
       h.temporal,
@@ -84,6 +87,7 @@ export async function benchSteady({ rate, seconds, clients: clientCount, batch, 
       drainSeconds: Math.max(0, figures.lastClientActivityMs - endMs) / 1000,
       freshness,
       rssOverTime: rssOverTime(rss.samples(), startMs, endMs),
+      memoryAtDrain: { heapUsedMiB: mib(memory.heapUsed), externalMiB: mib(memory.external) },
       stages: figures.stages,
       history: figures.history,
     };
