@@ -47,7 +47,9 @@ function printSteady(r: SteadyFigures): void {
       `(${m.growthPct >= 0 ? '+' : ''}${m.growthPct} %, target < 20 %), peak ${m.peakMiB} MiB, ${m.drainedMiB} MiB drained`,
   );
   console.log(`    RSS every 10 % of the run (MiB): ${m.everyTenthMiB.join(' ')}`);
-  console.log(`    at the drain: JavaScript heap ${r.memoryAtDrain.heapUsedMiB} MiB, buffers outside it ${r.memoryAtDrain.externalMiB} MiB, the rest native`);
+  console.log(
+    `    at the drain: JavaScript heap ${r.memoryAtDrain.heapUsedMiB} MiB, buffers outside it ${r.memoryAtDrain.externalMiB} MiB, the rest native`,
+  );
   printActivity(r);
 }
 
