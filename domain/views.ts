@@ -29,9 +29,10 @@ export function tableViews(clients: readonly string[]): TableView[] {
   ];
 }
 
-/** A table view over the files of `glob`, or an empty one with the table's columns when there are none. */
-export function tableViewSql(name: string, glob: string | null, columns: Columns): string {
-  const source = glob === null ? emptyRelationSql(columns) : `SELECT * FROM read_parquet(${sqlString(glob)}, union_by_name = true)`;
+/** A table view over the files of some globs, or an empty one with the table's columns when there are none. */
+export function tableViewSql(name: string, globs: readonly string[], columns: Columns): string {
+  const source =
+    globs.length === 0 ? emptyRelationSql(columns) : `SELECT * FROM read_parquet([${globs.map(sqlString).join(', ')}], union_by_name = true)`;
   return `CREATE OR REPLACE VIEW ${sqlIdent(name)} AS ${source}`;
 }
 

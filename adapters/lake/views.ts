@@ -3,6 +3,7 @@
  * commands read) on a DuckDB connection: a view per table found in the lake, and the derived
  * views. The SQL text is in domain/views.ts.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { hasParquet, lakeClients, resolveTableFolder } from './catalog';
@@ -34,6 +35,28 @@ const LIVE_STATE_COLUMNS: Columns = [
 ];
 
 /**
+ * The folders holding a table's files (`depth` levels below `folder`), each resolved to the real
+ * folder it stands for now: a client's folder may be a link that a refresh or a compaction
+ * switches to a new generation, and a view reading through the link could list the files of
+ * one generation and open them in the next.
+ */
+async function resolvedLeafFolders(lakeDir: string, folder: string, depth: number): Promise<string[]> {
+  const real = await resolveTableFolder(lakeDir, folder);
+  if (depth === 0) return [real];
+  let entries;
+  try {
+    entries = await fs.readdir(real, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const leaves: string[] = [];
+  for (const e of entries.filter((x) => x.isDirectory() || x.isSymbolicLink()).sort((a, b) => a.name.localeCompare(b.name))) {
+    leaves.push(...(await resolvedLeafFolders(lakeDir, path.join(real, e.name), depth - 1)));
+  }
+  return leaves;
+}
+
+/**
  * Creates every view. `live` (client workflow states from Temporal) fills the health view's
  * state and backlog; without it they are `unknown` / null. Returns the views' names.
  */
@@ -42,9 +65,10 @@ export async function createViews(conn: DuckDBConnection, lakeDir: string, live:
   const clients = await lakeClients(lakeDir);
   const views: string[] = [];
   for (const { name, dir, depth, columns } of tableViews(clients)) {
-    const folder = await resolveTableFolder(lakeDir, path.join(lakeDir, dir));
-    const glob = (await hasParquet(folder, depth)) ? path.join(folder, ...Array<string>(depth).fill('*'), '*.parquet') : null;
-    await conn.run(tableViewSql(name, glob, columns));
+    const folders = await resolvedLeafFolders(lakeDir, path.join(lakeDir, dir), depth);
+    const globs: string[] = [];
+    for (const folder of folders) if (await hasParquet(folder, 0)) globs.push(path.join(folder, '*.parquet'));
+    await conn.run(tableViewSql(name, globs, columns));
     views.push(name);
   }
   await conn.run(CLIENT_LIST_VIEW_SQL);
