@@ -7,6 +7,7 @@
  * it reports produce-to-gold freshness and the worker's memory over the run.
  *   --count N (default 200000)  --clients K (default 3)  --sweep 3,100 (several K in one run)
  *   --batch M (default: batch.maxMessages's default)  --json FILE (the same figures as JSON)
+ *   --workers W (default 1: worker processes sharing the task queue, the first in this process)
  *   --rate R (msg/s; steady mode)  --seconds S (default 60; with --rate)
  */
 import { writeFileSync } from 'node:fs';
@@ -28,8 +29,10 @@ function printRun(r: RunFigures): void {
   const p = r.pipeline;
   console.log(
     `  pipeline: ${r.messages} messages through raw, bronze, silver and gold in ${p.seconds.toFixed(1)} s = ${p.perSecond} msg/s ` +
-      `(${p.ofKafkajs}x kafkajs); worker RSS ${r.workerRss.startMiB} MiB at start, peak ${r.workerRss.peakMiB} MiB`,
+      `(${p.ofKafkajs}x kafkajs); worker CPU ${r.workerCpuSeconds} s; worker RSS ${r.workerRss.startMiB} MiB at start, peak ${r.workerRss.peakMiB} MiB` +
+      (r.otherWorkersPeakMiB.length > 0 ? ` (other workers' peaks: ${r.otherWorkersPeakMiB.join(', ')} MiB)` : ''),
   );
+  if (r.workers > 1) console.log(`    activity attempts per worker: ${Object.values(r.activitiesByWorker).join(' / ')}`);
   printActivity(r);
 }
 
@@ -90,11 +93,14 @@ async function main(): Promise<void> {
       json: { type: 'string' },
       rate: { type: 'string' },
       seconds: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
+  if (values.workers && values.rate) throw new Error('--workers applies to the backlog mode; the steady mode runs one worker');
   if (values.seconds && !values.rate) throw new Error('--seconds needs --rate (steady mode); the backlog mode runs until drained');
   const [count = 200_000] = positiveInts(values.count ?? '200000', '--count');
   const [batch = DEFAULT_BATCH_MAX_MESSAGES] = positiveInts(values.batch ?? String(DEFAULT_BATCH_MAX_MESSAGES), '--batch');
+  const [workers = 1] = positiveInts(values.workers ?? '1', '--workers');
   const sweep = positiveInts(values.sweep ?? values.clients ?? '3', values.sweep ? '--sweep' : '--clients');
   const machine = describeMachine();
   console.log(machineLine(machine));
@@ -114,8 +120,8 @@ async function main(): Promise<void> {
   } else {
     const backlog: RunFigures[] = [];
     for (const clients of sweep) {
-      console.log(`run: ${count} messages, ${clients} clients, batches of up to ${batch}`);
-      const r = await benchRun({ count, clients, batch, say });
+      console.log(`run: ${count} messages, ${clients} clients, batches of up to ${batch}${workers > 1 ? `, ${workers} worker processes` : ''}`);
+      const r = await benchRun({ count, clients, batch, workers, say });
       printRun(r);
       backlog.push(r);
     }

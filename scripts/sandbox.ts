@@ -3,6 +3,8 @@
  * topic, workflow ids, task queue and lake, an in-process worker, and a clean-up that removes
  * all of it.
  */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,8 @@ import type { RuleActions } from '../contract/rules';
 import { startWorker } from '../workers/worker';
 import type { RunningWorker } from '../workers/worker';
 import { portOpen } from './stack/supervise';
+
+const ROOT = path.resolve(__dirname, '..');
 
 export interface IsolatedEnv {
   config: ResolvedConfig;
@@ -190,6 +194,56 @@ export async function startHarness(
       worker.shutdown();
       await worker.done;
       await sandbox.release();
+    },
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves once the worker polls its task queue. */
+  ready: Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** A real worker: the `pipeline worker` command in its own process. */
+export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'pipeline.ts'), 'worker'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  // Once the worker runs, it must not keep the test file's process alive: a test that fails
+  // before its clean-up must still end (`npm test` kills whatever it left behind). Until then
+  // the pipes are what the test is waiting on, so they stay referenced.
+  const release = () => {
+    child.unref();
+    for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('worker running')) {
+        release();
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${out.slice(-2000)}`)));
+  });
+  ready.catch(() => undefined);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    output: () => out,
+    ready,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }

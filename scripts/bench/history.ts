@@ -39,6 +39,8 @@ interface WorkflowScan {
   times: Map<string, number[]>;
   lastCompletedMs: number;
   goldWrites: GoldWrite[];
+  /** Worker identity → activity attempts it started. */
+  startedBy: Map<string, number>;
 }
 
 const eventMs = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number =>
@@ -64,6 +66,8 @@ function scanRun(history: History, scan: WorkflowScan): void {
       // Only gold activities' inputs are kept: the others' are not needed, and a long run has thousands.
       scheduled.set(String(e.eventId), { type, at, input: GOLD_ACTIVITY_TYPES.has(type) ? s.input?.payloads : undefined });
     }
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) scan.startedBy.set(started.identity ?? '?', (scan.startedBy.get(started.identity ?? '?') ?? 0) + 1);
     const done = e.activityTaskCompletedEventAttributes;
     const from = done ? scheduled.get(String(done.scheduledEventId)) : undefined;
     if (from) {
@@ -82,7 +86,16 @@ function scanRun(history: History, scan: WorkflowScan): void {
 }
 
 async function scanWorkflow(temporal: Client, workflowId: string): Promise<WorkflowScan> {
-  const scan: WorkflowScan = { runs: 0, events: 0, bytes: 0, maxPayloadBytes: 0, times: new Map(), lastCompletedMs: 0, goldWrites: [] };
+  const scan: WorkflowScan = {
+    runs: 0,
+    events: 0,
+    bytes: 0,
+    maxPayloadBytes: 0,
+    times: new Map(),
+    lastCompletedMs: 0,
+    goldWrites: [],
+    startedBy: new Map(),
+  };
   for await (const history of runHistories(temporal, workflowId)) scanRun(history, scan);
   return scan;
 }
@@ -105,6 +118,8 @@ export interface HistoryFigures {
   lastClientActivityMs: number;
   /** Every completed gold activity of the clients: which batches it wrote, and when. */
   goldWrites: GoldWrite[];
+  /** Activity attempts per worker identity (pid@host): how the workers shared the work. */
+  activitiesByWorker: Record<string, number>;
 }
 
 export async function historyFigures(temporal: Client, ingestId: string, clientIds: string[]): Promise<HistoryFigures> {
@@ -113,6 +128,8 @@ export async function historyFigures(temporal: Client, ingestId: string, clientI
   const clients = await mapBounded(clientIds, 8, (id) => scanWorkflow(temporal, id));
   const all = new Map<string, number[]>();
   for (const scan of [ingest, ...clients]) for (const [type, ms] of scan.times) all.set(type, (all.get(type) ?? []).concat(ms));
+  const byWorker = new Map<string, number>();
+  for (const scan of [ingest, ...clients]) for (const [who, n] of scan.startedBy) byWorker.set(who, (byWorker.get(who) ?? 0) + n);
   const stages: Record<string, StageTimes> = {};
   for (const [type, ms] of [...all].sort(([a], [b]) => a.localeCompare(b))) {
     const totalMs = ms.reduce((a, b) => a + b, 0);
@@ -123,5 +140,6 @@ export async function historyFigures(temporal: Client, ingestId: string, clientI
     history: { ingest: summarize([ingest]), client: summarize(clients) },
     lastClientActivityMs: Math.max(0, ...clients.map((c) => c.lastCompletedMs)),
     goldWrites: clients.flatMap((c) => c.goldWrites),
+    activitiesByWorker: Object.fromEntries([...byWorker].sort(([a], [b]) => a.localeCompare(b))),
   };
 }

@@ -14,11 +14,15 @@ import { kafkajsReadRate } from './kafka-read';
 import type { ReadRate } from './kafka-read';
 import { startBenchHarness, waitDrained } from './pipeline';
 import { sampleRss } from './rss';
+import { startWorkerProcess } from '../sandbox';
+import type { WorkerProcess } from '../sandbox';
 
 export interface RunOptions {
   count: number;
   clients: number;
   batch: number;
+  /** Worker processes on the task queue: the benchmark's own, and `workers - 1` started as `pipeline worker`. */
+  workers: number;
   say: (line: string) => void;
 }
 
@@ -29,19 +33,29 @@ export interface RunFigures {
   produce: { seconds: number; perSecond: number };
   kafkajs: ReadRate;
   pipeline: { seconds: number; perSecond: number; ofKafkajs: number };
-  /** The worker runs in the benchmark's process: its RSS when the pipeline started, and the peak until drained. */
+  workers: number;
+  /** The first worker runs in the benchmark's process: its RSS when the pipeline started, and the peak until drained. */
   workerRss: { startMiB: number; peakMiB: number };
+  /** CPU time of the benchmark's process (its worker, all threads: JavaScript, DuckDB, the Temporal core) until drained. */
+  workerCpuSeconds: number;
+  /** The peak RSS of each further worker process. */
+  otherWorkersPeakMiB: number[];
+  /** Activity attempts per worker identity: how the workers shared the work. */
+  activitiesByWorker: Record<string, number>;
   stages: Record<string, StageTimes>;
   history: { ingest: KindHistory; client: KindHistory };
 }
 
 const perSecond = (n: number, seconds: number) => Math.round(n / seconds);
 
-export async function benchRun({ count, clients: clientCount, batch, say }: RunOptions): Promise<RunFigures> {
+export async function benchRun({ count, clients: clientCount, batch, workers, say }: RunOptions): Promise<RunFigures> {
   const clients = demoClientIds(clientCount);
   const h = await startBenchHarness(clients, batch);
   const { config } = h.t;
+  const others: WorkerProcess[] = [];
   try {
+    for (let i = 1; i < workers; i += 1) others.push(startWorkerProcess(h.t.env));
+    await Promise.all(others.map((w) => w.ready));
     let t = Date.now();
     await produceMessages(h.kafka, config.target.topic, generateDemo({ count, clients: clientCount, seed: 7 }));
     const produce = { seconds: (Date.now() - t) / 1000, perSecond: 0 };
@@ -52,10 +66,14 @@ export async function benchRun({ count, clients: clientCount, batch, say }: RunO
     say(`  kafkajs read + JSON.parse: ${kafkajs.seconds.toFixed(2)} s = ${kafkajs.perSecond} msg/s (group join included)`);
 
     const rss = sampleRss(process.pid);
+    const othersRss = others.map((w) => sampleRss(w.child.pid ?? 0));
+    const cpuBefore = process.cpuUsage();
     t = Date.now();
     await startPipeline(config, h.temporal);
     const ingestId = await waitDrained(h, count, clientCount);
+    const cpu = process.cpuUsage(cpuBefore);
     const workerRss = rss.stop();
+    const otherWorkersPeakMiB = othersRss.map((r) => r.stop().peakMiB);
     const prefix = config.temporal.workflowIdPrefix;
     const figures = await historyFigures(
       h.temporal,
@@ -68,8 +86,25 @@ export async function benchRun({ count, clients: clientCount, batch, say }: RunO
     });
     const seconds = (figures.lastClientActivityMs - t) / 1000;
     const pipeline = { seconds, perSecond: perSecond(count, seconds), ofKafkajs: Math.round((count / seconds / kafkajs.perSecond) * 1000) / 1000 };
-    return { clients: clientCount, messages: count, batch, produce, kafkajs, pipeline, workerRss, stages: figures.stages, history: figures.history };
+    const workerCpuSeconds = Math.round((cpu.user + cpu.system) / 1e4) / 100;
+    return {
+      clients: clientCount,
+      messages: count,
+      batch,
+      produce,
+      kafkajs,
+      pipeline,
+      workers,
+      workerRss,
+      workerCpuSeconds,
+      otherWorkersPeakMiB,
+      activitiesByWorker: figures.activitiesByWorker,
+      stages: figures.stages,
+      history: figures.history,
+    };
   } finally {
+    // The workflows end first (in close), so no worker is cut off in the middle of an activity that matters.
     await h.close();
+    await Promise.all(others.map((w) => w.stop()));
   }
 }
