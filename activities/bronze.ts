@@ -6,20 +6,18 @@ import { LakeLayout } from '../domain/lake-layout';
 import { applyRules } from '../domain/quality';
 import type { Checked } from '../domain/quality';
 import { checkBronze, decodeRoutedValue } from '../domain/rules';
-import { clientRawRecordsSql } from '../domain/layer-sql';
-import { BRONZE_COLUMNS } from '../domain/tables';
+import { BRONZE_KEPT_COLUMNS, bronzeRowsSql, clientRawRecordsSql } from '../domain/layer-sql';
 import type { LakeDeps } from './deps';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RuleActions } from '../contract/rules';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
-import { forEachBatch, onlyResult, runOfOne, writeLayer } from './client-lake';
+import { forEachBatch, LAYER_ROWS, onlyResult, runOfOne, writeLayer } from './client-lake';
 import { guardClientRun, requireFile } from './guards';
 
 interface RawRecord {
   partition: number;
   offset: bigint;
   value: string;
-  kafkaMicros: bigint;
   eventMicros: bigint | null;
 }
 
@@ -43,7 +41,6 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout 
           partition: Number(row.partition),
           offset: row.offset as bigint,
           value,
-          kafkaMicros: row.kafka_us as bigint,
           eventMicros: verdict.eventMicros,
         },
         broken: verdict.broken,
@@ -58,9 +55,10 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout 
       batch,
       result,
       total: checked.length,
-      columns: BRONZE_COLUMNS,
+      columns: BRONZE_KEPT_COLUMNS,
+      toRow: (r) => [r.partition, r.offset, r.eventMicros],
+      rowsSql: bronzeRowsSql(LAYER_ROWS, rawFile, { clientId, topic: batch.topic, batchId: batch.batchId, processedMicros: now }),
       file: layout.bronzeFile(clientId, batch.batchId),
-      toRow: (r) => [clientId, r.eventMicros, r.value, batch.topic, r.partition, r.offset, r.kafkaMicros, batch.batchId, now],
       rawValueChars: config.limits.rawValueChars,
       nowMicros: now,
     });

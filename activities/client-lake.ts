@@ -20,6 +20,9 @@ import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '..
 import { notDiscardedSince } from './discarded';
 import { whileHeartbeating } from './heartbeat';
 
+/** The staging table of a layer's kept rows (see LayerOutput). */
+export const LAYER_ROWS = 'layer_rows';
+
 /** A single batch as a run of one: the single-batch activities are runs of one. */
 export function runOfOne({ batch, ...rest }: ClientBatchInput): ClientRunInput {
   return { ...rest, batches: [batch] };
@@ -71,9 +74,13 @@ export interface LayerOutput<T extends LayerRecord> {
   batch: BatchRef;
   result: LayerResult<T>;
   total: number;
-  /** The layer's own table: its columns, a row per kept record, and its file. */
+  /**
+   * The layer's own table: what is staged per kept record (as `layer_rows`), the query that makes
+   * the table's rows of it (by default, the staged rows themselves), and its file.
+   */
   columns: Columns;
   toRow: (record: T) => Cell[];
+  rowsSql?: string;
   file: string;
   rawValueChars: number;
   nowMicros: bigint;
@@ -107,9 +114,9 @@ export async function writeLayer<T extends LayerRecord>(conn: DuckDBConnection, 
     d.record.offset,
     boundedRawValue(Buffer.from(d.record.value, 'utf8'), out.rawValueChars),
   ]);
-  await stageRows(conn, 'layer_rows', out.columns, result.kept.map(out.toRow));
+  await stageRows(conn, LAYER_ROWS, out.columns, result.kept.map(out.toRow));
   // The layer's file is written even when empty: its presence says the batch went through.
-  await writeParquet(conn, 'SELECT * FROM layer_rows', out.file);
+  await writeParquet(conn, out.rowsSql ?? `SELECT * FROM ${LAYER_ROWS}`, out.file);
   await stageRows(conn, 'layer_errors', ERROR_COLUMNS, errorRows);
   await writeParquetOrRemove(conn, 'layer_errors', layout.errorsFile(layer, clientId, batch.batchId));
   await stageRows(conn, 'layer_metrics', METRIC_COLUMNS, metricRows(result.metrics, { nowMicros, batchId: batch.batchId, clientId, layer }));

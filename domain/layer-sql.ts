@@ -1,9 +1,10 @@
-/** The queries the bronze and silver activities read their input with. Pure. */
-import { sqlString } from './sql';
+/** The queries the bronze and silver activities read their input and write their rows with. Pure. */
+import { sqlIdent, sqlString } from './sql';
+import type { Columns } from './tables';
 
 /** One client's records of a raw batch file, in Kafka order. Binds `$client`. */
 export function clientRawRecordsSql(rawFile: string): string {
-  return `SELECT "partition", "offset", value, epoch_us(kafka_timestamp) AS kafka_us
+  return `SELECT "partition", "offset", value
           FROM read_parquet(${sqlString(rawFile)}) WHERE client_id = $client ORDER BY "partition", "offset"`;
 }
 
@@ -15,4 +16,31 @@ export function bronzeRecordsSql(bronzeFile: string, batchId: string | null = nu
   const only = batchId === null ? '' : ` WHERE batch_id = ${sqlString(batchId)}`;
   return `SELECT "partition", "offset", value, epoch_us(event_timestamp) AS event_us
           FROM read_parquet(${sqlString(bronzeFile)})${only} ORDER BY "partition", "offset"`;
+}
+
+/** What bronze stages per kept record: its key in the raw batch and the event time its rules read. */
+export const BRONZE_KEPT_COLUMNS: Columns = [
+  ['partition', 'INTEGER'],
+  ['offset', 'BIGINT'],
+  ['event_timestamp', 'TIMESTAMPTZ'],
+];
+
+/**
+ * A client's bronze rows of a raw batch, in BRONZE_COLUMNS order: the records staged in
+ * `keptTable` (BRONZE_KEPT_COLUMNS), with every other column, the value above all, read from the
+ * raw file itself. The values never travel from JavaScript back into DuckDB: they are most of
+ * a batch's bytes.
+ */
+export function bronzeRowsSql(
+  keptTable: string,
+  rawFile: string,
+  row: { clientId: string; topic: string; batchId: string; processedMicros: bigint },
+): string {
+  const client = sqlString(row.clientId);
+  return `SELECT ${client}::VARCHAR AS client_id, k.event_timestamp, r.value, ${sqlString(row.topic)}::VARCHAR AS topic,
+                 r."partition", r."offset", r.kafka_timestamp, ${sqlString(row.batchId)}::VARCHAR AS batch_id,
+                 make_timestamp(${row.processedMicros}::BIGINT)::TIMESTAMPTZ AS processed_at
+          FROM ${sqlIdent(keptTable)} k
+          JOIN read_parquet(${sqlString(rawFile)}) r ON r."partition" = k."partition" AND r."offset" = k."offset" AND r.client_id = ${client}
+          ORDER BY k."partition", k."offset"`;
 }
