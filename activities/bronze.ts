@@ -6,6 +6,7 @@ import { LakeLayout } from '../domain/lake-layout';
 import { applyRules } from '../domain/quality';
 import type { Checked } from '../domain/quality';
 import { checkBronze, decodeRoutedValue } from '../domain/rules';
+import type { JsonObject } from '../domain/rules';
 import { BRONZE_KEPT_COLUMNS, bronzeRowsSql, clientRawRecordsSql } from '../domain/layer-sql';
 import type { LakeDeps } from './deps';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -14,26 +15,36 @@ import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '..
 import { forEachBatch, LAYER_ROWS, onlyResult, runOfOne, writeLayer } from './client-lake';
 import { guardClientRun, requireFile } from './guards';
 
-interface RawRecord {
+/** Bronze rules enforced per client (routing rules were settled by the ingest router). */
+const CLIENT_BRONZE_RULES = ['not_null_timestamp'] as const;
+
+/** A record bronze kept, as silver takes it: its decoded message comes along when bronze had it. */
+export interface BronzeKept {
   partition: number;
   offset: bigint;
   value: string;
   eventMicros: bigint | null;
+  message: JsonObject | null;
 }
 
-/** Bronze rules enforced per client (routing rules were settled by the ingest router). */
-const CLIENT_BRONZE_RULES = ['not_null_timestamp'] as const;
-
-/** `layout` is the live lake's, or a refresh's staging generation (domain/generations.ts). */
-export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
-  /** Bronze of one batch of the run: reads its client's raw records and writes the batch's files. */
-  async function bronzeOf(conn: DuckDBConnection, clientId: string, batch: BatchRef, ruleActions: RuleActions): Promise<LayerCounts> {
+/**
+ * Bronze of one batch: reads its client's raw records, writes the batch's files, and returns
+ * its counts and the records it kept. `layout` is the live lake's, or a refresh's staging
+ * generation (domain/generations.ts).
+ */
+export function bronzeStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLayout) {
+  return async function bronzeOf(
+    conn: DuckDBConnection,
+    clientId: string,
+    batch: BatchRef,
+    ruleActions: RuleActions,
+  ): Promise<{ counts: LayerCounts; kept: BronzeKept[] }> {
     const rawFile = layout.rawFile(batch.topic, batch.batchId);
     await requireFile(rawFile, 'raw batch');
     const reader = await conn.runAndReadAll(clientRawRecordsSql(rawFile), { client: clientId });
     // The raw table routed this record here, so its client is known for this check.
     const directory = { knownClients: new Set([clientId]), autoDiscover: true };
-    const checked: Checked<RawRecord>[] = reader.getRowObjectsJS().map((row) => {
+    const checked: Checked<BronzeKept>[] = reader.getRowObjectsJS().map((row) => {
       const value = String(row.value);
       const verdict = checkBronze(decodeRoutedValue(value), directory);
       return {
@@ -42,6 +53,7 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout 
           offset: row.offset as bigint,
           value,
           eventMicros: verdict.eventMicros,
+          message: verdict.message,
         },
         broken: verdict.broken,
         reasons: verdict.reasons,
@@ -49,7 +61,7 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout 
     });
     const result = applyRules(checked, CLIENT_BRONZE_RULES, ruleActions);
     const now = BigInt(Date.now()) * 1000n;
-    return writeLayer(conn, layout, {
+    const counts = await writeLayer(conn, layout, {
       layer: 'bronze',
       clientId,
       batch,
@@ -62,13 +74,19 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout 
       rawValueChars: config.limits.rawValueChars,
       nowMicros: now,
     });
-  }
+    return { counts, kept: result.kept };
+  };
+}
+
+export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
+  const bronzeOf = bronzeStep({ config }, layout);
 
   async function bronzeBatches(input: ClientRunInput): Promise<LayerCounts[]> {
     const batches = guardClientRun({ config, lakeId }, input);
-    return forEachBatch(db, layout, { clientId: input.clientId, batches, layer: 'bronze' }, (conn, batch) =>
-      bronzeOf(conn, input.clientId, batch, input.ruleActions),
-    );
+    return forEachBatch(db, layout, { clientId: input.clientId, batches, layer: 'bronze' }, async (conn, batch) => {
+      const { counts } = await bronzeOf(conn, input.clientId, batch, input.ruleActions);
+      return counts;
+    });
   }
 
   return {

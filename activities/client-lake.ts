@@ -38,22 +38,24 @@ export function onlyResult<T>(results: readonly T[]): T {
 /**
  * Does a layer's work for each batch of a run, in order, on one connection and under one
  * heartbeat. Each batch publishes inside a fence of its own, so a batch compensated meanwhile
- * refuses its own files only once this attempt's work reaches it.
+ * refuses its own files only once this attempt's work reaches it. Work that goes through more
+ * than one layer says when it `enter`s the next, so the heartbeat names the layer it is in.
  */
 export function forEachBatch<T>(
   db: DuckDBInstance,
   layout: LakeLayout,
   run: { clientId: string; batches: readonly BatchRef[]; layer: 'bronze' | 'silver' },
-  work: (conn: DuckDBConnection, batch: BatchRef) => Promise<T>,
+  work: (conn: DuckDBConnection, batch: BatchRef, enter: (layer: 'bronze' | 'silver') => void) => Promise<T>,
 ): Promise<T[]> {
-  const { clientId, batches, layer } = run;
+  const { clientId, batches } = run;
   // The layer rides in every heartbeat: a timed-out run through all layers is told by it.
   return whileHeartbeating((beat, fence) =>
     withConnection(db, async (conn) => {
       const results: T[] = [];
       for (const [done, batch] of batches.entries()) {
-        beat({ layer, batch: batch.batchId, done, of: batches.length });
-        results.push(await withPublishFence(fence, () => work(conn, batch), notDiscardedSince(layout, { clientId, batch })));
+        const enter = (layer: 'bronze' | 'silver') => beat({ layer, batch: batch.batchId, done, of: batches.length });
+        enter(run.layer);
+        results.push(await withPublishFence(fence, () => work(conn, batch, enter), notDiscardedSince(layout, { clientId, batch })));
       }
       return results;
     }),

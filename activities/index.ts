@@ -5,7 +5,7 @@
 import type { PipelineActivities } from '../contract/activities';
 import { createAlertActivities } from './alerts';
 import { createBronzeActivities } from './bronze';
-import { createClientRunActivities } from './client-run';
+import { createClientRunActivities, lakeRunLayers } from './client-run';
 import { createCompactionActivities } from './compaction';
 import { createCompensationActivities } from './compensation';
 import type { ActivityDeps } from './deps';
@@ -19,11 +19,12 @@ import { createSilverActivities } from './silver';
 export type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps): PipelineActivities {
-  const layers = { ...createBronzeActivities(deps), ...createSilverActivities(deps), ...createGoldActivities(deps) };
   return {
     ...createIngestActivities(deps),
-    ...layers,
-    ...createClientRunActivities(layers),
+    ...createBronzeActivities(deps),
+    ...createSilverActivities(deps),
+    ...createGoldActivities(deps),
+    ...createClientRunActivities(lakeRunLayers(deps)),
     ...createCompensationActivities(deps),
     ...createCompactionActivities(deps),
     ...createRefreshActivities(deps),

@@ -17,6 +17,7 @@ import type { RuleActions } from '../contract/rules';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
 import { batchSource } from '../adapters/lake/segments';
 import { forEachBatch, onlyResult, runOfOne, writeLayer } from './client-lake';
+import type { BronzeKept } from './bronze';
 import { guardClientRun, missingFile } from './guards';
 
 interface BronzeRecord {
@@ -27,29 +28,43 @@ interface BronzeRecord {
   eventMicros: bigint | null;
 }
 
-/** `layout` is the live lake's, or a refresh's staging generation (domain/generations.ts). */
-export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
-  /** Silver of one batch of the run: reads the batch's bronze file and writes its silver files. */
-  async function silverOf(conn: DuckDBConnection, clientId: string, batch: BatchRef, ruleActions: RuleActions): Promise<LayerCounts> {
-    // The batch's own file, or (a refresh of silver over compacted bronze) its rows in a segment.
+/** A record as bronze kept it, decoded (bronze holds JSON objects only). */
+function bronzeRecord(r: BronzeKept): BronzeRecord {
+  return { ...r, message: r.message ?? (JSON.parse(r.value) as JsonObject) };
+}
+
+/**
+ * Silver of one batch: from the records bronze just kept, when it ran in the same activity, or
+ * else from the batch's bronze file; writes the batch's silver files. `layout` is the live
+ * lake's, or a refresh's staging generation (domain/generations.ts).
+ */
+export function silverStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLayout) {
+  /** The batch's own bronze file, or (a refresh of silver over compacted bronze) its rows in a segment. */
+  async function readBronze(conn: DuckDBConnection, clientId: string, batch: BatchRef): Promise<BronzeKept[]> {
     const bronze = await batchSource(layout.bronzeDir(clientId), batch.batchId);
     if (bronze === null) throw missingFile(layout.bronzeFile(clientId, batch.batchId), 'bronze batch');
     const reader = await conn.runAndReadAll(bronzeRecordsSql(bronze.file, bronze.shared ? batch.batchId : null));
-    const checked: Checked<BronzeRecord>[] = reader.getRowObjectsJS().map((row) => {
-      const value = String(row.value);
-      const message = JSON.parse(value) as JsonObject; // bronze holds JSON objects only
-      const verdict = checkSilver(message);
-      return {
-        record: {
-          partition: Number(row.partition),
-          offset: row.offset as bigint,
-          value,
-          message,
-          eventMicros: (row.event_us as bigint | null) ?? null,
-        },
-        broken: verdict.broken,
-        reasons: verdict.reasons,
-      };
+    return reader.getRowObjectsJS().map((row) => ({
+      partition: Number(row.partition),
+      offset: row.offset as bigint,
+      value: String(row.value),
+      eventMicros: (row.event_us as bigint | null) ?? null,
+      message: null,
+    }));
+  }
+
+  return async function silverOf(
+    conn: DuckDBConnection,
+    clientId: string,
+    batch: BatchRef,
+    ruleActions: RuleActions,
+    fromBronze?: readonly BronzeKept[],
+  ): Promise<LayerCounts> {
+    const records = fromBronze ?? (await readBronze(conn, clientId, batch));
+    const checked: Checked<BronzeRecord>[] = records.map((kept) => {
+      const record = bronzeRecord(kept);
+      const verdict = checkSilver(record.message);
+      return { record, broken: verdict.broken, reasons: verdict.reasons };
     });
     const result = applyRules(checked, SILVER_RULES, ruleActions);
     const now = BigInt(Date.now()) * 1000n;
@@ -84,7 +99,11 @@ export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout 
       rawValueChars: config.limits.rawValueChars,
       nowMicros: now,
     });
-  }
+  };
+}
+
+export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
+  const silverOf = silverStep({ config }, layout);
 
   async function silverBatches(input: ClientRunInput): Promise<LayerCounts[]> {
     const batches = guardClientRun({ config, lakeId }, input);

@@ -21,6 +21,7 @@ import { RAW_COLUMNS } from '../../domain/tables';
 import type { Cell } from '../../domain/tables';
 import { createAlertActivities } from '../../activities/alerts';
 import { createBronzeActivities } from '../../activities/bronze';
+import { createClientRunActivities, lakeRunLayers } from '../../activities/client-run';
 import { createCompensationActivities } from '../../activities/compensation';
 import { createGoldActivities } from '../../activities/gold';
 import { createSilverActivities } from '../../activities/silver';
@@ -45,7 +46,8 @@ describe('client layer activities on real DuckDB', () => {
   let acts: ReturnType<typeof createBronzeActivities> &
     ReturnType<typeof createSilverActivities> &
     ReturnType<typeof createGoldActivities> &
-    ReturnType<typeof createCompensationActivities>;
+    ReturnType<typeof createCompensationActivities> &
+    ReturnType<typeof createClientRunActivities>;
   const batch = { topic: 'events', seq: 0, batchId: 'events.000000000', records: 5 };
   const input: ClientBatchInput = { clientId: 'acme', batch, ruleActions: DEFAULT_RULE_ACTIONS, lakeId: LAKE_ID };
   /** Runs an activity as an attempt the server scheduled at `scheduledMs` (its clock). */
@@ -77,7 +79,13 @@ describe('client layer activities on real DuckDB', () => {
     layout = new LakeLayout(config.lakeDir);
     db = await openDuckDB({ threads: 1 });
     const deps = { config, db, lakeId: LAKE_ID };
-    acts = { ...createBronzeActivities(deps), ...createSilverActivities(deps), ...createGoldActivities(deps), ...createCompensationActivities(deps) };
+    acts = {
+      ...createBronzeActivities(deps),
+      ...createSilverActivities(deps),
+      ...createGoldActivities(deps),
+      ...createCompensationActivities(deps),
+      ...createClientRunActivities(lakeRunLayers(deps)),
+    };
     const values = [
       message({ timestamp: '2026-11-20T10:05:00Z', amount: 1.5 }),
       message({ timestamp: '2026-11-20T10:55:00Z', amount: 2.5 }),
@@ -226,5 +234,47 @@ describe('client layer activities on real DuckDB', () => {
       'an attempt of the run scheduled before its compensation publishes nothing',
     );
     for (const b of later) assert.ok(!existsSync(layout.bronzeFile('acme', b.batchId)), b.batchId);
+  });
+
+  it('a run through all layers in one activity writes what the layer activities write one after another', async () => {
+    const run = [7, 8].map((seq) => ({ topic: 'events', seq, batchId: `events.00000000${seq}`, records: 3 }));
+    const [b7, b8] = run as [BatchRef, BatchRef];
+    // Kept, dropped by bronze, dropped by silver; and a warned record (a warn rule keeps it).
+    await writeRaw(
+      b7,
+      [message({ timestamp: '2026-11-24T10:00:00Z', amount: 3 }), message({}), message({ timestamp: '2026-11-24T10:30:00Z', amount: -2 })],
+      70,
+    );
+    await writeRaw(
+      b8,
+      [message({ timestamp: '2026-11-24T11:00:00+01:00', amount: 7.25 }), message({ timestamp: '2026-11-24T12:00:00Z', status: 'odd' })],
+      80,
+    );
+    const ruleActions = { ...DEFAULT_RULE_ACTIONS, valid_status: 'warn' as const };
+    const runInput: ClientRunInput = { clientId: 'acme', batches: run, ruleActions, lakeId: LAKE_ID };
+    const runOf = <R>(fn: (i: ClientRunInput) => Promise<R>, scheduledMs: number) =>
+      new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: scheduledMs }).run(fn, runInput);
+    // Everything the run wrote, but the times of writing.
+    const tables = async () => ({
+      bronze: await sql(`SELECT * EXCLUDE (processed_at) FROM bronze_acme WHERE batch_id IN ('${b7.batchId}', '${b8.batchId}') ORDER BY "offset"`),
+      silver: await sql(`SELECT * EXCLUDE (processed_at) FROM silver_acme WHERE batch_id IN ('${b7.batchId}', '${b8.batchId}') ORDER BY "offset"`),
+      gold: await sql(`SELECT * FROM gold_acme_summary ORDER BY window_start, event_type`),
+      errors: await sql(`SELECT * EXCLUDE (error_timestamp) FROM pipeline_errors WHERE client_id = 'acme' ORDER BY "offset", layer`),
+      metrics: await sql(`SELECT * EXCLUDE (recorded_at) FROM pipeline_quality_metrics WHERE client_id = 'acme' ORDER BY batch_id, layer, rule`),
+    });
+
+    const layered = {
+      bronze: await runOf((i) => acts.bronzeBatches(i), 6_000),
+      silver: await runOf((i) => acts.silverBatches(i), 6_000),
+      goldRows: await runOf((i) => acts.goldBatches(i), 6_000),
+    };
+    const written = await tables();
+    assert.equal(written.bronze.length, 4);
+    assert.equal(written.silver.length, 3, 'the warned record is kept');
+    await runOf((i) => acts.discardClientBatches(i), 7_000);
+    assert.equal((await tables()).bronze.length, 0);
+
+    assert.deepEqual(await runOf((i) => acts.runClientBatches(i), 8_000), layered);
+    assert.deepEqual(await tables(), written);
   });
 });

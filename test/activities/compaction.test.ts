@@ -23,13 +23,11 @@ import type { RefreshInput } from '../../contract/refresh';
 import type { ClientRunInput, CompactionInput, CompactionOutcome } from '../../contract/types';
 import { batchId, LakeLayout } from '../../domain/lake-layout';
 import { RAW_COLUMNS } from '../../domain/tables';
-import { createBronzeActivities } from '../../activities/bronze';
-import { createClientRunActivities } from '../../activities/client-run';
+import { createClientRunActivities, lakeRunLayers } from '../../activities/client-run';
 import { createCompactionActivities } from '../../activities/compaction';
 import { createCompensationActivities } from '../../activities/compensation';
 import { createGoldActivities } from '../../activities/gold';
 import { createRefreshActivities } from '../../activities/refresh';
-import { createSilverActivities } from '../../activities/silver';
 
 const LAKE_ID = 'test-lake';
 const env = () => new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: Date.now() });
@@ -57,7 +55,6 @@ describe('compaction of a client’s files on real DuckDB', () => {
     };
   }
   const parquetIn = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.parquet'));
-  const layers = () => ({ ...createBronzeActivities(deps), ...createSilverActivities(deps), ...createGoldActivities(deps) });
   const runOf = (seqs: number[]): ClientRunInput => ({
     clientId: 'acme',
     batches: seqs.map((s) => refs[s]!),
@@ -95,7 +92,7 @@ describe('compaction of a client’s files on real DuckDB', () => {
         await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(ref.topic, ref.batchId));
       });
     }
-    const run = createClientRunActivities(layers()).runClientBatches;
+    const run = createClientRunActivities(lakeRunLayers(deps)).runClientBatches;
     for (let seq = 0; seq < BATCHES; seq += 1) await env().run(run, runOf([seq]));
   });
   after(() => {
@@ -125,7 +122,7 @@ describe('compaction of a client’s files on real DuckDB', () => {
     const before = await snapshot();
     const generations = path.join(config.lakeDir, '_generations', 'acme');
     // A crash mid-build: the new segment written, the folder never switched.
-    await env().run(createClientRunActivities(layers()).runClientBatches, runOf([BATCHES, BATCHES + 1]));
+    await env().run(createClientRunActivities(lakeRunLayers(deps)).runClientBatches, runOf([BATCHES, BATCHES + 1]));
     const after1 = await snapshot();
     await withConnection(db, (conn) =>
       buildCompactedFolder(
@@ -146,7 +143,7 @@ describe('compaction of a client’s files on real DuckDB', () => {
   });
 
   it('gold over compacted silver, merged run by run or rebuilt, equals the GROUP BY over silver; compensation and refresh still work', async () => {
-    const run = createClientRunActivities(layers()).runClientBatches;
+    const run = createClientRunActivities(lakeRunLayers(deps)).runClientBatches;
     const goldEqualsSilver = async () => {
       const [diff] = await rows(`SELECT count(*) AS n FROM (
         (SELECT window_start, event_type, event_count, total_amount, min_amount, max_amount FROM gold_acme_summary

@@ -7,7 +7,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { PipelineActivities } from '../../contract/activities';
 import { AlertStubs } from './alert-stubs';
-import { createClientRunActivities } from '../../activities/client-run';
+import { createClientRunActivities, inLayer } from '../../activities/client-run';
 import { ErrorType } from '../../contract/errors';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../../contract/types';
 import type { RefreshInput } from '../../contract/refresh';
@@ -175,18 +175,24 @@ export class StubActivities {
       return counts(input.batch);
     };
     const records = (batches: readonly BatchRef[]) => batches.reduce((n, b) => n + b.records, 0);
-    const layers = {
-      bronzeBatches: layer('bronzeBatch'),
-      silverBatches: layer('silverBatch'),
-      goldBatches: async (input: ClientRunInput) => {
-        await this.run('goldBatch', input.batches, input.ruleActions);
-        return records(input.batches);
-      },
+    const bronzeBatches = layer('bronzeBatch');
+    const silverBatches = layer('silverBatch');
+    const goldBatches = async (input: ClientRunInput) => {
+      await this.run('goldBatch', input.batches, input.ruleActions);
+      return records(input.batches);
     };
     return {
-      ...layers,
-      // The real composition of the three layers, over the stubbed layers.
-      ...createClientRunActivities(layers),
+      bronzeBatches,
+      silverBatches,
+      goldBatches,
+      // The real composition of the layers, over the stubbed layers.
+      ...createClientRunActivities({
+        bronzeAndSilver: async (input) => ({
+          bronze: await inLayer('bronze', () => bronzeBatches(input)),
+          silver: await inLayer('silver', () => silverBatches(input)),
+        }),
+        goldBatches,
+      }),
       discardClientBatches: (input) => this.run('discardClientBatch', input.batches, input.ruleActions),
       bronzeBatch: one('bronzeBatch'),
       silverBatch: one('silverBatch'),
