@@ -77,11 +77,13 @@ export interface LayerOutput<T extends LayerRecord> {
   result: LayerResult<T>;
   total: number;
   /**
-   * The layer's own table: what is staged per kept record (as `layer_rows`), the query that makes
-   * the table's rows of it (by default, the staged rows themselves), and its file.
+   * The layer's own table: what is staged per kept record (as `layer_rows`; the columns named in
+   * `sameInEveryRow` once for all, see stageRows), the query that makes the table's rows of it
+   * (by default, the staged rows themselves), and its file.
    */
   columns: Columns;
   toRow: (record: T) => Cell[];
+  sameInEveryRow?: readonly string[];
   rowsSql?: string;
   file: string;
   rawValueChars: number;
@@ -116,9 +118,9 @@ export async function writeLayer<T extends LayerRecord>(conn: DuckDBConnection, 
     d.record.offset,
     boundedRawValue(Buffer.from(d.record.value, 'utf8'), out.rawValueChars),
   ]);
-  await stageRows(conn, LAYER_ROWS, out.columns, result.kept.map(out.toRow));
+  const staged = await stageRows(conn, LAYER_ROWS, out.columns, result.kept.map(out.toRow), out.sameInEveryRow);
   // The layer's file is written even when empty: its presence says the batch went through.
-  await writeParquet(conn, out.rowsSql ?? `SELECT * FROM ${LAYER_ROWS}`, out.file);
+  await writeParquet(conn, out.rowsSql ?? staged, out.file);
   await stageRows(conn, 'layer_errors', ERROR_COLUMNS, errorRows);
   await writeParquetOrRemove(conn, 'layer_errors', layout.errorsFile(layer, clientId, batch.batchId));
   await stageRows(conn, 'layer_metrics', METRIC_COLUMNS, metricRows(result.metrics, { nowMicros, batchId: batch.batchId, clientId, layer }));

@@ -10,7 +10,7 @@ import { checkSilver } from '../domain/rules';
 import { SILVER_RULES } from '../contract/rules';
 import type { JsonObject } from '../domain/rules';
 import { bronzeRecordsSql } from '../domain/layer-sql';
-import { SILVER_COLUMNS } from '../domain/tables';
+import { SILVER_COLUMNS, SILVER_PER_BATCH } from '../domain/tables';
 import type { LakeDeps } from './deps';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RuleActions } from '../contract/rules';
@@ -75,6 +75,7 @@ export function silverStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLay
       result,
       total: checked.length,
       columns: SILVER_COLUMNS,
+      sameInEveryRow: SILVER_PER_BATCH,
       file: layout.silverFile(clientId, batch.batchId),
       toRow: (r) => {
         const f = silverFields(r.message);

@@ -1,5 +1,5 @@
 /** The queries the bronze and silver activities read their input and write their rows with. Pure. */
-import { sqlIdent, sqlString } from './sql';
+import { sqlIdent, sqlInstantMicros, sqlString } from './sql';
 import type { Columns } from './tables';
 
 /** One client's records of a raw batch file, in Kafka order. Binds `$client`. */
@@ -39,7 +39,7 @@ export function bronzeRowsSql(
   const client = sqlString(row.clientId);
   return `SELECT ${client}::VARCHAR AS client_id, k.event_timestamp, r.value, ${sqlString(row.topic)}::VARCHAR AS topic,
                  r."partition", r."offset", r.kafka_timestamp, ${sqlString(row.batchId)}::VARCHAR AS batch_id,
-                 make_timestamp(${row.processedMicros}::BIGINT)::TIMESTAMPTZ AS processed_at
+                 ${sqlInstantMicros(row.processedMicros)} AS processed_at
           FROM ${sqlIdent(keptTable)} k
           JOIN read_parquet(${sqlString(rawFile)}) r ON r."partition" = k."partition" AND r."offset" = k."offset" AND r.client_id = ${client}
           ORDER BY k."partition", k."offset"`;

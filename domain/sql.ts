@@ -1,5 +1,5 @@
 /** SQL text building blocks: literals, identifiers, table definitions. Pure. */
-import type { Columns } from './tables';
+import type { Cell, ColumnType, Columns } from './tables';
 
 /** A SQL string literal. Only for paths and names the pipeline built itself; values are bound. */
 export function sqlString(text: string): string {
@@ -19,4 +19,30 @@ export function createTableSql(table: string, columns: Columns, temp = true): st
 /** An empty relation with a table's columns, for views over tables that have no files yet. */
 export function emptyRelationSql(columns: Columns): string {
   return `SELECT ${columns.map(([name, type]) => `NULL::${type} AS ${sqlIdent(name)}`).join(', ')} WHERE false`;
+}
+
+/** An instant given in epoch microseconds, whatever the session's time zone. */
+export function sqlInstantMicros(micros: bigint): string {
+  return `(TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_microseconds(${micros}::BIGINT))`;
+}
+
+/** A typed literal of a value the pipeline holds, as a staged cell holds it (timestamps as epoch microseconds). */
+export function sqlLiteral(cell: Cell, type: ColumnType): string {
+  if (cell === null) return `NULL::${type}`;
+  switch (type) {
+    case 'VARCHAR':
+      return `${sqlString(String(cell))}::VARCHAR`;
+    case 'INTEGER':
+    case 'BIGINT':
+      return `${BigInt(cell as number | bigint)}::${type}`;
+    case 'DOUBLE': {
+      const n = Number(cell);
+      if (!Number.isFinite(n)) throw new Error(`no literal for the DOUBLE ${n}`);
+      return `${n}::DOUBLE`;
+    }
+    case 'TIMESTAMPTZ':
+      return sqlInstantMicros(BigInt(cell as number | bigint));
+    case 'VARCHAR[]':
+      return `[${(cell as readonly string[]).map(sqlString).join(', ')}]::VARCHAR[]`;
+  }
 }

@@ -28,6 +28,9 @@ export const RAW_COLUMNS: Columns = [
   ['ingested_at', 'TIMESTAMPTZ'],
 ];
 
+/** Columns of RAW_COLUMNS that hold one value in all the rows of a batch. */
+export const RAW_PER_BATCH = ['topic', 'batch_id', 'ingested_at'] as const;
+
 export const BRONZE_COLUMNS: Columns = [
   ['client_id', 'VARCHAR'],
   ['event_timestamp', 'TIMESTAMPTZ'],
@@ -57,6 +60,9 @@ export const SILVER_COLUMNS: Columns = [
   ['batch_id', 'VARCHAR'],
   ['processed_at', 'TIMESTAMPTZ'],
 ];
+
+/** Columns of SILVER_COLUMNS that hold one value in all the rows of a client's batch. */
+export const SILVER_PER_BATCH = ['client_id', 'topic', 'batch_id', 'processed_at'] as const;
 
 export const ERROR_COLUMNS: Columns = [
   ['error_timestamp', 'TIMESTAMPTZ'],

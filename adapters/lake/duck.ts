@@ -8,7 +8,7 @@ import { DuckDBInstance, LIST, listValue, timestampValue, VARCHAR } from '@duckd
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { currentFence } from './fence';
 import { commitFile, makeDir, removeFile, tempPathFor } from './files';
-import { createTableSql, sqlIdent, sqlString } from '../../domain/sql';
+import { createTableSql, sqlIdent, sqlLiteral, sqlString } from '../../domain/sql';
 import type { Cell, ColumnType, Columns } from '../../domain/tables';
 
 const VARCHAR_LIST = LIST(VARCHAR);
@@ -64,20 +64,41 @@ function appendCell(appender: DuckDBAppender, type: ColumnType, cell: Cell): voi
   }
 }
 
-/** Creates a temp table with these columns and appends the rows (each a cell per column). */
-export async function stageRows(conn: DuckDBConnection, table: string, columns: Columns, rows: Iterable<readonly Cell[]>): Promise<void> {
+/**
+ * Creates a temp table and appends the rows (each a cell per column). Columns named in
+ * `sameInEveryRow` hold one value in every row: that value is written once, into the query
+ * that reads the rows back, instead of being appended row by row (each cell appended is a call
+ * into DuckDB). Returns that query: the rows with all of `columns`, in their order.
+ */
+export async function stageRows(
+  conn: DuckDBConnection,
+  table: string,
+  columns: Columns,
+  rows: ReadonlyArray<readonly Cell[]>,
+  sameInEveryRow: readonly string[] = [],
+): Promise<string> {
+  const first = rows[0];
+  const constant = columns.map(([name]) => sameInEveryRow.includes(name));
+  const staged = columns.filter((_, i) => !constant[i]);
+  const appended = columns.flatMap(([, type], i) => (constant[i] ? [] : [{ i, type }]));
+  const checked = columns.flatMap(([name], i) => (constant[i] ? [{ i, name }] : []));
   await conn.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
-  await conn.run(createTableSql(table, columns));
+  await conn.run(createTableSql(table, staged));
   const appender = await conn.createAppender(table);
   try {
     for (const row of rows) {
-      columns.forEach(([, type], i) => appendCell(appender, type, row[i] ?? null));
+      for (const { i, name } of checked) {
+        if (row[i] !== first?.[i]) throw new Error(`column ${name} of ${table} was staged as the same in every row, but it is not`);
+      }
+      for (const { i, type } of appended) appendCell(appender, type, row[i] ?? null);
       appender.endRow();
     }
     appender.flushSync();
   } finally {
     appender.closeSync();
   }
+  const select = columns.map(([name, type], i) => (constant[i] ? `${sqlLiteral(first?.[i] ?? null, type)} AS ${sqlIdent(name)}` : sqlIdent(name)));
+  return `SELECT ${select.join(', ')} FROM ${sqlIdent(table)}`;
 }
 
 /** Writes a query's result to `finalPath` as Parquet, atomically and durably. */

@@ -143,4 +143,41 @@ describe('timestamps are UTC-adjusted in every table (hyparquet)', () => {
       db.closeSync();
     }
   });
+
+  it('stages a column the same in every row once, with the same values and types, whatever the session’s time zone', async () => {
+    const db = await openDuckDB({ threads: 1 });
+    try {
+      const conn = await db.connect();
+      await conn.run("SET TimeZone = 'Asia/Kolkata'");
+      const at = micros('2026-11-21T23:59:00.123Z') + 456n;
+      const columns = [
+        ['id', 'INTEGER'],
+        ['at', 'TIMESTAMPTZ'],
+        ['name', 'VARCHAR'],
+        ['big', 'BIGINT'],
+        ['none', 'VARCHAR'],
+      ] as const;
+      const rows = [1, 2].map((id) => [id, at, "o'brien", 9_007_199_254_740_993n, null]);
+      const read = async (query: string) =>
+        (
+          await conn.runAndReadAll(`SELECT id, epoch_us("at") AS us, name, big, none, typeof("at") AS t, typeof(big) AS tb FROM (${query})`)
+        ).getRowObjectsJS();
+      const everyRow = await read(await stageRows(conn, 'every_row', columns, rows));
+      const once = await read(await stageRows(conn, 'once', columns, rows, ['at', 'name', 'big', 'none']));
+      assert.deepEqual(once, everyRow);
+      assert.deepEqual(once[0], {
+        id: 1,
+        us: at,
+        name: "o'brien",
+        big: 9_007_199_254_740_993n,
+        none: null,
+        t: 'TIMESTAMP WITH TIME ZONE',
+        tb: 'BIGINT',
+      });
+      await assert.rejects(stageRows(conn, 'wrong', columns, [...rows, [3, at + 1n, "o'brien", 1n, null]], ['at']), /column at of wrong/);
+      conn.closeSync();
+    } finally {
+      db.closeSync();
+    }
+  });
 });
