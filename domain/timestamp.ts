@@ -9,10 +9,26 @@
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 const MICROS_PER_MS = 1000n;
+const MICROS_PER_SECOND = 1_000_000n;
+
+const isLeapYear = (year: number): boolean => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function daysInMonth(year: number, month: number): number {
-  // Day 0 of the next month is the last day of this one.
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar, by arithmetic alone
+ * (H. Hinnant's days_from_civil): it runs for every record, twice.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /** Microseconds since epoch (UTC) of an ISO-8601 date-time, or null when it is not one. */
@@ -39,11 +55,10 @@ export function parseIsoDateTimeMicros(text: string): bigint | null {
     offsetMinutes = sign * (oh * 60 + om);
   }
 
-  const utc = new Date(0);
-  utc.setUTCFullYear(year, month - 1, day); // setUTCFullYear keeps years < 100 literal
-  utc.setUTCHours(hour, minute - offsetMinutes, second, 0);
+  // Whole seconds stay exact as a number (years 1-9999 are within ±2^38 s); microseconds need a bigint.
+  const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3_600 + (minute - offsetMinutes) * 60 + second;
   const subSecondMicros = frac === undefined ? 0n : BigInt(frac.padEnd(6, '0').slice(0, 6));
-  return BigInt(utc.getTime()) * MICROS_PER_MS + subSecondMicros;
+  return BigInt(seconds) * MICROS_PER_SECOND + subSecondMicros;
 }
 
 /** ISO-8601 UTC text of epoch microseconds, e.g. `2024-03-01T10:15:00.123456Z`. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { formatMicrosUtc, parseIsoDateTimeMicros } from '../../domain/timestamp';
 
 describe('parseIsoDateTimeMicros', () => {
@@ -35,5 +36,24 @@ describe('parseIsoDateTimeMicros', () => {
     ]) {
       assert.equal(parseIsoDateTimeMicros(t), null, t);
     }
+  });
+  it('agrees with the calendar of Date on every valid date-time, offset and fraction', () => {
+    const two = (n: number) => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('0001-01-02T00:00:00Z'), max: new Date('9999-12-30T00:00:00Z'), noInvalidDate: true }),
+        fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }),
+        fc.integer({ min: 0, max: 999_999 }),
+        (date, offsetMinutes, micros) => {
+          const wall = new Date(date.getTime() + offsetMinutes * 60_000); // the local time at that offset
+          const sign = offsetMinutes < 0 ? '-' : '+';
+          const offset = `${sign}${two(Math.floor(Math.abs(offsetMinutes) / 60))}:${two(Math.abs(offsetMinutes) % 60)}`;
+          const text = `${wall.toISOString().slice(0, 19)}.${String(micros).padStart(6, '0')}${offset}`;
+          const seconds = BigInt(Math.floor(date.getTime() / 1000));
+          assert.equal(parseIsoDateTimeMicros(text), seconds * 1_000_000n + BigInt(micros), text);
+        },
+      ),
+      { numRuns: 5_000 },
+    );
   });
 });
