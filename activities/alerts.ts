@@ -8,7 +8,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { sendEmail } from '../adapters/alerts/email';
 import { postWebhook } from '../adapters/alerts/webhook';
-import { stageRows, withConnection, writeParquet } from '../adapters/lake/duck';
+import { withConnection, writeRowsOrRemove } from '../adapters/lake/duck';
 import { workflowUiUrl } from '../adapters/temporal/client';
 import { readSecret } from '../config/secrets';
 import type { ResolvedConfig } from '../config/schema';
@@ -68,10 +68,13 @@ export function createAlertActivities({ config, db, temporal }: Pick<ActivityDep
   ) {
     const now = BigInt(Date.now()) * 1000n;
     await withConnection(db, async (conn) => {
-      await stageRows(conn, 'reported_error', ERROR_COLUMNS, [
-        [now, clientId, layer, row.table, [], row.message, row.batchId, null, null, null, null],
-      ]);
-      await writeParquet(conn, 'SELECT * FROM reported_error', layout.errorsFile(layer, clientId ?? ROUTER_SCOPE, fileId));
+      await writeRowsOrRemove(
+        conn,
+        'reported_error',
+        ERROR_COLUMNS,
+        [[now, clientId, layer, row.table, [], row.message, row.batchId, null, null, null, null]],
+        layout.errorsFile(layer, clientId ?? ROUTER_SCOPE, fileId),
+      );
     });
   }
 

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../contract/errors';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Cell } from '../domain/tables';
-import { stageRows, withConnection, writeParquet, writeParquetOrRemove } from '../adapters/lake/duck';
+import { stageRows, withConnection, writeParquet, writeRowsOrRemove } from '../adapters/lake/duck';
 import { withPublishFence } from '../adapters/lake/fence';
 import { tableName } from '../domain/lake-layout';
 import type { LakeLayout } from '../domain/lake-layout';
@@ -121,9 +121,8 @@ export async function writeLayer<T extends LayerRecord>(conn: DuckDBConnection, 
   const staged = await stageRows(conn, LAYER_ROWS, out.columns, result.kept.map(out.toRow), out.sameInEveryRow);
   // The layer's file is written even when empty: its presence says the batch went through.
   await writeParquet(conn, out.rowsSql ?? staged, out.file);
-  await stageRows(conn, 'layer_errors', ERROR_COLUMNS, errorRows);
-  await writeParquetOrRemove(conn, 'layer_errors', layout.errorsFile(layer, clientId, batch.batchId));
-  await stageRows(conn, 'layer_metrics', METRIC_COLUMNS, metricRows(result.metrics, { nowMicros, batchId: batch.batchId, clientId, layer }));
-  await writeParquetOrRemove(conn, 'layer_metrics', layout.metricsFile(layer, clientId, batch.batchId));
+  await writeRowsOrRemove(conn, 'layer_errors', ERROR_COLUMNS, errorRows, layout.errorsFile(layer, clientId, batch.batchId));
+  const metrics = metricRows(result.metrics, { nowMicros, batchId: batch.batchId, clientId, layer });
+  await writeRowsOrRemove(conn, 'layer_metrics', METRIC_COLUMNS, metrics, layout.metricsFile(layer, clientId, batch.batchId));
   return { records: out.total, passed: result.kept.length, dropped: result.dropped.length, warned: result.warned };
 }

@@ -3,7 +3,7 @@
  * the same batch fails again on replay.
  */
 import { log } from '@temporalio/activity';
-import { stageRows, withConnection, writeParquet } from '../adapters/lake/duck';
+import { withConnection, writeRowsOrRemove } from '../adapters/lake/duck';
 import { LakeLayout } from '../domain/lake-layout';
 import { ERROR_COLUMNS } from '../domain/tables';
 import type { LakeDeps } from './deps';
@@ -22,10 +22,13 @@ export function createFailureActivities({ config, db, lakeId }: LakeDeps) {
       const now = BigInt(Date.now()) * 1000n;
       await whileHeartbeating(() =>
         withConnection(db, async (conn) => {
-          await stageRows(conn, 'batch_error', ERROR_COLUMNS, [
-            [now, clientId, 'batch', 'clientPipeline', [], `${errorType}: ${error}`, batchId, topic, null, null, null],
-          ]);
-          await writeParquet(conn, 'SELECT * FROM batch_error', layout.errorsFile('batch', clientId, file));
+          await writeRowsOrRemove(
+            conn,
+            'batch_error',
+            ERROR_COLUMNS,
+            [[now, clientId, 'batch', 'clientPipeline', [], `${errorType}: ${error}`, batchId, topic, null, null, null]],
+            layout.errorsFile('batch', clientId, file),
+          );
         }),
       );
     },

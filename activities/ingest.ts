@@ -22,7 +22,7 @@ import {
   totalAvailable,
 } from '../domain/batch-plan';
 import type { BatchPlan, ReadAhead } from '../domain/batch-plan';
-import { stageRows, withConnection, writeParquet, writeParquetOrRemove } from '../adapters/lake/duck';
+import { stageRows, withConnection, writeParquet, writeRowsOrRemove } from '../adapters/lake/duck';
 import { IngestStore } from '../adapters/lake/ingest-store';
 import type { BatchManifest } from '../adapters/lake/ingest-store';
 import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
@@ -139,10 +139,8 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
       const raw = await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows, RAW_PER_BATCH);
       // Sorted by client so each client's slice is a contiguous run of row groups.
       await writeParquet(conn, `${raw} ORDER BY client_id NULLS LAST, "partition", "offset"`, layout.rawFile(plan.topic, plan.batchId));
-      await stageRows(conn, 'router_errors', ERROR_COLUMNS, routed.errorRows);
-      await writeParquetOrRemove(conn, 'router_errors', layout.errorsFile('bronze', ROUTER_SCOPE, plan.batchId));
-      await stageRows(conn, 'router_metrics', METRIC_COLUMNS, routed.metricRows);
-      await writeParquetOrRemove(conn, 'router_metrics', layout.metricsFile('bronze', ROUTER_SCOPE, plan.batchId));
+      await writeRowsOrRemove(conn, 'router_errors', ERROR_COLUMNS, routed.errorRows, layout.errorsFile('bronze', ROUTER_SCOPE, plan.batchId));
+      await writeRowsOrRemove(conn, 'router_metrics', METRIC_COLUMNS, routed.metricRows, layout.metricsFile('bronze', ROUTER_SCOPE, plan.batchId));
     });
     // Before the done file, so a retry of this batch sees the clients it admitted as admitted.
     await addDiscoveredClients(config.lakeDir, discovered, clients.newlyDiscovered());

@@ -21,9 +21,17 @@ export function emptyRelationSql(columns: Columns): string {
   return `SELECT ${columns.map(([name, type]) => `NULL::${type} AS ${sqlIdent(name)}`).join(', ')} WHERE false`;
 }
 
+/**
+ * A string literal of any text, a message's included: a NUL character would end the query text
+ * where DuckDB reads it, so it is spelled chr(0).
+ */
+export function sqlText(text: string): string {
+  return text.includes('\0') ? `(${text.split('\0').map(sqlString).join(' || chr(0) || ')})` : sqlString(text);
+}
+
 /** An instant given in epoch microseconds, whatever the session's time zone. */
 export function sqlInstantMicros(micros: bigint): string {
-  return `(TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_microseconds(${micros}::BIGINT))`;
+  return `(TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_microseconds('${micros}'::BIGINT))`;
 }
 
 /** A typed literal of a value the pipeline holds, as a staged cell holds it (timestamps as epoch microseconds). */
@@ -31,18 +39,25 @@ export function sqlLiteral(cell: Cell, type: ColumnType): string {
   if (cell === null) return `NULL::${type}`;
   switch (type) {
     case 'VARCHAR':
-      return `${sqlString(String(cell))}::VARCHAR`;
+      return `${sqlText(String(cell))}::VARCHAR`;
+    // Numbers are quoted: a bare -2147483648::INTEGER would cast before negating, and overflow.
     case 'INTEGER':
     case 'BIGINT':
-      return `${BigInt(cell as number | bigint)}::${type}`;
+      return `'${BigInt(cell as number | bigint)}'::${type}`;
     case 'DOUBLE': {
       const n = Number(cell);
       if (!Number.isFinite(n)) throw new Error(`no literal for the DOUBLE ${n}`);
-      return `${n}::DOUBLE`;
+      return `'${Object.is(n, -0) ? '-0.0' : n}'::DOUBLE`; // the shortest text that reads back as the same double
     }
     case 'TIMESTAMPTZ':
       return sqlInstantMicros(BigInt(cell as number | bigint));
     case 'VARCHAR[]':
-      return `[${(cell as readonly string[]).map(sqlString).join(', ')}]::VARCHAR[]`;
+      return `[${(cell as readonly string[]).map(sqlText).join(', ')}]::VARCHAR[]`;
   }
+}
+
+/** Rows (each a cell per column) as a query of typed literals: `columns` in order, whatever the rows. */
+export function valuesSql(columns: Columns, rows: ReadonlyArray<readonly Cell[]>): string {
+  const tuples = rows.map((row) => `(${columns.map(([, type], i) => sqlLiteral(row[i] ?? null, type)).join(', ')})`);
+  return `SELECT * FROM (VALUES ${tuples.join(', ')}) AS v(${columns.map(([name]) => sqlIdent(name)).join(', ')})`;
 }

@@ -8,7 +8,7 @@ import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, LIST, listVal
 import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { currentFence } from './fence';
 import { commitFile, makeDir, removeFile, tempPathFor } from './files';
-import { createTableSql, sqlIdent, sqlLiteral, sqlString } from '../../domain/sql';
+import { createTableSql, sqlIdent, sqlLiteral, sqlString, valuesSql } from '../../domain/sql';
 import type { Cell, ColumnType, Columns } from '../../domain/tables';
 
 export async function openDuckDB(options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDBInstance> {
@@ -127,6 +127,30 @@ export async function writeParquet(conn: DuckDBConnection, query: string, finalP
     await fs.rm(temp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Up to this many rows are written from a query of literals: no staging table and no appender,
+ * whose calls block the event loop while DuckDB works for other connections (a client's metric
+ * rows, and error rows of a batch with few bad records, are this small).
+ */
+const LITERAL_ROWS_MAX = 64;
+
+/** Writes rows (each a cell per column) to `finalPath`, or removes the file when there are none. Returns how many. */
+export async function writeRowsOrRemove(
+  conn: DuckDBConnection,
+  table: string,
+  columns: Columns,
+  rows: ReadonlyArray<readonly Cell[]>,
+  finalPath: string,
+): Promise<number> {
+  if (rows.length === 0) {
+    await removeFile(finalPath);
+    return 0;
+  }
+  const query = rows.length <= LITERAL_ROWS_MAX ? valuesSql(columns, rows) : await stageRows(conn, table, columns, rows);
+  await writeParquet(conn, query, finalPath);
+  return rows.length;
 }
 
 /** Writes the query's rows, or removes the file when there are none (so a rerun leaves no stale file). */
