@@ -1,6 +1,7 @@
 /** The benchmark's own pipeline, the same in both modes: its settings, and waiting for it to drain. */
-import { ingestWorkflowId } from '../../contract/ids';
-import { ingestStatusQuery } from '../../contract/messages';
+import { clientWorkflowId, ingestWorkflowId } from '../../contract/ids';
+import { ingestStatusQuery, statusQuery } from '../../contract/messages';
+import { mapBounded } from '../../domain/concurrency';
 import { startHarness, waitFor } from '../sandbox';
 import type { PipelineHarness } from '../sandbox';
 
@@ -15,12 +16,16 @@ export function startBenchHarness(clients: readonly string[], batch: number): Pr
   );
 }
 
-/** Waits until the ingest has handed off `count` messages and every one of `clientCount` clients has drained; returns the ingest's workflow id. */
-export async function waitDrained(h: PipelineHarness, count: number, clientCount: number): Promise<string> {
+/**
+ * Waits until the ingest has handed off `count` messages and every one of `clients` has drained;
+ * returns the ingest's workflow id. Every status query is a task for the worker under test, so
+ * the wait asks as little as it can: only the ingest until it has handed off the last message;
+ * after that no client gets new batches, so a client found drained stays drained and is not
+ * asked again; and two full statuses in a row confirm (a batch signalled but not yet taken in
+ * shows in neither). (The end time comes from history, so polling slowly costs no precision.)
+ */
+export async function waitDrained(h: PipelineHarness, count: number, clients: readonly string[]): Promise<string> {
   const { config } = h.t;
-  // Asking every client for its status loads the worker; ask only the ingest until it has
-  // handed off the last message, then the clients, less often the more there are of them.
-  // (The end time comes from history, so polling slowly costs no precision.)
   const ingest = h.temporal.workflow.getHandle(ingestWorkflowId(config.temporal.workflowIdPrefix, config.target.topic));
   await waitFor(
     'the ingest to hand off every message',
@@ -32,14 +37,23 @@ export async function waitDrained(h: PipelineHarness, count: number, clientCount
     4 * 60 * 60_000,
     500,
   );
+  let pending = [...clients];
+  let confirmed = 0;
   await waitFor(
     'every client to drain',
     async () => {
+      const busy = await mapBounded(pending, 8, async (clientId) => {
+        const s = await h.temporal.workflow.getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, clientId)).query(statusQuery);
+        return s.queued > 0 || s.busy ? clientId : null;
+      });
+      pending = busy.filter((c): c is string => c !== null);
+      if (pending.length > 0) return false;
       const s = await h.status();
-      return s.drained && s.clients.length === clientCount;
+      confirmed = s.drained && s.clients.length === clients.length ? confirmed + 1 : 0;
+      return confirmed >= 2;
     },
     4 * 60 * 60_000,
-    Math.max(500, clientCount * 20),
+    1_000,
   );
   return ingest.workflowId;
 }

@@ -70,7 +70,7 @@ export async function benchRun({ count, clients: clientCount, batch, workers, sa
     const cpuBefore = process.cpuUsage();
     t = Date.now();
     await startPipeline(config, h.temporal);
-    const ingestId = await waitDrained(h, count, clientCount);
+    const ingestId = await waitDrained(h, count, clients);
     const cpu = process.cpuUsage(cpuBefore);
     const workerRss = rss.stop();
     const otherWorkersPeakMiB = othersRss.map((r) => r.stop().peakMiB);

@@ -59,7 +59,7 @@ export async function benchSteady({ rate, seconds, clients: clientCount, batch, 
       `  produce: ${produce.messages} messages in ${produce.seconds.toFixed(1)} s = ${produce.perSecond} msg/s ` +
         `(${produce.sends} sends, mean ${produce.meanSendMs} ms, max ${produce.maxSendMs} ms; at most ${produce.maxBehindMs} ms behind schedule)`,
     );
-    const ingestId = await waitDrained(h, produce.messages, clientCount);
+    const ingestId = await waitDrained(h, produce.messages, clients);
     rss.stop();
     const memory = process.memoryUsage();
     const prefix = config.temporal.workflowIdPrefix;
