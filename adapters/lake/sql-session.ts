@@ -12,6 +12,7 @@ import path from 'node:path';
 import { StatementType } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import type { ResolvedConfig } from '../../config/schema';
+import { GENERATIONS_DIR } from '../../domain/generations';
 import { sqlString } from '../../domain/sql';
 import { openDuckDB, withConnection } from './duck';
 import { createViews } from './views';
@@ -108,11 +109,46 @@ async function runReadOnly(conn: DuckDBConnection, sql: string, params: Record<s
   }
 }
 
+/** Sessions tried when a statement meets the lake in the middle of a switch. */
+const SESSIONS_PER_QUERY = 4;
+const SWITCH_PAUSE_MS = 50;
+
+/**
+ * Whether a statement failed because it met a client's folder in the middle of its first switch
+ * to a generation (a refresh or compaction moves the plain folder away, then puts a link in its
+ * place): a file listed a moment before has moved, or the table was briefly absent.
+ */
+function metSwitch(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : String(e);
+  return /No such file or directory|No files found that match the pattern|Catalog Error: Table with name/.test(message);
+}
+
 /**
  * Runs one read-only statement over the lake's views. Throws SqlRefused for anything else: more
  * than one statement, a statement other than SELECT, or one that opens a file outside the lake.
+ * A statement that met a switch runs again in a new session, which sees the folders as they are
+ * now; whatever else fails, fails at once.
  */
 export async function querySql(config: ResolvedConfig, sql: string, options: QueryOptions = {}): Promise<SqlRow[]> {
+  for (let session = 1; ; session += 1) {
+    try {
+      return await querySession(config, sql, options);
+    } catch (e) {
+      if (e instanceof SqlRefused || !metSwitch(e) || session >= SESSIONS_PER_QUERY || !(await hasGenerations(config.lakeDir))) throw e;
+    }
+    await new Promise((r) => setTimeout(r, SWITCH_PAUSE_MS));
+  }
+}
+
+/** Switches happen only in a lake with generations. */
+async function hasGenerations(lakeDir: string): Promise<boolean> {
+  return fs.access(path.join(lakeDir, GENERATIONS_DIR)).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function querySession(config: ResolvedConfig, sql: string, options: QueryOptions): Promise<SqlRow[]> {
   if (!sql.replace(/[\s;]/g, '')) throw new SqlRefused(`refused: ${ONLY_SELECT}; this text holds none`);
   const spillDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pipeline-sql-'));
   const db = await openDuckDB();
