@@ -99,4 +99,18 @@ describe('staged and literal rows on real DuckDB', () => {
       await assert.rejects(read(conn, file), /No files found|does not exist/);
     });
   });
+
+  it('keeps none of the Parquet blocks it reads in memory: files read again come from the page cache', async () => {
+    await withConnection(db, async (conn) => {
+      const file = path.join(dir, 'read-often.parquet');
+      await writeParquet(conn, "SELECT range AS n, repeat('x', 300) AS v FROM range(100000)", file);
+      for (let i = 0; i < 3; i += 1) await conn.run(`SELECT sum(length(v)) FROM read_parquet(${sqlString(file)})`);
+      const cached = (
+        await conn.runAndReadAll(
+          "SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT AS bytes FROM duckdb_memory() WHERE tag = 'EXTERNAL_FILE_CACHE'",
+        )
+      ).getRowObjectsJS();
+      assert.deepEqual(cached, [{ bytes: 0n }]);
+    });
+  });
 });
