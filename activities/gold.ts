@@ -87,11 +87,12 @@ export async function rebuildGold(
       run && newest && runIsNewer(run.batches, through)
         ? mergedGoldStateSql(`read_parquet(${sqlString(stateFile)})`, `(${goldStateSql(run.silverFiles, slice)})`, newest.batchId)
         : goldStateSql(silverGlob, slice);
-    await conn.run(`CREATE OR REPLACE TEMP TABLE gold_state AS ${state}`);
-    // Each written, or removed when the slice is now empty.
-    await writeParquetOrRemove(conn, 'gold_state', stateFile);
-    await conn.run(`CREATE OR REPLACE TEMP TABLE gold_slice AS ${finalGoldSql('gold_state')}`);
-    rows += await writeParquetOrRemove(conn, 'gold_slice', file);
+    // Each written, or removed when the slice is now empty; gold is made from the state just written.
+    if ((await writeParquetOrRemove(conn, state, stateFile)) === 0) {
+      await removeFile(file);
+      continue;
+    }
+    rows += await writeParquetOrRemove(conn, finalGoldSql(`read_parquet(${sqlString(stateFile)})`), file);
   }
   return rows;
 }

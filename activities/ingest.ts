@@ -30,7 +30,7 @@ import { mapBounded } from '../domain/concurrency';
 import { routeBatch } from '../domain/router';
 import { ClientAdmission } from '../domain/client-admission';
 import { addDiscoveredClients, readDiscoveredClients } from '../adapters/lake/client-registry';
-import { ERROR_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS, RAW_PER_BATCH } from '../domain/tables';
+import { ERROR_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS, RAW_PER_BATCH, RAW_ROW_GROUP_ROWS } from '../domain/tables';
 import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../contract/client-workflow';
 import { batchReadySignal } from '../contract/messages';
 import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffsets } from '../contract/types';
@@ -137,8 +137,11 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
     messages.length = 0; // the rows hold the values now: let the buffers go before staging copies them
     await withConnection(db, async (conn) => {
       const raw = await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows, RAW_PER_BATCH);
-      // Sorted by client so each client's slice is a contiguous run of row groups.
-      await writeParquet(conn, `${raw} ORDER BY client_id NULLS LAST, "partition", "offset"`, layout.rawFile(plan.topic, plan.batchId));
+      // Sorted by client, in small row groups: each client's run reads only the few groups its
+      // slice spans, not every value of the batch (with 100 clients, a fiftieth of it).
+      await writeParquet(conn, `${raw} ORDER BY client_id NULLS LAST, "partition", "offset"`, layout.rawFile(plan.topic, plan.batchId), {
+        rowGroupRows: RAW_ROW_GROUP_ROWS,
+      });
       await writeRowsOrRemove(conn, 'router_errors', ERROR_COLUMNS, routed.errorRows, layout.errorsFile('bronze', ROUTER_SCOPE, plan.batchId));
       await writeRowsOrRemove(conn, 'router_metrics', METRIC_COLUMNS, routed.metricRows, layout.metricsFile('bronze', ROUTER_SCOPE, plan.batchId));
     });

@@ -13,7 +13,8 @@ export function sqlIdent(name: string): string {
 
 export function createTableSql(table: string, columns: Columns, temp = true): string {
   const cols = columns.map(([name, type]) => `${sqlIdent(name)} ${type}`).join(', ');
-  return `CREATE ${temp ? 'TEMP ' : ''}TABLE ${sqlIdent(table)} (${cols})`;
+  // Replacing whatever the connection staged under this name before, in one statement.
+  return `CREATE OR REPLACE ${temp ? 'TEMP ' : ''}TABLE ${sqlIdent(table)} (${cols})`;
 }
 
 /** An empty relation with a table's columns, for views over tables that have no files yet. */

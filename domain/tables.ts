@@ -31,6 +31,13 @@ export const RAW_COLUMNS: Columns = [
 /** Columns of RAW_COLUMNS that hold one value in all the rows of a batch. */
 export const RAW_PER_BATCH = ['topic', 'batch_id', 'ingested_at'] as const;
 
+/**
+ * Rows per row group of a raw batch file, whose rows are sorted by client: a client's slice of
+ * a batch then spans a few groups, and a client's run skips the others by their statistics.
+ * DuckDB's vector size; smaller groups would only add metadata.
+ */
+export const RAW_ROW_GROUP_ROWS = 2048;
+
 export const BRONZE_COLUMNS: Columns = [
   ['client_id', 'VARCHAR'],
   ['event_timestamp', 'TIMESTAMPTZ'],

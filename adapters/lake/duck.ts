@@ -12,7 +12,7 @@ import { createTableSql, sqlIdent, sqlLiteral, sqlString, valuesSql } from '../.
 import type { Cell, ColumnType, Columns } from '../../domain/tables';
 
 export async function openDuckDB(options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDBInstance> {
-  return DuckDBInstance.create(':memory:', {
+  const db = await DuckDBInstance.create(':memory:', {
     threads: String(options.threads ?? 2),
     memory_limit: options.memoryLimit ?? '2GB',
     // Memory freed by a large query (a compaction) goes back to the system instead of staying
@@ -26,6 +26,16 @@ export async function openDuckDB(options: { threads?: number; memoryLimit?: stri
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
   });
+  // Hour and day boundaries of TIMESTAMPTZ values are taken in the session's zone: UTC, whatever
+  // the host's, for every connection (the setting needs the built-in time zone extension, so it
+  // is set once the instance runs, not among the options above).
+  const conn = await db.connect();
+  try {
+    await conn.run("SET GLOBAL TimeZone = 'UTC'");
+  } finally {
+    conn.closeSync();
+  }
+  return db;
 }
 
 /** Runs `fn` on a connection of its own. Inside a fence, the fence going down interrupts its queries. */
@@ -33,8 +43,6 @@ export async function withConnection<T>(db: DuckDBInstance, fn: (conn: DuckDBCon
   const fence = currentFence();
   fence?.throwIfAborted();
   const conn = await db.connect();
-  // Hour and day boundaries of TIMESTAMPTZ values are taken in the session's zone: UTC, whatever the host's.
-  await conn.run("SET TimeZone = 'UTC'");
   const interrupt = (): void => conn.interrupt();
   fence?.addEventListener('abort', interrupt, { once: true });
   try {
@@ -94,7 +102,6 @@ export async function stageRows(
   const staged = columns.filter((_, i) => !constant[i]);
   const appended = columns.flatMap(([, type], i) => (constant[i] ? [] : [{ i, type }]));
   const checked = columns.flatMap(([name], i) => (constant[i] ? [{ i, name }] : []));
-  await conn.run(`DROP TABLE IF EXISTS ${sqlIdent(table)}`);
   await conn.run(createTableSql(table, staged));
   for (const row of checked.length > 0 ? rows : []) {
     for (const { i, name } of checked) {
@@ -120,13 +127,40 @@ export async function stageRows(
   return `SELECT ${select.join(', ')} FROM ${sqlIdent(table)}`;
 }
 
-/** Writes a query's result to `finalPath` as Parquet, atomically and durably. */
-export async function writeParquet(conn: DuckDBConnection, query: string, finalPath: string): Promise<void> {
+/**
+ * Writes a query's result to `finalPath` as Parquet, atomically and durably. Returns the rows
+ * written. `rowGroupRows` makes row groups smaller than DuckDB's default (122,880 rows): a
+ * reader filtering on a column the rows are sorted by then skips the groups whose statistics
+ * rule them out.
+ */
+export async function writeParquet(conn: DuckDBConnection, query: string, finalPath: string, options: { rowGroupRows?: number } = {}): Promise<number> {
+  return publishParquet(conn, query, finalPath, { ...options, whenEmpty: 'write' });
+}
+
+/** Writes the query's rows, or removes the file when there are none (so a rerun leaves no stale file). Returns how many. */
+export async function writeParquetOrRemove(conn: DuckDBConnection, query: string, finalPath: string): Promise<number> {
+  return publishParquet(conn, query, finalPath, { whenEmpty: 'remove' });
+}
+
+async function publishParquet(
+  conn: DuckDBConnection,
+  query: string,
+  finalPath: string,
+  options: { rowGroupRows?: number; whenEmpty: 'write' | 'remove' },
+): Promise<number> {
   await makeDir(path.dirname(finalPath));
   const temp = tempPathFor(finalPath);
+  const rowGroup = options.rowGroupRows === undefined ? '' : `, ROW_GROUP_SIZE ${Math.trunc(options.rowGroupRows)}`;
   try {
-    await conn.run(`COPY (${query}) TO ${sqlString(temp)} (FORMAT parquet, COMPRESSION zstd)`);
-    await commitFile(temp, finalPath);
+    // COPY tells how many rows it wrote: no separate count of the query.
+    const { rowsChanged } = await conn.run(`COPY (${query}) TO ${sqlString(temp)} (FORMAT parquet, COMPRESSION zstd${rowGroup})`);
+    if (rowsChanged === 0 && options.whenEmpty === 'remove') {
+      await fs.rm(temp, { force: true });
+      await removeFile(finalPath);
+    } else {
+      await commitFile(temp, finalPath);
+    }
+    return rowsChanged;
   } catch (e) {
     await fs.rm(temp, { force: true });
     throw e;
@@ -155,17 +189,6 @@ export async function writeRowsOrRemove(
   const query = rows.length <= LITERAL_ROWS_MAX ? valuesSql(columns, rows) : await stageRows(conn, table, columns, rows);
   await writeParquet(conn, query, finalPath);
   return rows.length;
-}
-
-/** Writes the query's rows, or removes the file when there are none (so a rerun leaves no stale file). */
-export async function writeParquetOrRemove(conn: DuckDBConnection, table: string, finalPath: string): Promise<number> {
-  const count = await countRows(conn, `SELECT * FROM ${sqlIdent(table)}`);
-  if (count === 0) {
-    await removeFile(finalPath);
-    return 0;
-  }
-  await writeParquet(conn, `SELECT * FROM ${sqlIdent(table)}`, finalPath);
-  return count;
 }
 
 export async function countRows(conn: DuckDBConnection, query: string): Promise<number> {

@@ -74,7 +74,7 @@ describe('fuzzing the message path through the real bronze and silver activities
       await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows);
       await writeParquet(conn, 'SELECT * FROM raw ORDER BY client_id NULLS LAST, "partition", "offset"', layout.rawFile(TOPIC, batchId));
       await stageRows(conn, 'router_errors', ERROR_COLUMNS, routed.errorRows);
-      await writeParquetOrRemove(conn, 'router_errors', layout.errorsFile('bronze', ROUTER_SCOPE, batchId));
+      await writeParquetOrRemove(conn, 'SELECT * FROM router_errors', layout.errorsFile('bronze', ROUTER_SCOPE, batchId));
     });
     await addDiscoveredClients(config.lakeDir, discovered, clients.newlyDiscovered());
     const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: 1_000 });

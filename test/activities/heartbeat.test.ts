@@ -107,7 +107,7 @@ describe('whileHeartbeating', () => {
           await tryTo('create', () => writeParquet(conn, `SELECT 'stale' AS v`, fresh));
           await tryTo('remove', async () => {
             await stageRows(conn, 'nothing', [['v', 'VARCHAR']], []);
-            return writeParquetOrRemove(conn, 'nothing', removable);
+            return writeParquetOrRemove(conn, 'SELECT * FROM nothing', removable);
           });
           await tryTo('json', () => writeJsonAtomically(json, { by: 'stale' }));
           workOutcome.resolve(outcome);
