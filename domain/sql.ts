@@ -57,8 +57,49 @@ export function sqlLiteral(cell: Cell, type: ColumnType): string {
   }
 }
 
-/** Rows (each a cell per column) as a query of typed literals: `columns` in order, whatever the rows. */
-export function valuesSql(columns: Columns, rows: ReadonlyArray<readonly Cell[]>): string {
-  const tuples = rows.map((row) => `(${columns.map(([, type], i) => sqlLiteral(row[i] ?? null, type)).join(', ')})`);
-  return `SELECT * FROM (VALUES ${tuples.join(', ')}) AS v(${columns.map(([name]) => sqlIdent(name)).join(', ')})`;
+/**
+ * Rows (each a cell per column) as a query of one JSON text literal, typed column by column:
+ * `columns` in order, whatever the rows. DuckDB binds a VALUES list expression by expression
+ * (64 error rows: about 23 ms), while one JSON text is parsed at once (about 1 ms).
+ */
+export function inlineRowsSql(columns: Columns, rows: ReadonlyArray<readonly Cell[]>): string {
+  const field = (i: number) => `c${i}`;
+  const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map(([, type], i) => [field(i), cellText(row[i] ?? null, type)]))));
+  const structure = `[{${columns.map(([, type], i) => `"${field(i)}": "${type === 'VARCHAR[]' ? 'VARCHAR[]' : 'VARCHAR'}"`).join(', ')}}]`;
+  const select = columns.map(([name, type], i) => {
+    const text = `r.${field(i)}`;
+    const value =
+      type === 'TIMESTAMPTZ'
+        ? `(TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_microseconds(${text}::BIGINT))`
+        : type === 'VARCHAR' || type === 'VARCHAR[]'
+          ? text
+          : `${text}::${type}`;
+    return `${value}::${type} AS ${sqlIdent(name)}`;
+  });
+  // An empty JSON list would give no typed rows to unnest: the columns still come out typed.
+  return `SELECT ${select.join(', ')} FROM (SELECT unnest(from_json(${sqlString(json)}, ${sqlString(structure)})) AS r)`;
+}
+
+/**
+ * A cell as the text its column is cast from (lists: their texts). Texts are made well formed
+ * (a lone surrogate becomes U+FFFD), as they are on their way into DuckDB by any other path.
+ */
+function cellText(cell: Cell, type: ColumnType): string | string[] | null {
+  if (cell === null) return null;
+  switch (type) {
+    case 'VARCHAR':
+      return String(cell).toWellFormed();
+    case 'INTEGER':
+    case 'BIGINT':
+      return String(BigInt(cell as number | bigint));
+    case 'DOUBLE': {
+      const n = Number(cell);
+      if (!Number.isFinite(n)) throw new Error(`no literal for the DOUBLE ${n}`);
+      return Object.is(n, -0) ? '-0.0' : String(n); // the shortest text that reads back as the same double
+    }
+    case 'TIMESTAMPTZ':
+      return String(BigInt(cell as number | bigint));
+    case 'VARCHAR[]':
+      return (cell as readonly string[]).map((t) => t.toWellFormed());
+  }
 }

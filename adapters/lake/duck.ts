@@ -8,7 +8,7 @@ import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, LIST, listVal
 import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { currentFence } from './fence';
 import { commitFile, makeDir, removeFile, tempPathFor } from './files';
-import { createTableSql, sqlIdent, sqlLiteral, sqlString, valuesSql } from '../../domain/sql';
+import { createTableSql, inlineRowsSql, sqlIdent, sqlLiteral, sqlString } from '../../domain/sql';
 import type { Cell, ColumnType, Columns } from '../../domain/tables';
 
 export async function openDuckDB(options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDBInstance> {
@@ -186,7 +186,7 @@ export async function writeRowsOrRemove(
     await removeFile(finalPath);
     return 0;
   }
-  const query = rows.length <= LITERAL_ROWS_MAX ? valuesSql(columns, rows) : await stageRows(conn, table, columns, rows);
+  const query = rows.length <= LITERAL_ROWS_MAX ? inlineRowsSql(columns, rows) : await stageRows(conn, table, columns, rows);
   await writeParquet(conn, query, finalPath);
   return rows.length;
 }
