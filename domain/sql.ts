@@ -76,7 +76,7 @@ export function inlineRowsSql(columns: Columns, rows: ReadonlyArray<readonly Cel
           : `${text}::${type}`;
     return `${value}::${type} AS ${sqlIdent(name)}`;
   });
-  // An empty JSON list would give no typed rows to unnest: the columns still come out typed.
+  // Every field comes out of the JSON as text (lists as lists of text) and is cast to its column's type.
   return `SELECT ${select.join(', ')} FROM (SELECT unnest(from_json(${sqlString(json)}, ${sqlString(structure)})) AS r)`;
 }
 
