@@ -1,7 +1,7 @@
 /**
  * ingestBatch on the real broker and DuckDB: a retry of a batch writes exactly the rows of the
- * attempt it replaces (ingested_at included), and landing a batch prunes the `_ingest` files of
- * batches far behind it.
+ * attempt it replaces (ingested_at included), landing a batch prunes the `_ingest` files of
+ * batches far behind it, and a raw file holds each client's slice in row groups of its own.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { ingestSettings } from '../../adapters/temporal/start';
 import type { IngestBatchResult, IngestSettings, PartitionOffsets } from '../../contract/types';
 import { INGEST_FILES_KEPT } from '../../domain/batch-plan';
 import { batchId, LakeLayout, ROUTER_SCOPE } from '../../domain/lake-layout';
+import { RAW_ROW_GROUP_ROWS } from '../../domain/tables';
 import { deleteTopic, isolatedEnv, requireServices } from '../helpers';
 import type { TestEnv } from '../helpers';
 
@@ -31,6 +32,9 @@ const events = (n: number, from = 0) =>
     key: 'acme',
     value: Buffer.from(i % 5 === 4 ? '{not json' : JSON.stringify({ client_id: 'acme', timestamp: '2026-11-20T10:00:00Z', seq: from + i })),
   }));
+
+const CLIENTS = ['acme', 'bolt', 'cora'];
+const PER_CLIENT = 3000;
 
 describe('ingestBatch on Kafka and DuckDB', () => {
   let t: TestEnv;
@@ -48,7 +52,11 @@ describe('ingestBatch on Kafka and DuckDB', () => {
     withConnection(db, async (conn) => (await conn.runAndReadAll(`SELECT * FROM read_parquet('${file}') ORDER BY ALL`)).getRowObjectsJS());
 
   before(async () => {
-    t = isolatedEnv('ingest-batch', { PIPELINE_KNOWN_CLIENTS: 'acme', PIPELINE_BATCH_MAX_MESSAGES: '1000', PIPELINE_BATCH_MAX_WAIT_MS: '100' });
+    t = isolatedEnv('ingest-batch', {
+      PIPELINE_KNOWN_CLIENTS: CLIENTS.join(','),
+      PIPELINE_BATCH_MAX_MESSAGES: String(CLIENTS.length * PER_CLIENT),
+      PIPELINE_BATCH_MAX_WAIT_MS: '100',
+    });
     await requireServices(t.config);
     kafka = createKafka(t.config.kafka);
     offsets = new TopicOffsets(kafka);
@@ -70,6 +78,7 @@ describe('ingestBatch on Kafka and DuckDB', () => {
 
   let first: PartitionOffsets = {};
   let afterPrune: { seq: number; offsets: PartitionOffsets } = { seq: 0, offsets: {} };
+  let afterRecovery: { seq: number; offsets: PartitionOffsets } = { seq: 0, offsets: {} };
 
   it('a retry writes the same rows, ingested_at fixed by the plan', async () => {
     await produceMessages(kafka, topic(), events(20));
@@ -147,5 +156,39 @@ describe('ingestBatch on Kafka and DuckDB', () => {
     // Restarted after the fix (a new activity, so no count carried): the same plan lands.
     const landed: IngestBatchResult = await attempt(MAX_LANDINGS - 1).env.run(ingest.ingestBatch, input);
     assert.ok(landed.kind === 'batch' && landed.messages === 4);
+    afterRecovery = { seq: afterPrune.seq + 1, offsets: landed.nextOffsets };
+  });
+
+  // A client's run then reads the few groups of its own slice: the rest of the batch's values
+  // are skipped by the groups' statistics instead of being decompressed by every client's run.
+  it("writes each client's slice of the raw file in the few row groups it spans", async () => {
+    // Interleaved, as clients share a topic.
+    const messages = Array.from({ length: CLIENTS.length * PER_CLIENT }, (_, i) => {
+      const client = CLIENTS[i % CLIENTS.length]!;
+      return { key: client, value: Buffer.from(JSON.stringify({ client_id: client, timestamp: '2026-11-20T10:00:00Z', seq: i })) };
+    });
+    await produceMessages(kafka, topic(), messages);
+    const result = await ingestBatch(afterRecovery.seq, afterRecovery.offsets);
+    assert.ok(result.kind === 'batch' && result.messages === messages.length);
+
+    const file = layout.rawFile(topic(), batchId(topic(), afterRecovery.seq));
+    const groups = await withConnection(db, async (conn) =>
+      (
+        await conn.runAndReadAll(
+          `SELECT row_group_id, row_group_num_rows AS n, stats_min_value AS lo, stats_max_value AS hi
+           FROM parquet_metadata('${file}') WHERE path_in_schema = 'client_id' ORDER BY row_group_id`,
+        )
+      ).getRowObjectsJS(),
+    );
+    assert.equal(
+      groups.reduce((sum, g) => sum + Number(g.n), 0),
+      messages.length,
+    );
+    assert.ok(groups.every((g) => Number(g.n) <= RAW_ROW_GROUP_ROWS));
+    for (const client of CLIENTS) {
+      // The groups a filter on this client cannot skip: its own rows, and at most a group's worth on either side.
+      const read = groups.filter((g) => String(g.lo) <= client && client <= String(g.hi)).reduce((sum, g) => sum + Number(g.n), 0);
+      assert.ok(read >= PER_CLIENT && read <= PER_CLIENT + 2 * RAW_ROW_GROUP_ROWS, `${client}: ${read} rows in the groups it reads`);
+    }
   });
 });
