@@ -30,9 +30,22 @@ export function sqlText(text: string): string {
   return text.includes('\0') ? `(${text.split('\0').map(sqlString).join(' || chr(0) || ')})` : sqlString(text);
 }
 
+/** The instant some epoch microseconds stand for (`micros`: SQL text castable to BIGINT), whatever the session's time zone. */
+function instantSql(micros: string): string {
+  return `(TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_microseconds(${micros}::BIGINT))`;
+}
+
 /** An instant given in epoch microseconds, whatever the session's time zone. */
 export function sqlInstantMicros(micros: bigint): string {
-  return `(TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_microseconds('${micros}'::BIGINT))`;
+  return instantSql(`'${micros}'`);
+}
+
+/** The text a number cell is cast from: the shortest that reads back as the same number. */
+function numberText(cell: Exclude<Cell, null>, type: 'INTEGER' | 'BIGINT' | 'DOUBLE'): string {
+  if (type !== 'DOUBLE') return String(BigInt(cell as number | bigint));
+  const n = Number(cell);
+  if (!Number.isFinite(n)) throw new Error(`no literal for the DOUBLE ${n}`);
+  return Object.is(n, -0) ? '-0.0' : String(n);
 }
 
 /** A typed literal of a value the pipeline holds, as a staged cell holds it (timestamps as epoch microseconds). */
@@ -44,12 +57,8 @@ export function sqlLiteral(cell: Cell, type: ColumnType): string {
     // Numbers are quoted: a bare -2147483648::INTEGER would cast before negating, and overflow.
     case 'INTEGER':
     case 'BIGINT':
-      return `'${BigInt(cell as number | bigint)}'::${type}`;
-    case 'DOUBLE': {
-      const n = Number(cell);
-      if (!Number.isFinite(n)) throw new Error(`no literal for the DOUBLE ${n}`);
-      return `'${Object.is(n, -0) ? '-0.0' : n}'::DOUBLE`; // the shortest text that reads back as the same double
-    }
+    case 'DOUBLE':
+      return `'${numberText(cell, type)}'::${type}`;
     case 'TIMESTAMPTZ':
       return sqlInstantMicros(BigInt(cell as number | bigint));
     case 'VARCHAR[]':
@@ -68,13 +77,7 @@ export function inlineRowsSql(columns: Columns, rows: ReadonlyArray<readonly Cel
   const structure = `[{${columns.map(([, type], i) => `"${field(i)}": "${type === 'VARCHAR[]' ? 'VARCHAR[]' : 'VARCHAR'}"`).join(', ')}}]`;
   const select = columns.map(([name, type], i) => {
     const text = `r.${field(i)}`;
-    const value =
-      type === 'TIMESTAMPTZ'
-        ? `(TIMESTAMPTZ '1970-01-01 00:00:00+00' + to_microseconds(${text}::BIGINT))`
-        : type === 'VARCHAR' || type === 'VARCHAR[]'
-          ? text
-          : `${text}::${type}`;
-    return `${value}::${type} AS ${sqlIdent(name)}`;
+    return `${type === 'TIMESTAMPTZ' ? instantSql(text) : text}::${type} AS ${sqlIdent(name)}`;
   });
   // Every field comes out of the JSON as text (lists as lists of text) and is cast to its column's type.
   return `SELECT ${select.join(', ')} FROM (SELECT unnest(from_json(${sqlString(json)}, ${sqlString(structure)})) AS r)`;
@@ -91,12 +94,8 @@ function cellText(cell: Cell, type: ColumnType): string | string[] | null {
       return String(cell).toWellFormed();
     case 'INTEGER':
     case 'BIGINT':
-      return String(BigInt(cell as number | bigint));
-    case 'DOUBLE': {
-      const n = Number(cell);
-      if (!Number.isFinite(n)) throw new Error(`no literal for the DOUBLE ${n}`);
-      return Object.is(n, -0) ? '-0.0' : String(n); // the shortest text that reads back as the same double
-    }
+    case 'DOUBLE':
+      return numberText(cell, type);
     case 'TIMESTAMPTZ':
       return String(BigInt(cell as number | bigint));
     case 'VARCHAR[]':
