@@ -49,7 +49,7 @@ describe('configuration', () => {
     });
     assert.deepEqual(config.clients.known, []);
     assert.equal(config.target.topic, 'client-events');
-    assert.equal(config.batch.maxMessages, 50_000);
+    assert.equal(config.batch.maxMessages, 100_000);
   });
   it('lists every problem at once', () => {
     const file = withFile({
