@@ -24,7 +24,7 @@ export const DEFAULT_BATCH_MAX_BYTES = 33_554_432;
 
 /**
  * batch.maxMessages unless configured (see its schema entry). A client's run costs about as
- * much for a few records as for a thousand (some fifteen statements and eight small files), so
+ * much for a few records as for a thousand (about fourteen statements and eight small files), so
  * under backlog larger batches spread it over more records: with 100 clients sharing the
  * traffic, 100,000 instead of 50,000 made `npm run bench` about 1.3 times faster. Messages of
  * usual sizes (about 250 bytes) fill maxBytes first at some 130,000.
