@@ -11,7 +11,7 @@ import type { BatchRef, ClientBatchInput, ClientRunInput } from '../contract/typ
 import { exists } from '../adapters/lake/files';
 import { LakeLayout } from '../domain/lake-layout';
 import { batchRefProblem, isValidSeq, isValidTopic, TOPIC_RULE } from '../domain/references';
-import { isValidClientId } from '../domain/rules';
+import { isValidClientId } from '../domain/client-id';
 import type { LakeDeps } from './deps';
 
 type Own = Pick<LakeDeps, 'config' | 'lakeId'>;

@@ -13,7 +13,7 @@ import { ingestStatusQuery, pendingThroughQuery, startSignal, statusQuery, stopS
 import type { ClientBaseline, ClientRunCounts, CutRef, IngestCut } from '../contract/scheduled-run';
 import type { ClientStatus, IngestSettings, PartitionOffsets } from '../contract/types';
 import { available, totalAvailable } from '../domain/batch-plan';
-import { isValidClientId } from '../domain/rules';
+import { isValidClientId } from '../domain/client-id';
 import type { ActivityDeps } from './deps';
 import { guardIngest } from './guards';
 import { isRunning } from '../adapters/temporal/describe';

@@ -18,7 +18,7 @@
  *   _discarded/<client>/<batch>.json                 when a client's batch was last compensated
  */
 import path from 'node:path';
-import { CLIENT_ID_PATTERN } from './rules';
+import { CLIENT_ID_PATTERN } from './client-id';
 import { goldSliceName } from './gold-slice';
 import type { GoldSlice } from './gold-slice';
 

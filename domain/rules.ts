@@ -3,12 +3,12 @@
  * Each layer checks all of its rules so a dropped record names every rule it broke, once.
  */
 import { z } from 'zod';
+import { CLIENT_ID_PATTERN } from './client-id';
 import { parseIsoDateTimeMicros } from './timestamp';
 import { hasLoneSurrogate, scanJsonText } from './json-scan';
 import { ROUTING_RULES } from '../contract/rules';
 import type { BronzeRule, RuleActions, RuleName, SilverRule } from '../contract/rules';
 
-export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const EVENT_STATUSES = ['active', 'pending', 'completed', 'failed'] as const;
 
 // The event message's contract, one schema per checked field. The rules below and
@@ -50,10 +50,6 @@ export const FIELD_RULES = {
 function passes(rule: keyof typeof FIELD_RULES, message: JsonObject): boolean {
   const { field, schema } = FIELD_RULES[rule];
   return schema.safeParse(message[field]).success;
-}
-
-export function isValidClientId(value: unknown): value is string {
-  return ClientId.safeParse(value).success;
 }
 
 export type JsonObject = Record<string, unknown>;

@@ -7,7 +7,7 @@ import { ALL_RULES, ROUTING_RULES, RULE_ACTIONS } from '../contract/rules';
 import type { RuleAction, RuleActions, RuleName } from '../contract/rules';
 import type { SettingChange, SettingsPatch } from '../contract/settings';
 import type { ClientsSettings } from '../contract/types';
-import { isValidClientId } from './rules';
+import { isValidClientId } from './client-id';
 
 /** The settings one workflow holds: a client holds only rule actions. */
 export interface HeldSettings {

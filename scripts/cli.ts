@@ -8,7 +8,7 @@ import type { OptionValues } from 'commander';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/schema';
 import type { ResolvedConfig } from '../config/schema';
-import { isValidClientId } from '../domain/rules';
+import { isValidClientId } from '../domain/client-id';
 
 /** A bad combination of arguments found by a command itself: exit code 2. */
 export class UsageError extends Error {

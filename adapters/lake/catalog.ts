@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { CLIENT_ID_PATTERN } from '../../domain/rules';
+import { CLIENT_ID_PATTERN } from '../../domain/client-id';
 import { GENERATIONS_DIR } from '../../domain/generations';
 
 /** Whether `<dir>/(*\/)^depth` holds any Parquet file. */

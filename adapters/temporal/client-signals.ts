@@ -2,7 +2,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ResolvedConfig } from '../../config/schema';
-import { isValidClientId } from '../../domain/rules';
+import { isValidClientId } from '../../domain/client-id';
 import { clientWorkflowId } from '../../contract/ids';
 import { pauseSignal, refreshUpdate, replayBatchesUpdate, resumeSignal } from '../../contract/messages';
 import type { RefreshOutcome, RefreshRequest } from '../../contract/refresh';

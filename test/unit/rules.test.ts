@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkBronze, checkSilver, decodeMessageValue, isUnroutable, isValidClientId, outcomeOf } from '../../domain/rules';
+import { isValidClientId } from '../../domain/client-id';
+import { checkBronze, checkSilver, decodeMessageValue, isUnroutable, outcomeOf } from '../../domain/rules';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
 import type { ClientDirectory } from '../../domain/rules';
 
