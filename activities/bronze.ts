@@ -13,7 +13,9 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RuleActions } from '../contract/rules';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
 import { forEachBatch, LAYER_ROWS, onlyResult, runOfOne, writeLayer } from './client-lake';
-import { guardClientRun, requireFile } from './guards';
+import { guardClientRun, missingFile } from './guards';
+import { fileIdentity } from '../adapters/lake/files';
+import type { RoutedSlices } from './routed-slices';
 
 /** Bronze rules enforced per client (routing rules were settled by the ingest router). */
 const CLIENT_BRONZE_RULES = ['not_null_timestamp'] as const;
@@ -32,19 +34,13 @@ export interface BronzeKept {
  * its counts and the records it kept. `layout` is the live lake's, or a refresh's staging
  * generation (domain/generations.ts).
  */
-export function bronzeStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLayout) {
-  return async function bronzeOf(
-    conn: DuckDBConnection,
-    clientId: string,
-    batch: BatchRef,
-    ruleActions: RuleActions,
-  ): Promise<{ counts: LayerCounts; kept: BronzeKept[] }> {
-    const rawFile = layout.rawFile(batch.topic, batch.batchId);
-    await requireFile(rawFile, 'raw batch');
+export function bronzeStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLayout, handoff?: RoutedSlices) {
+  /** The client's records of the raw file, read back and decoded again. */
+  async function readRaw(conn: DuckDBConnection, clientId: string, rawFile: string): Promise<Checked<BronzeKept>[]> {
     const reader = await conn.runAndReadAll(clientRawRecordsSql(rawFile), { client: clientId });
     // The raw table routed this record here, so its client is known for this check.
     const directory = { knownClients: new Set([clientId]), autoDiscover: true };
-    const checked: Checked<BronzeKept>[] = reader.getRowObjectsJS().map((row) => {
+    return reader.getRowObjectsJS().map((row) => {
       const value = String(row.value);
       const verdict = checkBronze(decodeRoutedValue(value), directory);
       return {
@@ -59,6 +55,27 @@ export function bronzeStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLay
         reasons: verdict.reasons,
       };
     });
+  }
+
+  return async function bronzeOf(
+    conn: DuckDBConnection,
+    clientId: string,
+    batch: BatchRef,
+    ruleActions: RuleActions,
+  ): Promise<{ counts: LayerCounts; kept: BronzeKept[] }> {
+    const rawFile = layout.rawFile(batch.topic, batch.batchId);
+    const identity = await fileIdentity(rawFile);
+    if (identity === null) throw missingFile(rawFile, 'raw batch');
+    // The router checked these records as bronze would: with a client named, only the
+    // timestamp rule can be left, and it is the same check.
+    const handed = handoff?.take(rawFile, identity, clientId);
+    const checked: Checked<BronzeKept>[] = handed
+      ? handed.map(({ partition, offset, value, eventMicros, message, broken, reasons }) => ({
+          record: { partition, offset, value, eventMicros, message },
+          broken,
+          reasons,
+        }))
+      : await readRaw(conn, clientId, rawFile);
     const result = applyRules(checked, CLIENT_BRONZE_RULES, ruleActions);
     const now = BigInt(Date.now()) * 1000n;
     const counts = await writeLayer(conn, layout, {

@@ -16,6 +16,7 @@ import { forEachBatch } from './client-lake';
 import type { LakeDeps } from './deps';
 import { createGoldActivities } from './gold';
 import { guardClientRun } from './guards';
+import type { RoutedSlices } from './routed-slices';
 import { silverStep } from './silver';
 
 /** What a run is made of: bronze and silver batch by batch, then gold over the whole run. */
@@ -25,11 +26,11 @@ export interface RunLayers {
   goldBatches(input: ClientRunInput): Promise<number>;
 }
 
-/** The layers over the lake. */
-export function lakeRunLayers(deps: LakeDeps): RunLayers {
+/** The layers over the lake; bronze takes the records this worker's ingest routed from `handoff` when it still has them. */
+export function lakeRunLayers(deps: LakeDeps, handoff?: RoutedSlices): RunLayers {
   const { config, db, lakeId } = deps;
   const layout = new LakeLayout(config.lakeDir);
-  const bronzeOf = bronzeStep(deps, layout);
+  const bronzeOf = bronzeStep(deps, layout, handoff);
   const silverOf = silverStep(deps, layout);
   return {
     bronzeAndSilver(input) {

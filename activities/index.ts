@@ -14,17 +14,20 @@ import { createGoldActivities } from './gold';
 import { createIngestActivities } from './ingest';
 import { createScheduledRunActivities } from './scheduled-run';
 import { createRefreshActivities } from './refresh';
+import { RoutedSlices } from './routed-slices';
 import { createSilverActivities } from './silver';
 
 export type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps): PipelineActivities {
+  // Two batches' worth of values: a batch's slices outlive the landing of the next one.
+  const handoff = new RoutedSlices(2 * deps.config.batch.maxBytes);
   return {
-    ...createIngestActivities(deps),
+    ...createIngestActivities(deps, handoff),
     ...createBronzeActivities(deps),
     ...createSilverActivities(deps),
     ...createGoldActivities(deps),
-    ...createClientRunActivities(lakeRunLayers(deps)),
+    ...createClientRunActivities(lakeRunLayers(deps, handoff)),
     ...createCompensationActivities(deps),
     ...createCompactionActivities(deps),
     ...createRefreshActivities(deps),

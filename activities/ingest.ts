@@ -23,6 +23,7 @@ import {
 } from '../domain/batch-plan';
 import type { BatchPlan, ReadAhead } from '../domain/batch-plan';
 import { stageRows, withConnection, writeParquet, writeRowsOrRemove } from '../adapters/lake/duck';
+import { fileIdentity } from '../adapters/lake/files';
 import { IngestStore } from '../adapters/lake/ingest-store';
 import type { BatchManifest } from '../adapters/lake/ingest-store';
 import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
@@ -39,6 +40,7 @@ import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeat';
 import { landingAttempt } from './ingest-landings';
 import type { LandingAttempt } from './ingest-landings';
+import type { RoutedSlices } from './routed-slices';
 
 const POLL_INTERVAL_MS = 200;
 /** Client hand-offs in flight at once: overlaps the round trips without flooding the Temporal server. */
@@ -49,7 +51,8 @@ const DISPATCH_CONCURRENCY = 16;
  */
 const IDLE_WAIT_MS = 20_000;
 
-export function createIngestActivities({ config, db, temporal, offsets, streams, lakeId }: ActivityDeps) {
+/** `handoff`: where the records routed to clients are left for this worker's client runs. */
+export function createIngestActivities({ config, db, temporal, offsets, streams, lakeId }: ActivityDeps, handoff?: RoutedSlices) {
   const layout = new LakeLayout(config.lakeDir);
   const store = new IngestStore(layout);
 
@@ -160,6 +163,9 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
       completedAt: new Date().toISOString(),
     };
     await store.writeDone(manifest);
+    const rawFile = layout.rawFile(plan.topic, plan.batchId);
+    const identity = handoff ? await fileIdentity(rawFile) : null;
+    if (identity !== null) handoff?.offer(rawFile, identity, routed.clientRecords);
     return manifest;
   }
 

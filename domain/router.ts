@@ -7,8 +7,8 @@ import type { Cell } from './tables';
 import { boundedRawValue, boundedHead } from './event';
 import { checkBronze, decodeMessageValue, isUnroutable } from './rules';
 import { BRONZE_RULES } from '../contract/rules';
-import type { ClientAdmitter, ClientDirectory } from './rules';
-import type { RuleActions } from '../contract/rules';
+import type { ClientAdmitter, ClientDirectory, JsonObject } from './rules';
+import type { BronzeRule, RuleActions } from '../contract/rules';
 
 export interface RawMessage {
   partition: number;
@@ -53,8 +53,26 @@ export interface RouteContext {
   rawValueChars: number;
 }
 
+/**
+ * A record routed to a client, as the router decoded and checked it: what the client's bronze
+ * would otherwise read back from the raw file and decode again.
+ */
+export interface RoutedRecord {
+  partition: number;
+  offset: bigint;
+  /** The value as stored in kafka_raw_bronze. */
+  value: string;
+  message: JsonObject;
+  eventMicros: bigint | null;
+  /** Bronze rules the record broke: only not_null_timestamp can be left to the client's bronze. */
+  broken: readonly BronzeRule[];
+  reasons: readonly string[];
+}
+
 export interface RoutedBatch {
   rawRows: Cell[][];
+  /** Each client's routed records, in batch order (by partition, then offset, as the raw file sorts them). */
+  clientRecords: Map<string, RoutedRecord[]>;
   errorRows: Cell[][];
   metricRows: Cell[][];
   /** Routable messages per client. */
@@ -71,6 +89,7 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
   const errorRows: Cell[][] = [];
   // A Map: client ids such as `constructor` must not meet Object.prototype.
   const clientCounts = new Map<string, number>();
+  const clientRecords = new Map<string, RoutedRecord[]>();
   const clientOldestMs = new Map<string, number>();
   const failedByRule = new Map<string, number>(BRONZE_RULES.map((r) => [r, 0]));
   let unroutable = 0;
@@ -80,10 +99,11 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
       ? { ok: false as const, reason: oversizedReason(m.oversized, ctx.maxMessageBytes) }
       : decodeMessageValue(m.value, ctx.maxMessageBytes);
     const verdict = checkBronze(decoded, ctx.clients);
+    const offset = BigInt(m.offset);
     rawRows.push([
       ctx.topic,
       m.partition,
-      BigInt(m.offset),
+      offset,
       m.key === null ? null : lossyUtf8.decode(m.key),
       // Valid UTF-8 was decoded once already; only invalid bytes need the lossy decoding.
       m.value === null ? null : (decoded.text ?? lossyUtf8.decode(m.value)),
@@ -106,12 +126,26 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
         ctx.batchId,
         ctx.topic,
         m.partition,
-        BigInt(m.offset),
+        offset,
         m.oversized ? boundedHead(m.oversized, ctx.rawValueChars) : boundedRawValue(m.value, ctx.rawValueChars, decoded.text),
       ]);
     } else if (verdict.clientId !== null) {
       clientCounts.set(verdict.clientId, (clientCounts.get(verdict.clientId) ?? 0) + 1);
       clientOldestMs.set(verdict.clientId, Math.min(clientOldestMs.get(verdict.clientId) ?? Infinity, Number(m.timestamp)));
+      // A record with a client decoded as an object (checkBronze names no client otherwise).
+      if (decoded.ok) {
+        const records = clientRecords.get(verdict.clientId) ?? [];
+        if (records.length === 0) clientRecords.set(verdict.clientId, records);
+        records.push({
+          partition: m.partition,
+          offset,
+          value: decoded.text,
+          message: decoded.message,
+          eventMicros: verdict.eventMicros,
+          broken: verdict.broken,
+          reasons: verdict.reasons,
+        });
+      }
     }
   }
 
@@ -133,5 +167,5 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
   });
   // fromEntries defines own properties, so every id is an ordinary key of the result.
   const clientOldestAt = Object.fromEntries([...clientOldestMs].map(([id, ms]) => [id, new Date(ms).toISOString()]));
-  return { rawRows, errorRows, metricRows, clientCounts: Object.fromEntries(clientCounts), clientOldestAt, unroutable };
+  return { rawRows, clientRecords, errorRows, metricRows, clientCounts: Object.fromEntries(clientCounts), clientOldestAt, unroutable };
 }

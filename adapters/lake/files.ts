@@ -112,6 +112,20 @@ export async function listFiles(dir: string, suffix: string): Promise<string[]> 
   }
 }
 
+/**
+ * One version of a file: its device, inode, size and modification time, or null when there is
+ * none. A file rewritten or replaced since (write-then-rename makes a new inode) has another.
+ */
+export async function fileIdentity(p: string): Promise<string | null> {
+  try {
+    const s = await fs.stat(p, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
 export async function exists(p: string): Promise<boolean> {
   try {
     await fs.access(p);

@@ -44,6 +44,17 @@ describe('routeBatch', () => {
   it('hands routable messages to clients, bad timestamps included (bronze drops them)', () => {
     assert.deepEqual(routed.clientCounts, { acme: 2, globex: 1 });
   });
+  it("gives each client its routed records as bronze checks them: the raw table's value, the parsed message, the timestamp verdict", () => {
+    const records = (clientId: string) =>
+      (routed.clientRecords.get(clientId) ?? []).map((r) => [r.offset, r.value, r.message.client_id, r.eventMicros, r.broken, r.reasons]);
+    const at = BigInt(Date.parse(ok.timestamp)) * 1000n;
+    assert.deepEqual([...routed.clientRecords.keys()].sort(), ['acme', 'globex']);
+    assert.deepEqual(records('acme'), [
+      [0n, routed.rawRows[0]?.[4], 'acme', at, [], []],
+      [4n, routed.rawRows[4]?.[4], 'acme', null, ['not_null_timestamp'], ['timestamp is not an ISO-8601 date-time']],
+    ]);
+    assert.deepEqual(records('globex'), [[1n, routed.rawRows[1]?.[4], 'globex', at, [], []]]);
+  });
   it('writes one error row per unroutable message, with its client when known and a bounded raw value', () => {
     assert.equal(routed.unroutable, 3);
     assert.deepEqual(
