@@ -96,7 +96,12 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
     const positions = new Map([...avail].map(([p, a]) => [p, a.from]));
     const full = (read: ReadonlyMap<number, ReadAhead>) => readAheadFull(within(read), limits) || (stopAt !== null && readAheadReaches(read, ends));
     // A first read may wait for the consumer to join its group; the watermarks promise messages.
-    const wait = { until: Date.now() + settings.maxWaitMs, atMost: Date.now() + IDLE_WAIT_MS };
+    const atMost = Date.now() + IDLE_WAIT_MS;
+    // When the topic already holds a full batch's count of messages, the batch is read full
+    // rather than closed after maxWaitMs: the messages are there, only reading them takes time,
+    // and a batch cut short costs every client in it a run of its own.
+    const backlog = totalAvailable(avail) >= BigInt(limits.maxMessages);
+    const wait = { until: backlog ? atMost : Date.now() + settings.maxWaitMs, atMost };
     const ahead = await streams.of(settings.topic).readAhead(positions, full, wait, cancelled);
     const ranges = planReadAhead(within(ahead), limits);
     if (ranges.length === 0) return null;
