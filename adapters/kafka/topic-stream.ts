@@ -95,7 +95,9 @@ export class TopicStream {
         const some = [...ahead.values()].some((a) => a.messages.length > 0);
         const now = Date.now();
         if (full(ahead) || (some && now >= wait.until) || now >= wait.atMost) return ahead;
-        await this.change(some || now >= wait.until ? wait.atMost : wait.until, cancelled);
+        // Before `until`, wake for it (with messages in hand the read closes then); after it,
+        // only a first message or `atMost` can end the wait.
+        await this.change(now < wait.until ? wait.until : wait.atMost, cancelled);
       }
     });
   }

@@ -79,6 +79,19 @@ describe('topic reader on Kafka', () => {
     assert.deepEqual(seqs(await read(workerA, 260, 300)), upTo(300, 260));
   });
 
+  it('closes a read-ahead that has messages at `until`, while nothing more comes', async () => {
+    // The last message of the topic: after it, no delivery wakes the reader.
+    const started = Date.now();
+    const ahead = await workerB.of(topic()).readAhead(new Map([[0, 299n]]), () => false, { until: started + 50, atMost: started + 60_000 });
+    const waited = Date.now() - started;
+    assert.deepEqual(
+      ahead.get(0)?.messages.map((m) => m.offset),
+      [299n],
+    );
+    // It used to sleep until its next check a second later; the margin is for a busy machine.
+    assert.ok(waited < 700, `closed ${waited} ms after it started`);
+  });
+
   it('keeps a value over the limit only as its size, hash and first bytes', async () => {
     const big = Buffer.from(JSON.stringify({ client_id: 'acme', data: 'y'.repeat(5000) }));
     await produceMessages(kafka, topic(), [{ key: 'big', value: big }]);
