@@ -8,7 +8,6 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../contract/errors';
 import type { BatchRef, ClientBatchInput, ClientRunInput } from '../contract/types';
-import { exists } from '../adapters/lake/files';
 import { LakeLayout } from '../domain/lake-layout';
 import { batchRefProblem, isValidSeq, isValidTopic, TOPIC_RULE } from '../domain/references';
 import { isValidClientId } from '../domain/client-id';
@@ -49,10 +48,6 @@ function outsideLake(lakeDir: string, paths: readonly string[]): string | null {
 
 export function missingFile(file: string, what: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(`${what} ${file} does not exist`, ErrorType.RawBatchMissing);
-}
-
-export async function requireFile(file: string, what: string): Promise<void> {
-  if (!(await exists(file))) throw missingFile(file, what);
 }
 
 /** What is wrong with the batch reference of a client batch's input, or null. */
