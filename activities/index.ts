@@ -20,7 +20,8 @@ import { createSilverActivities } from './silver';
 export type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps): PipelineActivities {
-  // Two batches' worth of values: a batch's slices outlive the landing of the next one.
+  // Two batches' worth of values (about six in memory): with many clients, a batch's slices are
+  // still being taken when the next batch lands.
   const handoff = new RoutedSlices(2 * deps.config.batch.maxBytes);
   return {
     ...createIngestActivities(deps, handoff),

@@ -22,8 +22,7 @@ import {
   totalAvailable,
 } from '../domain/batch-plan';
 import type { BatchPlan, ReadAhead } from '../domain/batch-plan';
-import { stageRows, withConnection, writeParquet, writeRowsOrRemove } from '../adapters/lake/duck';
-import { fileIdentity } from '../adapters/lake/files';
+import { stageRows, withConnection, writeParquetFile, writeRowsOrRemove } from '../adapters/lake/duck';
 import { IngestStore } from '../adapters/lake/ingest-store';
 import type { BatchManifest } from '../adapters/lake/ingest-store';
 import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
@@ -50,6 +49,8 @@ const DISPATCH_CONCURRENCY = 16;
  * heartbeats, instead of returning every maxWaitMs keeps an idle ingest's history nearly still.
  */
 const IDLE_WAIT_MS = 20_000;
+/** Under a backlog, a read that brings nothing for this long (or maxWaitMs, if longer) has stalled: the batch closes. */
+const BACKLOG_QUIET_MS = 1_000;
 
 /** `handoff`: where the records routed to clients are left for this worker's client runs. */
 export function createIngestActivities({ config, db, temporal, offsets, streams, lakeId }: ActivityDeps, handoff?: RoutedSlices) {
@@ -87,8 +88,9 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
     }
     if (totalAvailable(avail) === 0n) return null;
     // Micro-batch: read ahead until a full batch (by count or bytes) is in hand, or for up to
-    // maxWaitMs, and plan over what was read: its sizes are known before the plan is fixed.
-    // (In triggered mode nothing beyond stopAt will come, so reaching it is enough.)
+    // maxWaitMs (under a backlog, see below, until reading stalls), and plan over what was read:
+    // its sizes are known before the plan is fixed. (In triggered mode nothing beyond stopAt
+    // will come, so reaching it is enough.)
     const limits = { maxMessages: settings.maxMessages, maxBytes: config.batch.maxBytes };
     const ends = new Map([...avail].map(([p, a]) => [p, a.end]));
     const within = (ahead: ReadonlyMap<number, ReadAhead>) => (stopAt === null ? ahead : capReadAhead(ahead, ends));
@@ -99,9 +101,12 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
     const atMost = Date.now() + IDLE_WAIT_MS;
     // When the topic already holds a full batch's count of messages, the batch is read full
     // rather than closed after maxWaitMs: the messages are there, only reading them takes time,
-    // and a batch cut short costs every client in it a run of its own.
+    // and a batch cut short costs every client in it a run of its own. It still closes once
+    // nothing more comes for a while (a read-ahead paused at its byte budget by messages past a
+    // triggered run's end, offsets that are transaction markers rather than messages).
     const backlog = totalAvailable(avail) >= BigInt(limits.maxMessages);
-    const wait = { until: backlog ? atMost : Date.now() + settings.maxWaitMs, atMost };
+    const until = Date.now() + settings.maxWaitMs;
+    const wait = backlog ? { until, atMost, quietMs: Math.max(settings.maxWaitMs, BACKLOG_QUIET_MS) } : { until, atMost };
     const ahead = await streams.of(settings.topic).readAhead(positions, full, wait, cancelled);
     const ranges = planReadAhead(within(ahead), limits);
     if (ranges.length === 0) return null;
@@ -143,13 +148,16 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
       rawValueChars: config.limits.rawValueChars,
     });
     messages.length = 0; // the rows hold the values now: let the buffers go before staging copies them
+    const rawFile = layout.rawFile(plan.topic, plan.batchId);
+    let rawIdentity: string | null = null;
     await withConnection(db, async (conn) => {
       const raw = await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows, RAW_PER_BATCH);
       // Sorted by client, in small row groups: each client's run reads only the few groups its
       // slice spans, not every value of the batch (with 100 clients, a fiftieth of it).
-      await writeParquet(conn, `${raw} ORDER BY client_id NULLS LAST, "partition", "offset"`, layout.rawFile(plan.topic, plan.batchId), {
+      const written = await writeParquetFile(conn, `${raw} ORDER BY client_id NULLS LAST, "partition", "offset"`, rawFile, {
         rowGroupRows: RAW_ROW_GROUP_ROWS,
       });
+      rawIdentity = written.identity;
       await writeRowsOrRemove(conn, 'router_errors', ERROR_COLUMNS, routed.errorRows, layout.errorsFile('bronze', ROUTER_SCOPE, plan.batchId));
       await writeRowsOrRemove(conn, 'router_metrics', METRIC_COLUMNS, routed.metricRows, layout.metricsFile('bronze', ROUTER_SCOPE, plan.batchId));
     });
@@ -168,9 +176,8 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
       completedAt: new Date().toISOString(),
     };
     await store.writeDone(manifest);
-    const rawFile = layout.rawFile(plan.topic, plan.batchId);
-    const identity = handoff ? await fileIdentity(rawFile) : null;
-    if (identity !== null) handoff?.offer(rawFile, identity, routed.clientRecords);
+    // For the file this attempt wrote: one written by another attempt since is not stood in for.
+    if (rawIdentity !== null) handoff?.offer(rawFile, rawIdentity, routed.clientRecords);
     return manifest;
   }
 

@@ -29,7 +29,10 @@ export class RoutedSlices {
   private readonly batches = new Map<string, LandedBatch>();
   private chars = 0;
 
-  /** `maxChars`: value characters kept at most (the parsed messages take about as much again). */
+  /**
+   * `maxChars`: value characters kept at most. What is held in memory is some three times that:
+   * the text, the parsed message and the record around them.
+   */
   constructor(private readonly maxChars: number) {}
 
   /** Offers a landed batch's slices, per client, for the raw file just written. */
@@ -42,7 +45,7 @@ export class RoutedSlices {
       slices.set(clientId, records.sort(byKafkaOrder));
       chars += charsOf(records);
     }
-    if (chars > this.maxChars) return;
+    if (slices.size === 0 || chars > this.maxChars) return;
     this.batches.set(rawFile, { identity, slices, chars });
     this.chars += chars;
     for (const [oldest] of this.batches) {
@@ -72,6 +75,11 @@ export class RoutedSlices {
   /** Value characters held now. */
   get heldChars(): number {
     return this.chars;
+  }
+
+  /** The raw files whose slices are held now, oldest first. */
+  get heldBatches(): string[] {
+    return [...this.batches.keys()];
   }
 
   private drop(rawFile: string): void {

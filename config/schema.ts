@@ -15,8 +15,10 @@ const TopicName = z.string().refine(isValidTopic, TOPIC_RULE);
 const SafeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ - (not starting with _ or -)');
 /**
  * A worker's memory grows by at most this many times batch.maxBytes while it ingests: the batch
- * landing and its working copies (text, staged rows, Parquet buffers) and the next batch, read
- * ahead. A burst of 1 MiB messages measured 9–13 × (test/e2e/burst.test.ts prints it).
+ * landing and its working copies (text, parsed messages, staged rows, Parquet buffers), the next
+ * batch, read ahead, and the routed records held for the worker's own client runs (up to two
+ * batches of values, activities/routed-slices.ts). A burst of 1 MiB messages measured 9–13 ×
+ * (test/e2e/burst.test.ts prints it).
  */
 export const INGEST_MEMORY_FACTOR = 20;
 /** 32 MiB: a worker's ingest stays within 640 MiB over its idle footprint (see INGEST_MEMORY_FACTOR). */
@@ -106,8 +108,9 @@ export const ConfigSchema = z.strictObject({
   batch: z.strictObject({
     /**
      * A cap reached only under load: a batch closes after maxWaitMs with whatever arrived, so
-     * batches are small when traffic is light and grow up to this (or maxBytes) with a backlog,
-     * where every client's fixed cost per run is spread over more records.
+     * batches are small when traffic is light; when the topic already holds this many messages
+     * the batch is read full (up to this, or maxBytes), so every client's fixed cost per run is
+     * spread over more records.
      */
     maxMessages: z.int().min(1).max(100_000).default(DEFAULT_BATCH_MAX_MESSAGES),
     /**

@@ -74,17 +74,21 @@ export class TopicStream {
   /**
    * Reads from `positions` (offset per partition) until `full` says the messages read ahead are
    * enough, or `wait.until` has passed with at least one message read (or `wait.atMost` with
-   * none); returns each partition's messages (offsets and sizes).
+   * none); returns each partition's messages (offsets and sizes). With `wait.quietMs`, `until`
+   * moves on to that long after each new message read: a read that keeps bringing messages goes
+   * on (up to `atMost`), one that stalls ends.
    */
   readAhead(
     positions: ReadonlyMap<number, bigint>,
     full: (ahead: ReadonlyMap<number, ReadAhead>) => boolean,
-    wait: { until: number; atMost: number },
+    wait: { until: number; atMost: number; quietMs?: number },
     cancelled?: AbortSignal,
   ): Promise<Map<number, ReadAhead>> {
     return this.exclusive(async () => {
       const consumer = await this.consumer();
       for (const [partition, from] of positions) this.position(consumer, partition, from);
+      let until = wait.until;
+      let seen = 0;
       for (;;) {
         const ahead = new Map(
           [...positions.keys()].map((p) => {
@@ -92,12 +96,13 @@ export class TopicStream {
             return [p, { from: b.start, messages: b.messages.map((m) => ({ offset: BigInt(m.offset), bytes: messageBytes(m) })) }];
           }),
         );
-        const some = [...ahead.values()].some((a) => a.messages.length > 0);
+        const read = [...ahead.values()].reduce((n, a) => n + a.messages.length, 0);
         const now = Date.now();
-        if (full(ahead) || (some && now >= wait.until) || now >= wait.atMost) return ahead;
-        // Before `until`, wake for it (with messages in hand the read closes then); after it,
-        // only a first message or `atMost` can end the wait.
-        await this.change(now < wait.until ? wait.until : wait.atMost, cancelled);
+        if (wait.quietMs !== undefined && read > seen) until = Math.min(Math.max(until, now + wait.quietMs), wait.atMost);
+        seen = read;
+        if (full(ahead) || (read > 0 && now >= until) || now >= wait.atMost) return ahead;
+        // Before `until`, wake for it; after it, only a first message or `atMost` ends the wait.
+        await this.change(now < until ? until : wait.atMost, cancelled);
       }
     });
   }

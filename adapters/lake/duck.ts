@@ -134,12 +134,24 @@ export async function stageRows(
  * rule them out.
  */
 export async function writeParquet(conn: DuckDBConnection, query: string, finalPath: string, options: { rowGroupRows?: number } = {}): Promise<number> {
-  return publishParquet(conn, query, finalPath, { ...options, whenEmpty: 'write' });
+  return (await writeParquetFile(conn, query, finalPath, options)).rows;
+}
+
+/** As writeParquet, and the identity of the file written (adapters/lake/files.ts fileIdentity). */
+export async function writeParquetFile(
+  conn: DuckDBConnection,
+  query: string,
+  finalPath: string,
+  options: { rowGroupRows?: number } = {},
+): Promise<{ rows: number; identity: string }> {
+  const { rows, identity } = await publishParquet(conn, query, finalPath, { ...options, whenEmpty: 'write' });
+  if (identity === null) throw new Error(`${finalPath} was not written`);
+  return { rows, identity };
 }
 
 /** Writes the query's rows, or removes the file when there are none (so a rerun leaves no stale file). Returns how many. */
 export async function writeParquetOrRemove(conn: DuckDBConnection, query: string, finalPath: string): Promise<number> {
-  return publishParquet(conn, query, finalPath, { whenEmpty: 'remove' });
+  return (await publishParquet(conn, query, finalPath, { whenEmpty: 'remove' })).rows;
 }
 
 async function publishParquet(
@@ -147,7 +159,7 @@ async function publishParquet(
   query: string,
   finalPath: string,
   options: { rowGroupRows?: number; whenEmpty: 'write' | 'remove' },
-): Promise<number> {
+): Promise<{ rows: number; identity: string | null }> {
   await makeDir(path.dirname(finalPath));
   const temp = tempPathFor(finalPath);
   const rowGroup = options.rowGroupRows === undefined ? '' : `, ROW_GROUP_SIZE ${Math.trunc(options.rowGroupRows)}`;
@@ -157,10 +169,9 @@ async function publishParquet(
     if (rowsChanged === 0 && options.whenEmpty === 'remove') {
       await fs.rm(temp, { force: true });
       await removeFile(finalPath);
-    } else {
-      await commitFile(temp, finalPath);
+      return { rows: 0, identity: null };
     }
-    return rowsChanged;
+    return { rows: rowsChanged, identity: await commitFile(temp, finalPath) };
   } catch (e) {
     await fs.rm(temp, { force: true });
     throw e;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { passFence } from './fence';
 
@@ -32,19 +33,29 @@ export function tempPathFor(finalPath: string): string {
 
 /** Flushes a file, or a folder's entries, to disk. */
 export async function fsyncPath(p: string): Promise<void> {
+  await syncAndIdentify(p);
+}
+
+/** Flushes a file to disk; returns its identity (see fileIdentity). */
+async function syncAndIdentify(p: string): Promise<string> {
   const handle = await fs.open(p, 'r');
   try {
     await handle.sync();
+    return identityOf(await handle.stat({ bigint: true }));
   } finally {
     await handle.close();
   }
 }
 
-/** Moves a finished temp file into place, replacing any earlier version. Drops it if refused. */
-export async function commitFile(tempPath: string, finalPath: string): Promise<void> {
+/**
+ * Moves a finished temp file into place, replacing any earlier version. Drops it if refused.
+ * Returns the identity of the file it put in place (a rename keeps it), whatever replaces it later.
+ */
+export async function commitFile(tempPath: string, finalPath: string): Promise<string> {
+  let identity: string;
   try {
     await fs.chmod(tempPath, FILE_MODE);
-    await fsyncPath(tempPath);
+    identity = await syncAndIdentify(tempPath);
     await passFence();
     await fs.rename(tempPath, finalPath);
   } catch (e) {
@@ -52,6 +63,7 @@ export async function commitFile(tempPath: string, finalPath: string): Promise<v
     throw e;
   }
   await fsyncPath(path.dirname(finalPath));
+  return identity;
 }
 
 /** Removes a published file (a table's file that is now empty, or a compensated batch's). */
@@ -118,12 +130,15 @@ export async function listFiles(dir: string, suffix: string): Promise<string[]> 
  */
 export async function fileIdentity(p: string): Promise<string | null> {
   try {
-    const s = await fs.stat(p, { bigint: true });
-    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+    return identityOf(await fs.stat(p, { bigint: true }));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
+}
+
+function identityOf(s: BigIntStats): string {
+  return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
 }
 
 export async function exists(p: string): Promise<boolean> {

@@ -9,23 +9,21 @@ import { after, before, describe, it } from 'node:test';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { Kafka } from 'kafkajs';
 import { ApplicationFailure } from '@temporalio/common';
 import { createIngestActivities } from '../../activities/ingest';
 import { MAX_LANDINGS } from '../../activities/ingest-landings';
 import { ErrorType } from '../../contract/errors';
-import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
-import { streamLimits, TopicStreams } from '../../adapters/kafka/topic-stream';
-import { ensureTopic, produceMessages } from '../../adapters/kafka/produce';
-import { openDuckDB, withConnection } from '../../adapters/lake/duck';
+import { produceMessages } from '../../adapters/kafka/produce';
+import { withConnection } from '../../adapters/lake/duck';
+import { fileIdentity } from '../../adapters/lake/files';
+import { RoutedSlices } from '../../activities/routed-slices';
 import { lakeIdentity } from '../../adapters/lake/lake-identity';
-import { ingestSettings } from '../../adapters/temporal/start';
-import type { IngestBatchResult, IngestSettings, PartitionOffsets } from '../../contract/types';
+import type { IngestBatchResult, PartitionOffsets } from '../../contract/types';
 import { INGEST_FILES_KEPT } from '../../domain/batch-plan';
 import { batchId, LakeLayout, ROUTER_SCOPE } from '../../domain/lake-layout';
 import { RAW_ROW_GROUP_ROWS } from '../../domain/tables';
-import { deleteTopic, isolatedEnv, requireServices } from '../helpers';
-import type { TestEnv } from '../helpers';
+import { ingestOnKafka } from './ingest-kafka.helpers';
+import type { IngestOnKafka } from './ingest-kafka.helpers';
 
 const events = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) => ({
@@ -37,51 +35,34 @@ const CLIENTS = ['acme', 'bolt', 'cora'];
 const PER_CLIENT = 3000;
 
 describe('ingestBatch on Kafka and DuckDB', () => {
-  let t: TestEnv;
-  let kafka: Kafka;
-  let offsets: TopicOffsets;
-  let streams: TopicStreams;
-  let db: DuckDBInstance;
-  let settings: IngestSettings;
+  let k: IngestOnKafka;
   let layout: LakeLayout;
-  let ingest: ReturnType<typeof createIngestActivities>;
-  const topic = () => t.config.target.topic;
-  const ingestBatch = (seq: number, nextOffsets: PartitionOffsets): Promise<IngestBatchResult> =>
-    new MockActivityEnvironment({ startToCloseTimeoutMs: 5 * 60_000 }).run(ingest.ingestBatch, { settings, seq, nextOffsets, stopAt: null });
+  const handoff = new RoutedSlices(1 << 30);
+  const topic = () => k.topic;
+  const ingestBatch = (seq: number, nextOffsets: PartitionOffsets) => k.ingestBatch(seq, nextOffsets);
   const rows = (file: string) =>
-    withConnection(db, async (conn) => (await conn.runAndReadAll(`SELECT * FROM read_parquet('${file}') ORDER BY ALL`)).getRowObjectsJS());
+    withConnection(k.db, async (conn) => (await conn.runAndReadAll(`SELECT * FROM read_parquet('${file}') ORDER BY ALL`)).getRowObjectsJS());
 
   before(async () => {
-    t = isolatedEnv('ingest-batch', {
-      PIPELINE_KNOWN_CLIENTS: CLIENTS.join(','),
-      PIPELINE_BATCH_MAX_MESSAGES: String(CLIENTS.length * PER_CLIENT),
-      PIPELINE_BATCH_MAX_WAIT_MS: '100',
-    });
-    await requireServices(t.config);
-    kafka = createKafka(t.config.kafka);
-    offsets = new TopicOffsets(kafka);
-    streams = new TopicStreams(kafka, streamLimits(t.config));
-    await ensureTopic(kafka, topic(), 1);
-    db = await openDuckDB({ threads: 1 });
-    const lakeId = await lakeIdentity(t.config.lakeDir);
-    settings = ingestSettings(t.config, lakeId);
-    layout = new LakeLayout(t.config.lakeDir);
-    ingest = createIngestActivities({ config: t.config, kafka, offsets, streams, db, temporal: {} as Client, lakeId });
+    k = await ingestOnKafka(
+      'ingest-batch',
+      {
+        PIPELINE_KNOWN_CLIENTS: CLIENTS.join(','),
+        PIPELINE_BATCH_MAX_MESSAGES: String(CLIENTS.length * PER_CLIENT),
+        PIPELINE_BATCH_MAX_WAIT_MS: '100',
+      },
+      handoff,
+    );
+    layout = new LakeLayout(k.t.config.lakeDir);
   });
-  after(async () => {
-    await streams.close();
-    await offsets.close();
-    db.closeSync();
-    await deleteTopic(kafka, topic());
-    t.cleanupLake();
-  });
+  after(() => k.close());
 
   let first: PartitionOffsets = {};
   let afterPrune: { seq: number; offsets: PartitionOffsets } = { seq: 0, offsets: {} };
   let afterRecovery: { seq: number; offsets: PartitionOffsets } = { seq: 0, offsets: {} };
 
   it('a retry writes the same rows, ingested_at fixed by the plan', async () => {
-    await produceMessages(kafka, topic(), events(20));
+    await produceMessages(k.kafka, topic(), events(20));
     const result = await ingestBatch(0, {});
     assert.ok(result.kind === 'batch' && result.messages === 20);
     first = result.nextOffsets;
@@ -109,30 +90,30 @@ describe('ingestBatch on Kafka and DuckDB', () => {
     for (let seq = 1; seq < next; seq += 1) {
       writeFileSync(layout.doneFile(topic(), seq), JSON.stringify({ ...done, seq, batchId: batchId(topic(), seq), ranges: [] }));
     }
-    await produceMessages(kafka, topic(), events(5, 20));
+    await produceMessages(k.kafka, topic(), events(5, 20));
     const result = await ingestBatch(next, first);
     assert.ok(result.kind === 'batch' && result.messages === 5);
     for (let seq = 0; seq <= 5; seq += 1) assert.ok(!existsSync(layout.doneFile(topic(), seq)), `done file #${seq} pruned`);
     assert.ok(!existsSync(layout.planFile(topic(), 0)), 'plan file #0 pruned');
     assert.ok(existsSync(layout.doneFile(topic(), 6)) && existsSync(layout.doneFile(topic(), next)) && existsSync(layout.planFile(topic(), next)));
     assert.equal(readdirSync(layout.ingestDir(topic())).length, INGEST_FILES_KEPT + 1);
-    const recovered = await ingest.recoverIngestPosition({ topic: topic() });
+    const recovered = await k.ingest.recoverIngestPosition({ topic: topic() });
     assert.deepEqual(recovered, { nextSeq: next + 1, nextOffsets: result.nextOffsets, dispatchedSeq: next - 1 });
     afterPrune = { seq: next + 1, offsets: result.nextOffsets };
   });
 
   it('a batch read but not landed in MAX_LANDINGS attempts is failed for good, and lands once the cause is gone', async () => {
-    await produceMessages(kafka, topic(), events(4, 25));
-    const input = { settings, seq: afterPrune.seq, nextOffsets: afterPrune.offsets, stopAt: null };
+    await produceMessages(k.kafka, topic(), events(4, 25));
+    const input = { settings: k.settings, seq: afterPrune.seq, nextOffsets: afterPrune.offsets, stopAt: null };
     // The lake's database fails (as when it runs out of memory) after the messages were read.
     const broken = createIngestActivities({
-      config: t.config,
-      kafka,
-      offsets,
-      streams,
+      config: k.t.config,
+      kafka: k.kafka,
+      offsets: k.offsets,
+      streams: k.streams,
       db: { connect: () => Promise.reject(new Error('Out of Memory Error: could not allocate block')) } as unknown as DuckDBInstance,
       temporal: {} as Client,
-      lakeId: await lakeIdentity(t.config.lakeDir),
+      lakeId: await lakeIdentity(k.t.config.lakeDir),
     });
     const attempt = (failedLandings?: number) => {
       const env = new MockActivityEnvironment({
@@ -154,7 +135,7 @@ describe('ingestBatch on Kafka and DuckDB', () => {
         e instanceof ApplicationFailure && e.type === ErrorType.IngestBatchFailed && e.nonRetryable && /offsets 25\.\.28/.test(e.message),
     );
     // Restarted after the fix (a new activity, so no count carried): the same plan lands.
-    const landed: IngestBatchResult = await attempt(MAX_LANDINGS - 1).env.run(ingest.ingestBatch, input);
+    const landed: IngestBatchResult = await attempt(MAX_LANDINGS - 1).env.run(k.ingest.ingestBatch, input);
     assert.ok(landed.kind === 'batch' && landed.messages === 4);
     afterRecovery = { seq: afterPrune.seq + 1, offsets: landed.nextOffsets };
   });
@@ -167,12 +148,13 @@ describe('ingestBatch on Kafka and DuckDB', () => {
       const client = CLIENTS[i % CLIENTS.length]!;
       return { key: client, value: Buffer.from(JSON.stringify({ client_id: client, timestamp: '2026-11-20T10:00:00Z', seq: i })) };
     });
-    await produceMessages(kafka, topic(), messages);
+    await produceMessages(k.kafka, topic(), messages);
     const result = await ingestBatch(afterRecovery.seq, afterRecovery.offsets);
     assert.ok(result.kind === 'batch' && result.messages === messages.length);
 
     const file = layout.rawFile(topic(), batchId(topic(), afterRecovery.seq));
-    const groups = await withConnection(db, async (conn) =>
+    const rawValues = new Map((await rows(file)).map((r) => [r.offset as bigint, r.value as string]));
+    const groups = await withConnection(k.db, async (conn) =>
       (
         await conn.runAndReadAll(
           `SELECT row_group_id, row_group_num_rows AS n, stats_min_value AS lo, stats_max_value AS hi
@@ -190,5 +172,19 @@ describe('ingestBatch on Kafka and DuckDB', () => {
       const read = groups.filter((g) => String(g.lo) <= client && client <= String(g.hi)).reduce((sum, g) => sum + Number(g.n), 0);
       assert.ok(read >= PER_CLIENT && read <= PER_CLIENT + 2 * RAW_ROW_GROUP_ROWS, `${client}: ${read} rows in the groups it reads`);
     }
+
+    // Each client's records, as routed, are left for this worker's client runs, for the raw file as written.
+    const identity = (await fileIdentity(file)) ?? 'missing';
+    for (const client of CLIENTS) {
+      const slice = handoff.take(file, identity, client);
+      const sequences = slice?.map((r) => (r.message as { seq: number }).seq) ?? [];
+      assert.deepEqual(
+        sequences,
+        messages.flatMap((m, i) => (m.key === client ? [i] : [])),
+        client,
+      );
+      assert.ok(slice?.every((r) => r.value === String(rawValues.get(r.offset))));
+    }
+    assert.ok(!handoff.heldBatches.includes(file), 'every slice of the batch was taken');
   });
 });

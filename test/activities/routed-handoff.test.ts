@@ -130,7 +130,7 @@ describe('client runs handed the routed records', () => {
     assert.ok(silverRows > 300 && errorRows > 20, `${silverRows} silver rows, ${errorRows} error rows`);
   });
 
-  it('reads the raw file when it was rewritten after the slices were offered', async () => {
+  it('reads the raw file when the records were offered for another version of it', async () => {
     const lake = await lakeWithRawBatch();
     const handoff = new RoutedSlices(1 << 30);
     // Offered for another version of the file: nothing of it may be used.

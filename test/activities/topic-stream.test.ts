@@ -80,9 +80,14 @@ describe('topic reader on Kafka', () => {
   });
 
   it('closes a read-ahead that has messages at `until`, while nothing more comes', async () => {
-    // The last message of the topic: after it, no delivery wakes the reader.
+    // The topic's last message, read ahead first: after it, no delivery wakes the reader.
+    const reader = workerB.of(topic());
+    await reader.readAhead(new Map([[0, 299n]]), (a) => (a.get(0)?.messages.length ?? 0) > 0, {
+      until: Date.now() + 60_000,
+      atMost: Date.now() + 60_000,
+    });
     const started = Date.now();
-    const ahead = await workerB.of(topic()).readAhead(new Map([[0, 299n]]), () => false, { until: started + 50, atMost: started + 60_000 });
+    const ahead = await reader.readAhead(new Map([[0, 299n]]), () => false, { until: started + 50, atMost: started + 60_000 });
     const waited = Date.now() - started;
     assert.deepEqual(
       ahead.get(0)?.messages.map((m) => m.offset),
@@ -90,6 +95,20 @@ describe('topic reader on Kafka', () => {
     );
     // It used to sleep until its next check a second later; the margin is for a busy machine.
     assert.ok(waited < 700, `closed ${waited} ms after it started`);
+  });
+
+  it('with quietMs, goes on past `until` while messages come and ends once they stop', async () => {
+    const started = Date.now();
+    const ahead = await workerA
+      .of(topic())
+      .readAhead(new Map([[0, 280n]]), () => false, { until: started + 10, atMost: started + 60_000, quietMs: 300 });
+    const waited = Date.now() - started;
+    assert.deepEqual(
+      ahead.get(0)?.messages.map((m) => m.offset),
+      upTo(300, 280).map(BigInt),
+    );
+    // Not at `until` (10 ms), not at `atMost` (a minute): 300 ms after the last message came.
+    assert.ok(waited >= 300 && waited < 10_000, `closed ${waited} ms after it started`);
   });
 
   it('keeps a value over the limit only as its size, hash and first bytes', async () => {

@@ -52,6 +52,13 @@ describe('RoutedSlices', () => {
     assert.deepEqual(offsets(handoff.take('raw/b4', 'id-4', 'acme')), ['0:3']);
   });
 
+  it('keeps nothing for a batch that routed no record to a client', () => {
+    const handoff = new RoutedSlices(1_000);
+    handoff.offer('raw/b1', 'id-1', slices({}));
+    handoff.offer('raw/b2', 'id-2', slices({ acme: [record(0, 0)] }));
+    assert.deepEqual(handoff.heldBatches, ['raw/b2']);
+  });
+
   it('replaces what it held for a raw file offered again', () => {
     const handoff = new RoutedSlices(1_000);
     handoff.offer('raw/b1', 'id-1', slices({ acme: [record(0, 0)] }));
