@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { passFence } from './fence';
 
@@ -31,20 +32,20 @@ export function tempPathFor(finalPath: string): string {
   return `${finalPath}.tmp-${randomUUID()}`;
 }
 
-/** Flushes a file, or a folder's entries, to disk. */
-export async function fsyncPath(p: string): Promise<void> {
-  await syncAndIdentify(p);
-}
-
-/** Flushes a file to disk; returns its identity (see fileIdentity). */
-async function syncAndIdentify(p: string): Promise<string> {
+/** Flushes a file, or a folder's entries, to disk; then `then` may look at it while it is open. */
+async function synced<T>(p: string, then: (handle: FileHandle) => Promise<T>): Promise<T> {
   const handle = await fs.open(p, 'r');
   try {
     await handle.sync();
-    return identityOf(await handle.stat({ bigint: true }));
+    return await then(handle);
   } finally {
     await handle.close();
   }
+}
+
+/** Flushes a file, or a folder's entries, to disk. */
+export async function fsyncPath(p: string): Promise<void> {
+  await synced(p, async () => undefined);
 }
 
 /**
@@ -55,7 +56,7 @@ export async function commitFile(tempPath: string, finalPath: string): Promise<s
   let identity: string;
   try {
     await fs.chmod(tempPath, FILE_MODE);
-    identity = await syncAndIdentify(tempPath);
+    identity = await synced(tempPath, async (handle) => identityOf(await handle.stat({ bigint: true })));
     await passFence();
     await fs.rename(tempPath, finalPath);
   } catch (e) {
