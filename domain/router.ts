@@ -87,8 +87,7 @@ const lossyUtf8 = new TextDecoder('utf-8', { fatal: false });
 export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): RoutedBatch {
   const rawRows: Cell[][] = [];
   const errorRows: Cell[][] = [];
-  // A Map: client ids such as `constructor` must not meet Object.prototype.
-  const clientCounts = new Map<string, number>();
+  // Maps: client ids such as `constructor` must not meet Object.prototype.
   const clientRecords = new Map<string, RoutedRecord[]>();
   const clientOldestMs = new Map<string, number>();
   const failedByRule = new Map<string, number>(BRONZE_RULES.map((r) => [r, 0]));
@@ -130,9 +129,8 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
         m.oversized ? boundedHead(m.oversized, ctx.rawValueChars) : boundedRawValue(m.value, ctx.rawValueChars, decoded.text),
       ]);
     } else if (verdict.clientId !== null) {
-      clientCounts.set(verdict.clientId, (clientCounts.get(verdict.clientId) ?? 0) + 1);
       clientOldestMs.set(verdict.clientId, Math.min(clientOldestMs.get(verdict.clientId) ?? Infinity, Number(m.timestamp)));
-      // A record with a client decoded as an object (checkBronze names no client otherwise).
+      // Always so: checkBronze names a client only for a value decoded as an object.
       if (decoded.ok) {
         const records = clientRecords.get(verdict.clientId) ?? [];
         if (records.length === 0) clientRecords.set(verdict.clientId, records);
@@ -167,5 +165,6 @@ export function routeBatch(messages: readonly RawMessage[], ctx: RouteContext): 
   });
   // fromEntries defines own properties, so every id is an ordinary key of the result.
   const clientOldestAt = Object.fromEntries([...clientOldestMs].map(([id, ms]) => [id, new Date(ms).toISOString()]));
-  return { rawRows, clientRecords, errorRows, metricRows, clientCounts: Object.fromEntries(clientCounts), clientOldestAt, unroutable };
+  const clientCounts = Object.fromEntries([...clientRecords].map(([id, records]) => [id, records.length]));
+  return { rawRows, clientRecords, errorRows, metricRows, clientCounts, clientOldestAt, unroutable };
 }
