@@ -32,6 +32,10 @@ function printRun(r: RunFigures): void {
       `(${p.ofKafkajs}x kafkajs); worker CPU ${r.workerCpuSeconds} s; worker RSS ${r.workerRss.startMiB} MiB at start, peak ${r.workerRss.peakMiB} MiB` +
       (r.otherWorkersPeakMiB.length > 0 ? ` (other workers' peaks: ${r.otherWorkersPeakMiB.join(', ')} MiB)` : ''),
   );
+  const { temporalSeconds, kafkaSeconds } = r.stackCpu;
+  if (temporalSeconds !== null || kafkaSeconds !== null) {
+    console.log(`    meanwhile the stack took CPU: Temporal server ${temporalSeconds ?? '?'} s, Kafka broker ${kafkaSeconds ?? '?'} s`);
+  }
   if (r.workers > 1) console.log(`    activity attempts per worker: ${Object.values(r.activitiesByWorker).join(' / ')}`);
   printActivity(r);
 }

@@ -14,6 +14,8 @@ import { kafkajsReadRate } from './kafka-read';
 import type { ReadRate } from './kafka-read';
 import { startBenchHarness, waitDrained } from './pipeline';
 import { sampleRss } from './rss';
+import { measureStackCpu } from './stack-cpu';
+import type { StackCpu } from './stack-cpu';
 import { startWorkerProcess } from '../sandbox';
 import type { WorkerProcess } from '../sandbox';
 
@@ -38,6 +40,8 @@ export interface RunFigures {
   workerRss: { startMiB: number; peakMiB: number };
   /** CPU time of the benchmark's process (its worker, all threads: JavaScript, DuckDB, the Temporal core) until drained. */
   workerCpuSeconds: number;
+  /** CPU time of the Temporal server and the Kafka broker over the same span. */
+  stackCpu: StackCpu;
   /** The peak RSS of each further worker process. */
   otherWorkersPeakMiB: number[];
   /** Activity attempts per worker identity: how the workers shared the work. */
@@ -68,10 +72,12 @@ export async function benchRun({ count, clients: clientCount, batch, workers, sa
     const rss = sampleRss(process.pid);
     const othersRss = others.map((w) => sampleRss(w.child.pid ?? 0));
     const cpuBefore = process.cpuUsage();
+    const stackCpu = measureStackCpu(config);
     t = Date.now();
     await startPipeline(config, h.temporal);
     const ingestId = await waitDrained(h, count, clients);
     const cpu = process.cpuUsage(cpuBefore);
+    const stackCpuUsed = stackCpu.stop();
     const workerRss = rss.stop();
     const otherWorkersPeakMiB = othersRss.map((r) => r.stop().peakMiB);
     const prefix = config.temporal.workflowIdPrefix;
@@ -97,6 +103,7 @@ export async function benchRun({ count, clients: clientCount, batch, workers, sa
       workers,
       workerRss,
       workerCpuSeconds,
+      stackCpu: stackCpuUsed,
       otherWorkersPeakMiB,
       activitiesByWorker: figures.activitiesByWorker,
       stages: figures.stages,
