@@ -9,6 +9,8 @@
  *   --batch M (default: batch.maxMessages's default)  --json FILE (the same figures as JSON)
  *   --workers W (default 1: worker processes sharing the task queue, the first in this process)
  *   --rate R (msg/s; steady mode)  --seconds S (default 60; with --rate)
+ * With --client-runs, no stack: one raw batch of N messages across K clients landed in a lake of
+ * its own, then each client's run alone on real DuckDB; it reports what a run costs the worker.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -16,6 +18,8 @@ import { DEFAULT_BATCH_MAX_MESSAGES } from '../config/schema';
 import { describeMachine, machineLine } from './bench/machine';
 import { benchRun } from './bench/run';
 import type { RunFigures } from './bench/run';
+import { benchClientRuns } from './bench/client-runs';
+import type { ClientRunFigures } from './bench/client-runs';
 import { benchSteady } from './bench/steady';
 import type { SteadyFigures } from './bench/steady';
 
@@ -98,8 +102,13 @@ async function main(): Promise<void> {
       rate: { type: 'string' },
       seconds: { type: 'string' },
       workers: { type: 'string' },
+      'client-runs': { type: 'boolean' },
     },
   });
+  const clientRuns = values['client-runs'] === true;
+  if (clientRuns && (values.rate || values.workers || values.batch)) {
+    throw new Error('--client-runs takes --count and --clients or --sweep only: it runs no pipeline');
+  }
   if (values.workers && values.rate) throw new Error('--workers applies to the backlog mode; the steady mode runs one worker');
   if (values.seconds && !values.rate) throw new Error('--seconds needs --rate (steady mode); the backlog mode runs until drained');
   const [count = 200_000] = positiveInts(values.count ?? '200000', '--count');
@@ -110,9 +119,18 @@ async function main(): Promise<void> {
   console.log(machineLine(machine));
   const started = new Date().toISOString();
   const say = (line: string) => console.log(line);
-  const runs: (RunFigures | SteadyFigures)[] = [];
+  const runs: (RunFigures | SteadyFigures | ClientRunFigures)[] = [];
   let summary: Record<string, number> = {};
-  if (values.rate) {
+  if (clientRuns) {
+    for (const clients of sweep) {
+      const r = await benchClientRuns({ count, clients });
+      console.log(
+        `client runs: ${count} messages, ${clients} clients: ${r.runs} runs of ${r.recordsPerRun} records, one at a time; per run ` +
+          `wall ${r.wallMsPerRun} ms, CPU ${r.cpuMsPerRun} ms (JavaScript thread ${r.jsThreadCpuMsPerRun ?? '?'} ms)`,
+      );
+      runs.push(r);
+    }
+  } else if (values.rate) {
     const [rate = 0] = positiveInts(values.rate, '--rate');
     const [seconds = 60] = positiveInts(values.seconds ?? '60', '--seconds');
     for (const clients of sweep) {
