@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   });
   const clientRuns = values['client-runs'] === true;
   if (clientRuns && (values.rate || values.workers || values.batch)) {
-    throw new Error('--client-runs takes --count and --clients or --sweep only: it runs no pipeline');
+    throw new Error('--client-runs takes --count, --clients or --sweep, and --json only: it runs no pipeline');
   }
   if (values.workers && values.rate) throw new Error('--workers applies to the backlog mode; the steady mode runs one worker');
   if (values.seconds && !values.rate) throw new Error('--seconds needs --rate (steady mode); the backlog mode runs until drained');

@@ -12,11 +12,12 @@ import { promisify } from 'node:util';
 import { passFence } from './fence';
 
 /*
- * The calls that only touch metadata (mkdir of a folder that is mostly there already, chmod,
- * open, fstat, close, rename, link, unlink) are made synchronously: each is one quick system call
- * on a local disk, where the promise API sends each through libuv's thread pool, at some 80 µs of
- * CPU a trip, and queues it behind DuckDB's statements, which run on that pool too. A client run
- * commits eight files. Only the fsyncs, which wait for the disk, go through the pool.
+ * Committing and removing files, the calls that only touch metadata (mkdir of a folder that is
+ * mostly there already, chmod, open, fstat, close, rename, link, unlink) are made synchronously:
+ * each is one quick system call on a local disk, where the promise API sends each through
+ * libuv's thread pool, queued behind DuckDB's statements, which run on that pool too (README,
+ * Performance). Only the fsyncs, which wait for the disk, go through the pool. A lake on a
+ * network mount, where such a call can take long, would stall the worker's event loop.
  */
 const fsyncFd = promisify(fsync);
 
@@ -42,11 +43,12 @@ export function tempPathFor(finalPath: string): string {
 }
 
 /** Flushes a file, or a folder's entries, to disk; then `then` may look at it while it is open. */
-async function synced<T>(p: string, then: (fd: number) => T): Promise<T> {
+async function synced<T>(p: string, then: (fd: number) => T): Promise<Awaited<T>> {
   const fd = openSync(p, 'r');
   try {
     await fsyncFd(fd);
-    return then(fd);
+    // Awaited here, so the descriptor stays open until `then` is done with it.
+    return await then(fd);
   } finally {
     closeSync(fd);
   }
@@ -69,7 +71,7 @@ export async function commitFile(tempPath: string, finalPath: string): Promise<s
     await passFence();
     renameSync(tempPath, finalPath);
   } catch (e) {
-    await fs.rm(tempPath, { force: true });
+    rmSync(tempPath, { force: true });
     throw e;
   }
   await fsyncPath(path.dirname(finalPath));
@@ -98,7 +100,7 @@ export async function commitFileIfAbsent(tempPath: string, finalPath: string): P
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   } finally {
-    await fs.rm(tempPath, { force: true });
+    rmSync(tempPath, { force: true });
   }
 }
 

@@ -2,7 +2,7 @@
  * `npm run bench -- --client-runs`: what a client run costs the worker by itself, without
  * Temporal or Kafka. One raw batch of N demo messages across K clients is routed and landed in a
  * lake of its own, as the ingest lands it (raw file in row groups, the routed records handed
- * over), then each client's run goes through `runClientBatches` on real DuckDB, one after
+ * over; but as one batch whatever N, and with no budget on what is handed over), then each client's run goes through `runClientBatches` on real DuckDB, one after
  * another: the figures are per run, not shared with other work. A sweep over K at the same N
  * shows what a run costs whatever its size (K large: runs of few records) against what its
  * records cost (K small).
@@ -50,10 +50,13 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 
 export async function benchClientRuns({ count, clients: clientCount }: { count: number; clients: number }): Promise<ClientRunFigures> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'bench-client-runs-'));
-  const clients = demoClientIds(clientCount);
-  const config = loadConfig({ env: { ...process.env, PIPELINE_TARGET: 'dev', PIPELINE_LAKE_ROOT: root, PIPELINE_KNOWN_CLIENTS: clients.join(',') } });
-  const db = await openDuckDB();
+  let db: Awaited<ReturnType<typeof openDuckDB>> | undefined;
   try {
+    const clients = demoClientIds(clientCount);
+    const config = loadConfig({
+      env: { ...process.env, PIPELINE_TARGET: 'dev', PIPELINE_LAKE_ROOT: root, PIPELINE_KNOWN_CLIENTS: clients.join(',') },
+    });
+    db = await openDuckDB();
     const batch = { topic: 'bench', seq: 0, batchId: 'bench.000000000', records: 0 };
     const start = Date.UTC(2026, 10, 20);
     const messages: RawMessage[] = generateDemo({ count, clients: clientCount, seed: 7 }).map((m, i) => ({
@@ -79,7 +82,7 @@ export async function benchClientRuns({ count, clients: clientCount }: { count: 
       const written = await writeParquetFile(conn, `${raw} ORDER BY client_id NULLS LAST, "partition", "offset"`, rawFile, {
         rowGroupRows: RAW_ROW_GROUP_ROWS,
       });
-      if (written.identity !== null) handoff.offer(rawFile, written.identity, routed.clientRecords);
+      handoff.offer(rawFile, written.identity, routed.clientRecords);
     });
     const activities = createClientRunActivities(lakeRunLayers({ config, db, lakeId: 'bench' }, handoff));
     const inputs: ClientRunInput[] = Object.entries(routed.clientCounts).map(([clientId, records]) => ({
@@ -98,6 +101,7 @@ export async function benchClientRuns({ count, clients: clientCount }: { count: 
     const used = process.cpuUsage(cpu);
     const jsAfter = jsThreadCpuSeconds();
     const runs = inputs.length;
+    if (runs === 0) throw new Error(`no client has records among ${count} messages`);
     const records = inputs.reduce((n, i) => n + (i.batches[0]?.records ?? 0), 0);
     return {
       mode: 'client-runs',
@@ -110,7 +114,7 @@ export async function benchClientRuns({ count, clients: clientCount }: { count: 
       jsThreadCpuMsPerRun: js === null || jsAfter === null ? null : round1(((jsAfter - js) * 1000) / runs),
     };
   } finally {
-    db.closeSync();
+    db?.closeSync();
     rmSync(root, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * CPU time of the local stack's services (the Temporal dev server, the Kafka broker) over a span
- * of the benchmark. On two cores the worker shares the machine with them: what they take is not
+ * of the benchmark. On a small machine the worker shares the machine with them: what they take is not
  * the worker's, and more clients cost the server too (signals, workflow tasks, heartbeats).
  */
 import { readFileSync } from 'node:fs';
