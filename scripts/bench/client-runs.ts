@@ -7,7 +7,7 @@
  * shows what a run costs whatever its size (K large: runs of few records) against what its
  * records cost (K small).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -22,7 +22,7 @@ import { LakeLayout } from '../../domain/lake-layout';
 import { routeBatch } from '../../domain/router';
 import type { RawMessage } from '../../domain/router';
 import { RAW_COLUMNS, RAW_PER_BATCH, RAW_ROW_GROUP_ROWS } from '../../domain/tables';
-import { cpuSecondsOfStat } from './stack-cpu';
+import { cpuSecondsOfStatFile } from './stack-cpu';
 
 export interface ClientRunFigures {
   mode: 'client-runs';
@@ -38,13 +38,7 @@ export interface ClientRunFigures {
 }
 
 /** CPU seconds of this process's main (JavaScript) thread, from /proc; null where there is none. */
-function jsThreadCpuSeconds(): number | null {
-  try {
-    return cpuSecondsOfStat(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
-  } catch {
-    return null;
-  }
-}
+const jsThreadCpuSeconds = (): number | null => cpuSecondsOfStatFile(`/proc/self/task/${process.pid}/stat`);
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 

@@ -24,9 +24,10 @@ export function cpuSecondsOfStat(stat: string): number | null {
   return utime !== undefined && stime !== undefined && Number.isFinite(utime + stime) ? (utime + stime) / TICKS_PER_SECOND : null;
 }
 
-function cpuSeconds(pid: number): number | null {
+/** CPU seconds read from a stat file (`/proc/<pid>/stat`, or a thread's `/proc/<pid>/task/<tid>/stat`), or null. */
+export function cpuSecondsOfStatFile(file: string): number | null {
   try {
-    return cpuSecondsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return cpuSecondsOfStat(readFileSync(file, 'utf8'));
   } catch {
     return null; // gone, or no /proc (not Linux)
   }
@@ -42,7 +43,7 @@ export interface StackCpu {
 export function measureStackCpu(config: ResolvedConfig): { stop(): StackCpu } {
   const { home } = stackSettings(config);
   const pids = { temporal: ownedPid(home, 'temporal'), kafka: ownedPid(home, 'kafka') };
-  const read = (pid: number | null) => (pid === null ? null : cpuSeconds(pid));
+  const read = (pid: number | null) => (pid === null ? null : cpuSecondsOfStatFile(`/proc/${pid}/stat`));
   const before = { temporal: read(pids.temporal), kafka: read(pids.kafka) };
   const since = (start: number | null, end: number | null) => (start === null || end === null ? null : Math.round((end - start) * 100) / 100);
   return {
