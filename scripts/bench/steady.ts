@@ -4,6 +4,7 @@
  * what a steady load leaves: how long records take from produce to gold, and whether the
  * worker's memory stays flat.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startPipeline } from '../../adapters/temporal/start';
 import { stopPipeline } from '../../adapters/temporal/stop';
 import { clientWorkflowId } from '../../contract/ids';
@@ -27,6 +28,9 @@ export interface SteadyOptions {
   say: (line: string) => void;
 }
 
+/** How often the event loop's delay is sampled. */
+const LOOP_SAMPLE_MS = 10;
+
 /** Records produced in this first share of the run are left out of freshness: the pipeline is still warming up. */
 export const WARM_UP_SHARE = 0.1;
 
@@ -41,6 +45,12 @@ export interface SteadyFigures {
   drainSeconds: number;
   freshness: Freshness;
   rssOverTime: RssOverTime;
+  /**
+   * How late the worker's event loop ran its callbacks, from the pipeline's start to the drain
+   * (the producer shares the loop): the Kafka client, the heartbeats and the activities' steps
+   * all wait behind whatever holds the loop, such as the lake's synchronous file calls.
+   */
+  eventLoopDelay: { p50Ms: number; p99Ms: number; maxMs: number };
   /** Where the memory was once drained: the JavaScript heap and the buffers outside it; the rest of the RSS is native (DuckDB, the Temporal core, code). */
   memoryAtDrain: { heapUsedMiB: number; externalMiB: number };
   stages: Record<string, StageTimes>;
@@ -53,6 +63,8 @@ export async function benchSteady({ rate, seconds, clients: clientCount, batch, 
   const { config } = h.t;
   try {
     const rss = sampleRss(process.pid);
+    const loop = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+    loop.enable();
     await startPipeline(config, h.temporal);
     const { startMs, endMs, ...produce } = await producePaced(h.kafka, config.target.topic, { rate, seconds, clients: clientCount, say });
     say(
@@ -61,6 +73,9 @@ export async function benchSteady({ rate, seconds, clients: clientCount, batch, 
     );
     const ingestId = await waitDrained(h, produce.messages, clients);
     rss.stop();
+    loop.disable();
+    // The histogram holds the time between its timer's runs: the interval itself is no delay.
+    const loopMs = (ns: number) => Math.max(0, Math.round((ns / 1e6 - LOOP_SAMPLE_MS) * 10) / 10);
     const memory = process.memoryUsage();
     const prefix = config.temporal.workflowIdPrefix;
     const figures = await historyFigures(
@@ -87,6 +102,7 @@ export async function benchSteady({ rate, seconds, clients: clientCount, batch, 
       drainSeconds: Math.max(0, figures.lastClientActivityMs - endMs) / 1000,
       freshness,
       rssOverTime: rssOverTime(rss.samples(), startMs, endMs),
+      eventLoopDelay: { p50Ms: loopMs(loop.percentile(50)), p99Ms: loopMs(loop.percentile(99)), maxMs: loopMs(loop.max) },
       memoryAtDrain: { heapUsedMiB: mib(memory.heapUsed), externalMiB: mib(memory.external) },
       stages: figures.stages,
       history: figures.history,
