@@ -43,7 +43,7 @@ import type { RoutedSlices } from './routed-slices';
 
 const POLL_INTERVAL_MS = 200;
 /** Client hand-offs in flight at once: overlaps the round trips without flooding the Temporal server. */
-const DISPATCH_CONCURRENCY = 16;
+export const DISPATCH_CONCURRENCY = 16;
 /**
  * How long one ingest activity waits for a first message on an idle topic. Waiting here, with
  * heartbeats, instead of returning every maxWaitMs keeps an idle ingest's history nearly still.

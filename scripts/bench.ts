@@ -11,6 +11,9 @@
  *   --rate R (msg/s; steady mode)  --seconds S (default 60; with --rate)
  * With --client-runs, no stack: one raw batch of N messages across K clients landed in a lake of
  * its own, then each client's run alone on real DuckDB; it reports what a run costs the worker.
+ * With --orchestration, Temporal only: the client workflows with runs that do no data work,
+ * --batches B (default 5) handed to each of K clients; it reports what Temporal costs the
+ * server and the worker per client and batch.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,6 +23,8 @@ import { benchRun } from './bench/run';
 import type { RunFigures } from './bench/run';
 import { benchClientRuns } from './bench/client-runs';
 import type { ClientRunFigures } from './bench/client-runs';
+import { benchOrchestration } from './bench/orchestration';
+import type { OrchestrationFigures } from './bench/orchestration';
 import { benchSteady } from './bench/steady';
 import type { SteadyFigures } from './bench/steady';
 
@@ -58,10 +63,25 @@ function printSteady(r: SteadyFigures): void {
       `(${m.growthPct >= 0 ? '+' : ''}${m.growthPct} %, target < 20 %), peak ${m.peakMiB} MiB, ${m.drainedMiB} MiB drained`,
   );
   console.log(`    RSS every 10 % of the run (MiB): ${m.everyTenthMiB.join(' ')}`);
+  const d = r.eventLoopDelay;
+  console.log(`  worker event loop delay (the producer shares it): p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms`);
   console.log(
     `    at the drain: JavaScript heap ${r.memoryAtDrain.heapUsedMiB} MiB, buffers outside it ${r.memoryAtDrain.externalMiB} MiB, the rest native`,
   );
   printActivity(r);
+}
+
+function printOrchestration(r: OrchestrationFigures): void {
+  const t = r.workerCpuMsByThread;
+  console.log(
+    `orchestration: ${r.clients} clients × ${r.batchesPerClient} batches = ${r.clientBatches} client-batches in ${r.seconds} s ` +
+      `(${r.clientBatchesPerSecond} per second), runs without data work; CPU per client-batch: Temporal server ` +
+      `${r.serverCpuMs ?? '?'} ms, worker ${r.workerCpuMs} ms` +
+      (t
+        ? ` (JavaScript thread ${t.javascript}, other Node threads ${t.otherNode}, Temporal core ${t.temporalCore}, ` +
+          `libuv pool ${t.libuvPool}, V8 helpers ${t.v8}, other ${t.other})`
+        : ''),
+  );
 }
 
 /** Where activity time went and how large the histories grew: the same in both modes. */
@@ -103,12 +123,20 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       workers: { type: 'string' },
       'client-runs': { type: 'boolean' },
+      orchestration: { type: 'boolean' },
+      batches: { type: 'string' },
     },
   });
   const clientRuns = values['client-runs'] === true;
+  const orchestration = values.orchestration === true;
+  if (clientRuns && orchestration) throw new Error('--client-runs and --orchestration measure different things: choose one');
   if (clientRuns && (values.rate || values.workers || values.batch)) {
     throw new Error('--client-runs takes --count, --clients or --sweep, and --json only: it runs no pipeline');
   }
+  if (orchestration && (values.rate || values.workers || values.batch || values.count)) {
+    throw new Error('--orchestration takes --clients or --sweep, --batches and --json only: it runs no data work');
+  }
+  if (values.batches && !orchestration) throw new Error('--batches applies to --orchestration (batches handed to each client)');
   if (values.workers && values.rate) throw new Error('--workers applies to the backlog mode; the steady mode runs one worker');
   if (values.seconds && !values.rate) throw new Error('--seconds needs --rate (steady mode); the backlog mode runs until drained');
   const [count = 200_000] = positiveInts(values.count ?? '200000', '--count');
@@ -119,9 +147,16 @@ async function main(): Promise<void> {
   console.log(machineLine(machine));
   const started = new Date().toISOString();
   const say = (line: string) => console.log(line);
-  const runs: (RunFigures | SteadyFigures | ClientRunFigures)[] = [];
+  const runs: (RunFigures | SteadyFigures | ClientRunFigures | OrchestrationFigures)[] = [];
   let summary: Record<string, number> = {};
-  if (clientRuns) {
+  if (orchestration) {
+    const [batches = 5] = positiveInts(values.batches ?? '5', '--batches');
+    for (const clients of sweep) {
+      const r = await benchOrchestration({ clients, batches });
+      printOrchestration(r);
+      runs.push(r);
+    }
+  } else if (clientRuns) {
     for (const clients of sweep) {
       const r = await benchClientRuns({ count, clients });
       console.log(

@@ -50,13 +50,13 @@ export function isolatedEnv(name: string, overrides: Record<string, string> = {}
   return { config: loadConfig({ env }), env, lakeRoot, cleanupLake: () => rmSync(lakeRoot, { recursive: true, force: true }) };
 }
 
-/** Fails (never skips) when a service is not there, saying how to get it. */
-export async function requireServices(config: ResolvedConfig): Promise<void> {
+/** Fails (never skips) when a service is not there, saying how to get it; `kafka: false` when only Temporal is needed. */
+export async function requireServices(config: ResolvedConfig, { kafka = true }: { kafka?: boolean } = {}): Promise<void> {
   const [tHost, tPort] = config.temporal.address.split(':');
   const [kHost, kPort] = (config.kafka.brokers[0] ?? '').split(':');
   const missing: string[] = [];
   if (!(await portOpen(Number(tPort), tHost))) missing.push(`Temporal at ${config.temporal.address}`);
-  if (!(await portOpen(Number(kPort), kHost))) missing.push(`Kafka at ${config.kafka.brokers[0]}`);
+  if (kafka && !(await portOpen(Number(kPort), kHost))) missing.push(`Kafka at ${config.kafka.brokers[0]}`);
   if (missing.length > 0)
     throw new Error(
       `${missing.join(' and ')} not reachable: start the local stack with \`npx pipeline stack up\` (\`npm test\` starts it for the tests)`,

@@ -21,6 +21,20 @@ import { bundlerLogger, runtimeLogger } from './logging';
  */
 export const SHUTDOWN_GRACE_MS = 3_000;
 
+/**
+ * Heartbeats reach the server at least this often, and a cancel request or a timed-out attempt
+ * is learned from their responses: the sooner, the shorter a stale attempt's window to publish
+ * before its fence goes down.
+ */
+export const MAX_HEARTBEAT_THROTTLE = '2 seconds';
+
+/**
+ * Task slots of the clients' queue. Most of a client run's time is waiting (file writes and
+ * fsyncs, DuckDB on its own threads, round trips to the server): enough slots that many clients'
+ * runs overlap, while DuckDB's threads bound the CPU it takes.
+ */
+export const CLIENT_QUEUE_SLOTS = { maxConcurrentActivityTaskExecutions: 32, maxConcurrentWorkflowTaskExecutions: 40 } as const;
+
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
   done: Promise<void>;
@@ -44,21 +58,14 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
     namespace: config.temporal.namespace,
     activities,
     shutdownGraceTime: SHUTDOWN_GRACE_MS,
-    // Heartbeats reach the server at least this often, and a cancel request or a timed-out
-    // attempt is learned from their responses: the sooner, the shorter a stale attempt's
-    // window to publish before its fence goes down.
-    maxHeartbeatThrottleInterval: '2 seconds',
+    maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
   } as const;
   async function createWorkers(): Promise<[Worker, Worker]> {
     const worker = await Worker.create({
       ...common,
       taskQueue: config.temporal.taskQueue,
       workflowBundle,
-      // Most of a client run's time is waiting (file writes and fsyncs, DuckDB on its own threads,
-      // round trips to the server): enough slots that many clients' runs overlap, while DuckDB's
-      // threads bound the CPU it takes.
-      maxConcurrentActivityTaskExecutions: 32,
-      maxConcurrentWorkflowTaskExecutions: 40,
+      ...CLIENT_QUEUE_SLOTS,
     });
     // The ingest's activities (read Kafka, land raw batches, hand them over) on a queue of their
     // own, so they never wait behind the clients' lake work.
