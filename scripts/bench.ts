@@ -12,7 +12,7 @@
  * With --client-runs, no stack: one raw batch of N messages across K clients landed in a lake of
  * its own, then each client's run alone on real DuckDB; it reports what a run costs the worker.
  * With --orchestration, Temporal only: the client workflows with runs that do no data work,
- * --batches B (default 5) handed to each of K clients; it reports what Temporal costs the
+ * --batches B (default 5, more for few clients) handed to each of K clients; it reports what Temporal costs the
  * server and the worker per client and batch.
  */
 import { writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ import type { RunFigures } from './bench/run';
 import { benchClientRuns } from './bench/client-runs';
 import type { ClientRunFigures } from './bench/client-runs';
 import { benchOrchestration } from './bench/orchestration';
-import type { OrchestrationFigures } from './bench/orchestration';
+import type { OrchestrationCost, OrchestrationFigures } from './bench/orchestration';
 import { benchSteady } from './bench/steady';
 import type { SteadyFigures } from './bench/steady';
 
@@ -72,16 +72,22 @@ function printSteady(r: SteadyFigures): void {
 }
 
 function printOrchestration(r: OrchestrationFigures): void {
-  const t = r.workerCpuMsByThread;
-  console.log(
-    `orchestration: ${r.clients} clients × ${r.batchesPerClient} batches = ${r.clientBatches} client-batches in ${r.seconds} s ` +
-      `(${r.clientBatchesPerSecond} per second), runs without data work; CPU per client-batch: Temporal server ` +
-      `${r.serverCpuMs ?? '?'} ms, worker ${r.workerCpuMs} ms` +
+  const cost = (c: OrchestrationCost): string => {
+    const t = c.workerCpuMsByThread;
+    return (
+      `Temporal server ${c.serverCpuMs ?? '?'} ms, worker ${c.workerCpuMs} ms` +
       (t
         ? ` (JavaScript thread ${t.javascript}, other Node threads ${t.otherNode}, Temporal core ${t.temporalCore}, ` +
           `libuv pool ${t.libuvPool}, V8 helpers ${t.v8}, other ${t.other})`
-        : ''),
+        : '')
+    );
+  };
+  console.log(
+    `orchestration: ${r.clients} clients × ${r.batchesPerClient} batches = ${r.clientBatches} client-batches in ${r.seconds} s ` +
+      `(${r.clientBatchesPerSecond} per second), runs without data work`,
   );
+  console.log(`  CPU per client-batch: ${cost(r.perClientBatch)}`);
+  console.log(`  CPU per client workflow started: ${cost(r.perClientStart)}`);
 }
 
 /** Where activity time went and how large the histories grew: the same in both modes. */
@@ -150,8 +156,10 @@ async function main(): Promise<void> {
   const runs: (RunFigures | SteadyFigures | ClientRunFigures | OrchestrationFigures)[] = [];
   let summary: Record<string, number> = {};
   if (orchestration) {
-    const [batches = 5] = positiveInts(values.batches ?? '5', '--batches');
+    const asked = values.batches === undefined ? undefined : positiveInts(values.batches, '--batches')[0];
     for (const clients of sweep) {
+      // By default enough batches that even a few clients give some 150 client-batches to divide by.
+      const batches = asked ?? Math.max(5, Math.ceil(150 / clients));
       const r = await benchOrchestration({ clients, batches });
       printOrchestration(r);
       runs.push(r);
