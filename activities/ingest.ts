@@ -22,7 +22,8 @@ import {
   totalAvailable,
 } from '../domain/batch-plan';
 import type { BatchPlan, ReadAhead } from '../domain/batch-plan';
-import { stageRows, withConnection, writeParquetFile, writeRowsOrRemove } from '../adapters/lake/duck';
+import { withConnection, writeRowsOrRemove } from '../adapters/lake/duck';
+import { writeRawBatchFile } from '../adapters/lake/raw-batch';
 import { IngestStore } from '../adapters/lake/ingest-store';
 import type { BatchManifest } from '../adapters/lake/ingest-store';
 import { batchId as makeBatchId, LakeLayout, ROUTER_SCOPE } from '../domain/lake-layout';
@@ -30,7 +31,7 @@ import { mapBounded } from '../domain/concurrency';
 import { routeBatch } from '../domain/router';
 import { ClientAdmission } from '../domain/client-admission';
 import { addDiscoveredClients, readDiscoveredClients } from '../adapters/lake/client-registry';
-import { ERROR_COLUMNS, METRIC_COLUMNS, RAW_COLUMNS, RAW_PER_BATCH, RAW_ROW_GROUP_ROWS } from '../domain/tables';
+import { ERROR_COLUMNS, METRIC_COLUMNS } from '../domain/tables';
 import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../contract/client-workflow';
 import { batchReadySignal } from '../contract/messages';
 import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffsets } from '../contract/types';
@@ -151,13 +152,7 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
     const rawFile = layout.rawFile(plan.topic, plan.batchId);
     let rawIdentity: string | null = null;
     await withConnection(db, async (conn) => {
-      const raw = await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows, RAW_PER_BATCH);
-      // Sorted by client, in small row groups: each client's run reads only the few groups its
-      // slice spans, not every value of the batch (with 100 clients, a fiftieth of it).
-      const written = await writeParquetFile(conn, `${raw} ORDER BY client_id NULLS LAST, "partition", "offset"`, rawFile, {
-        rowGroupRows: RAW_ROW_GROUP_ROWS,
-      });
-      rawIdentity = written.identity;
+      rawIdentity = (await writeRawBatchFile(conn, routed.rawRows, rawFile)).identity;
       await writeRowsOrRemove(conn, 'router_errors', ERROR_COLUMNS, routed.errorRows, layout.errorsFile('bronze', ROUTER_SCOPE, plan.batchId));
       await writeRowsOrRemove(conn, 'router_metrics', METRIC_COLUMNS, routed.metricRows, layout.metricsFile('bronze', ROUTER_SCOPE, plan.batchId));
     });

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { openDuckDB, stageRows, withConnection, writeParquetFile } from '../../adapters/lake/duck';
+import { openDuckDB, withConnection } from '../../adapters/lake/duck';
+import { writeRawBatchFile } from '../../adapters/lake/raw-batch';
 import { createClientRunActivities, lakeRunLayers } from '../../activities/client-run';
 import { RoutedSlices } from '../../activities/routed-slices';
 import { loadConfig } from '../../config/load';
@@ -21,7 +22,6 @@ import { demoClientIds, generateDemo } from '../../domain/demo';
 import { LakeLayout } from '../../domain/lake-layout';
 import { routeBatch } from '../../domain/router';
 import type { RawMessage } from '../../domain/router';
-import { RAW_COLUMNS, RAW_PER_BATCH, RAW_ROW_GROUP_ROWS } from '../../domain/tables';
 import { cpuSecondsOfStatFile } from './stack-cpu';
 
 export interface ClientRunFigures {
@@ -72,10 +72,7 @@ export async function benchClientRuns({ count, clients: clientCount }: { count: 
     const rawFile = new LakeLayout(config.lakeDir).rawFile(batch.topic, batch.batchId);
     const handoff = new RoutedSlices(Number.MAX_SAFE_INTEGER);
     await withConnection(db, async (conn) => {
-      const raw = await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows, RAW_PER_BATCH);
-      const written = await writeParquetFile(conn, `${raw} ORDER BY client_id NULLS LAST, "partition", "offset"`, rawFile, {
-        rowGroupRows: RAW_ROW_GROUP_ROWS,
-      });
+      const written = await writeRawBatchFile(conn, routed.rawRows, rawFile);
       handoff.offer(rawFile, written.identity, routed.clientRecords);
     });
     const activities = createClientRunActivities(lakeRunLayers({ config, db, lakeId: 'bench' }, handoff));

@@ -11,8 +11,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { openDuckDB, stageRows, withConnection, writeParquet } from '../../adapters/lake/duck';
+import { openDuckDB, withConnection } from '../../adapters/lake/duck';
 import { fileIdentity } from '../../adapters/lake/files';
+import { writeRawBatchFile } from '../../adapters/lake/raw-batch';
 import { querySql } from '../../adapters/lake/sql-session';
 import { loadConfig } from '../../config/load';
 import type { ResolvedConfig } from '../../config/schema';
@@ -22,7 +23,6 @@ import { generateDemo } from '../../domain/demo';
 import { LakeLayout } from '../../domain/lake-layout';
 import { routeBatch } from '../../domain/router';
 import type { RawMessage } from '../../domain/router';
-import { RAW_COLUMNS } from '../../domain/tables';
 import { createClientRunActivities, lakeRunLayers } from '../../activities/client-run';
 import { RoutedSlices } from '../../activities/routed-slices';
 
@@ -76,8 +76,7 @@ describe('client runs handed the routed records', () => {
     const db = await openDuckDB({ threads: 1 });
     const rawFile = new LakeLayout(config.lakeDir).rawFile(batch.topic, batch.batchId);
     await withConnection(db, async (conn) => {
-      await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows);
-      await writeParquet(conn, 'SELECT * FROM raw ORDER BY client_id NULLS LAST, "partition", "offset"', rawFile);
+      await writeRawBatchFile(conn, routed.rawRows, rawFile);
     });
     const lake = { root, config, db, rawFile };
     lakes.push(lake);
