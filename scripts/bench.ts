@@ -11,9 +11,10 @@
  *   --rate R (msg/s; steady mode)  --seconds S (default 60; with --rate)
  * With --client-runs, no stack: one raw batch of N messages across K clients landed in a lake of
  * its own, then each client's run alone on real DuckDB; it reports what a run costs the worker.
- * With --orchestration, Temporal only: the client workflows with runs that do no data work,
- * --batches B (default 5, more for few clients) handed to each of K clients; it reports what Temporal costs the
- * server and the worker per client and batch.
+ * With --orchestration, Temporal only (no Kafka): the client workflows with runs that do no
+ * data work, --batches B handed to each of K clients (default: at least 5, and enough for some
+ * 150 client-batches); it reports what Temporal costs the server and the worker per client and
+ * batch, and per client started.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -32,6 +33,12 @@ function positiveInts(text: string, what: string): number[] {
   const values = text.split(',').map((s) => Number(s.trim()));
   if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`${what} must be positive integers, got "${text}"`);
   return values;
+}
+
+function positiveInt(text: string, what: string): number {
+  const [value, ...more] = positiveInts(text, what);
+  if (value === undefined || more.length > 0) throw new Error(`${what} takes one number, got "${text}"`);
+  return value;
 }
 
 function printRun(r: RunFigures): void {
@@ -63,28 +70,25 @@ function printSteady(r: SteadyFigures): void {
       `(${m.growthPct >= 0 ? '+' : ''}${m.growthPct} %, target < 20 %), peak ${m.peakMiB} MiB, ${m.drainedMiB} MiB drained`,
   );
   console.log(`    RSS every 10 % of the run (MiB): ${m.everyTenthMiB.join(' ')}`);
-  const d = r.eventLoopDelay;
-  console.log(`  worker event loop delay (the producer shares it): p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms`);
   console.log(
     `    at the drain: JavaScript heap ${r.memoryAtDrain.heapUsedMiB} MiB, buffers outside it ${r.memoryAtDrain.externalMiB} MiB, the rest native`,
   );
+  const d = r.eventLoopDelay;
+  console.log(`  worker event loop delay (the producer shares it): p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms, max ${d.maxMs} ms`);
   printActivity(r);
 }
 
 function printOrchestration(r: OrchestrationFigures): void {
   const cost = (c: OrchestrationCost): string => {
-    const t = c.workerCpuMsByThread;
+    const t = c.processCpuMsByThread;
     return (
-      `Temporal server ${c.serverCpuMs ?? '?'} ms, worker ${c.workerCpuMs} ms` +
-      (t
-        ? ` (JavaScript thread ${t.javascript}, other Node threads ${t.otherNode}, Temporal core ${t.temporalCore}, ` +
-          `libuv pool ${t.libuvPool}, V8 helpers ${t.v8}, other ${t.other})`
-        : '')
+      `Temporal server ${c.serverCpuMs ?? '?'} ms, worker process ${c.processCpuMs} ms` +
+      (t ? ` (JavaScript thread ${t.javascript}, Temporal core ${t.temporalCore}, other threads ${t.other})` : '')
     );
   };
   console.log(
     `orchestration: ${r.clients} clients × ${r.batchesPerClient} batches = ${r.clientBatches} client-batches in ${r.seconds} s ` +
-      `(${r.clientBatchesPerSecond} per second), runs without data work`,
+      `(${r.clientBatchesPerSecond} per second), runs without data work; the server idle took ${r.serverIdleCpuMsPerSecond ?? '?'} ms/s`,
   );
   console.log(`  CPU per client-batch: ${cost(r.perClientBatch)}`);
   console.log(`  CPU per client workflow started: ${cost(r.perClientStart)}`);
@@ -156,7 +160,7 @@ async function main(): Promise<void> {
   const runs: (RunFigures | SteadyFigures | ClientRunFigures | OrchestrationFigures)[] = [];
   let summary: Record<string, number> = {};
   if (orchestration) {
-    const asked = values.batches === undefined ? undefined : positiveInts(values.batches, '--batches')[0];
+    const asked = values.batches === undefined ? undefined : positiveInt(values.batches, '--batches');
     for (const clients of sweep) {
       // By default enough batches that even a few clients give some 150 client-batches to divide by.
       const batches = asked ?? Math.max(5, Math.ceil(150 / clients));

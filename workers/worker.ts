@@ -21,19 +21,33 @@ import { bundlerLogger, runtimeLogger } from './logging';
  */
 export const SHUTDOWN_GRACE_MS = 3_000;
 
-/**
- * Heartbeats reach the server at least this often, and a cancel request or a timed-out attempt
- * is learned from their responses: the sooner, the shorter a stale attempt's window to publish
- * before its fence goes down.
- */
-export const MAX_HEARTBEAT_THROTTLE = '2 seconds';
+/** What both of a worker's queues are polled with. */
+function queueOptions(config: ResolvedConfig) {
+  return {
+    namespace: config.temporal.namespace,
+    shutdownGraceTime: SHUTDOWN_GRACE_MS,
+    // Heartbeats reach the server at least this often, and a cancel request or a timed-out
+    // attempt is learned from their responses: the sooner, the shorter a stale attempt's
+    // window to publish before its fence goes down.
+    maxHeartbeatThrottleInterval: '2 seconds',
+  } as const;
+}
 
 /**
- * Task slots of the clients' queue. Most of a client run's time is waiting (file writes and
- * fsyncs, DuckDB on its own threads, round trips to the server): enough slots that many clients'
- * runs overlap, while DuckDB's threads bound the CPU it takes.
+ * How the clients' queue (client workflows and their runs) is polled: by the pipeline worker,
+ * and by the orchestration benchmark, which must measure the same worker.
  */
-export const CLIENT_QUEUE_SLOTS = { maxConcurrentActivityTaskExecutions: 32, maxConcurrentWorkflowTaskExecutions: 40 } as const;
+export function clientQueueOptions(config: ResolvedConfig) {
+  return {
+    ...queueOptions(config),
+    taskQueue: config.temporal.taskQueue,
+    // Most of a client run's time is waiting (file writes and fsyncs, DuckDB on its own threads,
+    // round trips to the server): enough slots that many clients' runs overlap, while DuckDB's
+    // threads bound the CPU it takes.
+    maxConcurrentActivityTaskExecutions: 32,
+    maxConcurrentWorkflowTaskExecutions: 40,
+  } as const;
+}
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped. */
@@ -53,24 +67,14 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
   const temporal = await connectClient(config);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   const activities = createActivities({ config, kafka, offsets, streams, db, temporal, lakeId });
-  const common = {
-    connection,
-    namespace: config.temporal.namespace,
-    activities,
-    shutdownGraceTime: SHUTDOWN_GRACE_MS,
-    maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
-  } as const;
   async function createWorkers(): Promise<[Worker, Worker]> {
-    const worker = await Worker.create({
-      ...common,
-      taskQueue: config.temporal.taskQueue,
-      workflowBundle,
-      ...CLIENT_QUEUE_SLOTS,
-    });
+    const worker = await Worker.create({ ...clientQueueOptions(config), connection, activities, workflowBundle });
     // The ingest's activities (read Kafka, land raw batches, hand them over) on a queue of their
     // own, so they never wait behind the clients' lake work.
     const ingestWorker = await Worker.create({
-      ...common,
+      ...queueOptions(config),
+      connection,
+      activities,
       taskQueue: ingestTaskQueue(config.temporal.taskQueue),
       maxConcurrentActivityTaskExecutions: 8,
     });

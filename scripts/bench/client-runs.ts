@@ -22,7 +22,7 @@ import { demoClientIds, generateDemo } from '../../domain/demo';
 import { LakeLayout } from '../../domain/lake-layout';
 import { routeBatch } from '../../domain/router';
 import type { RawMessage } from '../../domain/router';
-import { cpuSecondsOfStatFile } from './stack-cpu';
+import { jsThreadCpuSeconds } from './thread-cpu';
 
 export interface ClientRunFigures {
   mode: 'client-runs';
@@ -36,9 +36,6 @@ export interface ClientRunFigures {
   cpuMsPerRun: number;
   jsThreadCpuMsPerRun: number | null;
 }
-
-/** CPU seconds of this process's main (JavaScript) thread, from /proc; null where there is none. */
-const jsThreadCpuSeconds = (): number | null => cpuSecondsOfStatFile(`/proc/self/task/${process.pid}/stat`);
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 

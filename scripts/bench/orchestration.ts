@@ -1,38 +1,43 @@
 /**
  * `npm run bench -- --orchestration`: what Temporal costs per client and batch, without the data
- * work. The real client workflows on a worker of their own, with the worker's slots and
- * heartbeat settings, but a client run that only heartbeats and returns its counts; each round
- * hands one batch to every client as the ingest does (signal-with-start, as many at once as its
- * dispatch), and waits until every client ran it. The Temporal server's CPU and the worker's, by
- * thread, divided by the client-batches: the floor under what a client costs per batch, however
- * little data it has. Needs Temporal (`pipeline stack up`), not Kafka.
+ * work. The real client workflows run on a worker polled as the pipeline worker polls the
+ * clients' queue, but whose client run only heartbeats and returns its counts. The benchmark
+ * starts K client workflows, then hands each of them B batches as the ingest does
+ * (signal-with-start, as many in flight as its dispatch), one round at a time: a round ends when
+ * every client's run of its batch has started, so each run holds one batch, as in a backlog of
+ * full batches. It reports the Temporal server's CPU and this process's (the worker's, and the
+ * dispatching client's, which in the pipeline also runs in the worker) per client-batch and per
+ * client started: the floor under what a client costs, however little data it has. Needs
+ * Temporal (`pipeline stack up`), not Kafka.
  */
-import type { ResolvedConfig } from '../../config/schema';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { ingestSettings } from '../../adapters/temporal/start';
 import { connectClient, temporalConnectionOptions } from '../../adapters/temporal/client';
-import { whileHeartbeating } from '../../activities/heartbeat';
 import { DISPATCH_CONCURRENCY } from '../../activities/ingest';
+import type { ResolvedConfig } from '../../config/schema';
 import { CLIENT_WORKFLOW_TYPE, clientWorkflowStart } from '../../contract/client-workflow';
+import { clientWorkflowId } from '../../contract/ids';
 import { batchReadySignal, statusQuery } from '../../contract/messages';
-import type { PipelineActivities } from '../../contract/activities';
-import type { ClientRunInput, ClientRunLayers, CompactionInput, CompactionOutcome } from '../../contract/types';
 import { mapBounded } from '../../domain/concurrency';
 import { demoClientIds } from '../../domain/demo';
-import { CLIENT_QUEUE_SLOTS, MAX_HEARTBEAT_THROTTLE, SHUTDOWN_GRACE_MS } from '../../workers/worker';
+import { batchId } from '../../domain/lake-layout';
+import { clientQueueOptions } from '../../workers/worker';
 import { bundlerLogger, runtimeLogger } from '../../workers/logging';
-import { isolatedEnv, requireServices, terminateWorkflows, waitFor } from '../sandbox';
+import { isolatedEnv, requireServices, waitFor } from '../sandbox';
+import { emptyRuns, RunsStarted } from './empty-runs';
 import { measureStackCpu } from './stack-cpu';
 import { cpuByThreadGroup, threadCpuSince } from './thread-cpu';
 import type { ThreadGroup } from './thread-cpu';
 
 /** CPU per unit of work (a client started, or a client-batch run), in milliseconds. */
 export interface OrchestrationCost {
-  /** The Temporal server's (its idle polling taken out); null when `pipeline stack up` did not start it. */
+  /** The Temporal server's, its CPU with nothing of this benchmark to do taken out; null when `pipeline stack up` did not start it. */
   serverCpuMs: number | null;
-  /** The worker's, all threads, and by kind of thread (thread-cpu.ts). */
-  workerCpuMs: number;
-  workerCpuMsByThread: Record<ThreadGroup, number> | null;
+  /** This process's: the worker's, and the client that starts and signals the workflows. */
+  processCpuMs: number;
+  /** The same by kind of thread (thread-cpu.ts); null without /proc. */
+  processCpuMsByThread: Record<ThreadGroup, number> | null;
 }
 
 export interface OrchestrationFigures {
@@ -40,147 +45,178 @@ export interface OrchestrationFigures {
   clients: number;
   batchesPerClient: number;
   clientBatches: number;
+  /** From the first hand-off to the start of the last run. */
   seconds: number;
   clientBatchesPerSecond: number;
+  /** The server's CPU, in milliseconds per second, while this benchmark gave it nothing to do (the worker's polls, and anyone else's work). */
+  serverIdleCpuMsPerSecond: number | null;
   /** Per client-batch: a batch handed over, run and taken in. */
   perClientBatch: OrchestrationCost;
-  /** Per client workflow started (once per client in a long-running deployment; the backlog bench counts it in every run). */
+  /** Per client workflow started (once per client in a long-running deployment; the backlog benchmark counts it in every run). */
   perClientStart: OrchestrationCost;
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long any one wait of the benchmark may take before it gives up. */
+const PATIENCE_MS = 5 * 60_000;
 
-/** The worker's CPU, all threads, in seconds. */
-const workerCpuSeconds = (): number => {
+/** This process's CPU, all threads, in seconds. */
+function processCpuSeconds(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
-};
-
-/** Waits until the worker has had nothing to do for a moment: every workflow task of the span is done. */
-async function untilQuiet(): Promise<void> {
-  const windowMs = 250;
-  for (;;) {
-    const before = workerCpuSeconds();
-    await sleep(windowMs);
-    // Under 4 % of a core: the polls, no workflow task.
-    if (workerCpuSeconds() - before < (0.04 * windowMs) / 1000) return;
-  }
 }
 
-/**
- * Measures the server's and the worker's CPU over a span of work; `stop(units)` gives it per
- * unit. `idlePerSecond` is the server's CPU with nothing to do (the worker's long polls), taken
- * out of the span's.
- */
-function costSpan(config: ResolvedConfig, idlePerSecond: number | null) {
+/** What a span of work took: its length, the server's CPU, this process's, and by thread (seconds). */
+interface SpanCpu {
+  seconds: number;
+  server: number | null;
+  process: number;
+  threads: Record<ThreadGroup, number> | null;
+}
+
+/** Starts measuring a span of work; `stop` says what it took. */
+function cpuSpan(config: ResolvedConfig): { stop(): SpanCpu } {
   const stack = measureStackCpu(config);
   const threads = cpuByThreadGroup();
-  const worker = workerCpuSeconds();
+  const cpu = processCpuSeconds();
   const start = performance.now();
   return {
-    stop(units: number): OrchestrationCost & { seconds: number } {
-      const seconds = (performance.now() - start) / 1000;
-      const server = stack.stop().temporalSeconds;
-      const byThread = threads && cpuByThreadGroup();
-      const perUnitMs = (s: number) => round1((s * 1000) / units);
+    stop() {
+      const after = threads && cpuByThreadGroup();
       return {
-        seconds,
-        serverCpuMs: server === null || idlePerSecond === null ? null : perUnitMs(Math.max(0, server - idlePerSecond * seconds)),
-        workerCpuMs: perUnitMs(workerCpuSeconds() - worker),
-        workerCpuMsByThread:
-          threads && byThread
-            ? (Object.fromEntries(Object.entries(threadCpuSince(threads, byThread)).map(([g, s]) => [g, perUnitMs(s)])) as Record<
-                ThreadGroup,
-                number
-              >)
-            : null,
+        seconds: (performance.now() - start) / 1000,
+        server: stack.stop().temporalSeconds,
+        process: processCpuSeconds() - cpu,
+        threads: threads && after ? threadCpuSince(threads, after) : null,
       };
     },
   };
 }
 
-/** Client runs that do no data work: a heartbeat (as a real run's first), then every batch counted as passed. */
-function emptyRuns(onRun: (batches: number) => void): Pick<PipelineActivities, 'runClientBatches' | 'compactClientTables'> {
+/** A span's CPU per unit of work, the server's idle rate (CPU seconds per second) taken out. */
+function perUnit(span: SpanCpu, units: number, serverIdlePerSecond: number | null): OrchestrationCost {
+  const ms = (s: number) => round1((s * 1000) / units);
+  const t = span.threads;
   return {
-    runClientBatches: (input: ClientRunInput): Promise<ClientRunLayers> =>
-      whileHeartbeating(async () => {
-        onRun(input.batches.length);
-        const counts = input.batches.map((b) => ({ records: b.records, passed: b.records, dropped: 0, warned: 0 }));
-        return { bronze: counts, silver: counts, goldRows: 0 };
-      }),
-    compactClientTables: async ({ clientId }: CompactionInput): Promise<CompactionOutcome> => ({
-      clientId,
-      folders: 0,
-      filesBefore: 0,
-      filesAfter: 0,
-    }),
+    serverCpuMs: span.server === null || serverIdlePerSecond === null ? null : ms(Math.max(0, span.server - serverIdlePerSecond * span.seconds)),
+    processCpuMs: ms(span.process),
+    processCpuMsByThread: t && { javascript: ms(t.javascript), temporalCore: ms(t.temporalCore), other: ms(t.other) },
   };
+}
+
+/** The server's CPU seconds per second over `ms` in which this benchmark asks nothing of it. */
+async function serverIdleRate(config: ResolvedConfig, ms: number): Promise<number | null> {
+  const idle = measureStackCpu(config);
+  const start = performance.now();
+  await sleep(ms);
+  const seconds = idle.stop().temporalSeconds;
+  return seconds === null ? null : seconds / ((performance.now() - start) / 1000);
 }
 
 export async function benchOrchestration({ clients: clientCount, batches }: { clients: number; batches: number }): Promise<OrchestrationFigures> {
   const t = isolatedEnv('bench-orch');
   const { config } = t;
-  await requireServices(config, { kafka: false }).catch((e: unknown) => {
-    t.cleanupLake();
-    throw e;
-  });
   const settings = ingestSettings(config, 'bench-orchestration');
   const clients = demoClientIds(clientCount);
-  let ran = 0;
-  // Before the connection, which would make the SDK's runtime with its own logger.
-  const logger = runtimeLogger();
-  const temporal = await connectClient(config);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
+  const runs = new RunsStarted();
+  let temporal: Client | undefined;
+  let connection: NativeConnection | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   try {
+    await requireServices(config, { kafka: false });
+    // Before the connections, which would make the SDK's runtime with its own logger.
+    const logger = runtimeLogger();
+    temporal = await connectClient(config);
+    connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
     worker = await Worker.create({
+      ...clientQueueOptions(config),
       connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
       workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: bundlerLogger(logger) }),
-      activities: emptyRuns((n) => (ran += n)),
-      shutdownGraceTime: SHUTDOWN_GRACE_MS,
-      maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
-      ...CLIENT_QUEUE_SLOTS,
+      activities: emptyRuns(runs),
     });
-    running = worker.run();
-    // The server's CPU while nothing happens but the worker's polls.
-    const idle = measureStackCpu(config);
-    const idleStart = performance.now();
-    await sleep(2_000);
-    const idleTemporal = idle.stop().temporalSeconds;
-    const idlePerSecond = idleTemporal === null ? null : idleTemporal / ((performance.now() - idleStart) / 1000);
-
-    const starting = costSpan(config, idlePerSecond);
-    const handles = await mapBounded(clients, DISPATCH_CONCURRENCY, (clientId) =>
-      temporal.workflow.start(CLIENT_WORKFLOW_TYPE, clientWorkflowStart(settings, clientId)),
+    const w = worker;
+    running = w.run();
+    // A worker that stops (a fatal error, Ctrl-C) ends the benchmark at once rather than leaving it waiting.
+    const stopped = running.then(() => {
+      throw new Error('the worker stopped before the benchmark was done');
+    });
+    stopped.catch(() => undefined);
+    const within = async <T>(what: string, work: Promise<T>): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`gave up after ${PATIENCE_MS / 1000} s waiting for ${what}`)), PATIENCE_MS);
+      });
+      try {
+        return await Promise.race([work, stopped, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    /** Until the worker has had nothing in hand for several checks in a row and `done` holds: the span's workflow tasks are over. */
+    const settled = (what: string, done: () => boolean): Promise<void> =>
+      within(
+        what,
+        (async () => {
+          for (let quiet = 0; quiet < 4;) {
+            await sleep(50);
+            const s = w.getStatus();
+            quiet = done() && s.numInFlightWorkflowActivations === 0 && s.numInFlightActivities === 0 ? quiet + 1 : 0;
+          }
+        })(),
+      );
+    await within(
+      'the worker to poll',
+      waitFor('the worker to poll', async () => w.getStatus().hasOutstandingWorkflowPoll, PATIENCE_MS, 50),
     );
-    await untilQuiet();
-    const { seconds: _, ...perClientStart } = starting.stop(clientCount);
-    for (const h of handles) await waitFor(`${h.workflowId} to start`, () => h.query(statusQuery), 60_000, 50);
+    const idleBefore = await serverIdleRate(config, 2_000);
 
-    const handing = costSpan(config, idlePerSecond);
+    const starting = cpuSpan(config);
+    const handles: WorkflowHandle[] = await within(
+      'the client workflows to start',
+      mapBounded(clients, DISPATCH_CONCURRENCY, (clientId) =>
+        temporal!.workflow.start(CLIENT_WORKFLOW_TYPE, clientWorkflowStart(settings, clientId)),
+      ),
+    );
+    // Each workflow enters the worker's cache with its first workflow task.
+    await settled('every client workflow to take its first task', () => w.getStatus().numCachedWorkflows >= clientCount);
+    const startSpan = starting.stop();
+
+    const handing = cpuSpan(config);
+    const handStart = performance.now();
     for (let seq = 0; seq < batches; seq++) {
-      const batch = { topic: settings.topic, seq, batchId: `${settings.topic}.${String(seq).padStart(9, '0')}`, records: 100 };
-      await mapBounded(clients, DISPATCH_CONCURRENCY, (clientId) =>
-        temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, {
-          ...clientWorkflowStart(settings, clientId),
-          signal: batchReadySignal,
-          signalArgs: [batch],
-        }),
+      const batch = { topic: settings.topic, seq, batchId: batchId(settings.topic, seq), records: 100 };
+      await within(
+        `batch ${seq} to reach every client`,
+        mapBounded(clients, DISPATCH_CONCURRENCY, (clientId) =>
+          temporal!.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, {
+            ...clientWorkflowStart(settings, clientId),
+            signal: batchReadySignal,
+            signalArgs: [batch],
+          }),
+        ),
       );
       // Each round waits for the last: a client gets one batch per run, as in a backlog of full batches.
-      await waitFor(`every client to run batch ${seq}`, async () => ran >= clientCount * (seq + 1), 10 * 60_000, 10);
+      await within(`every client to run batch ${seq}`, runs.all(seq, clientCount));
     }
+    const seconds = (performance.now() - handStart) / 1000;
     // The workflow tasks that take in the last runs' results.
-    await untilQuiet();
+    await settled('the last runs to be taken in', () => true);
+    const handSpan = handing.stop();
+    const idleAfter = await serverIdleRate(config, 2_000);
+    // The lower of the two: other work on a shared server only ever adds.
+    const idle = idleBefore === null || idleAfter === null ? null : Math.min(idleBefore, idleAfter);
     const n = clientCount * batches;
-    const { seconds, ...perClientBatch } = handing.stop(n);
+    const perClientBatch = perUnit(handSpan, n, idle);
+    const perClientStart = perUnit(startSpan, clientCount, idle);
     for (const h of handles) {
       const s = await h.query(statusQuery);
-      if (s.processed !== batches) throw new Error(`${h.workflowId} processed ${s.processed} batches, not ${batches}`);
+      if (s.processed !== batches) {
+        throw new Error(
+          `${h.workflowId} had processed ${s.processed} of ${batches} batches when the span ended: the server was slow to hand back; run again`,
+        );
+      }
     }
     return {
       mode: 'orchestration',
@@ -189,15 +225,24 @@ export async function benchOrchestration({ clients: clientCount, batches }: { cl
       clientBatches: n,
       seconds: round1(seconds),
       clientBatchesPerSecond: Math.round(n / seconds),
+      serverIdleCpuMsPerSecond: idle === null ? null : round1(idle * 1000),
       perClientBatch,
       perClientStart,
     };
   } finally {
-    await terminateWorkflows(temporal, config.temporal.workflowIdPrefix, 'benchmark finished').catch(() => undefined);
-    worker?.shutdown();
+    const client = temporal;
+    if (client) {
+      await mapBounded(clients, DISPATCH_CONCURRENCY, (clientId) =>
+        client.workflow
+          .getHandle(clientWorkflowId(config.temporal.workflowIdPrefix, clientId))
+          .terminate('benchmark finished')
+          .catch(() => undefined),
+      );
+    }
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
     await running?.catch(() => undefined);
-    await connection.close().catch(() => undefined);
-    await temporal.connection.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    await client?.connection.close().catch(() => undefined);
     t.cleanupLake();
   }
 }

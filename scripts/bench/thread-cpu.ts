@@ -1,23 +1,21 @@
 /**
- * This process's CPU time by kind of thread, from /proc/self/task: the JavaScript thread, other
- * Node threads (workflow threads, or DuckDB's, which take the name of the thread that made them),
- * the Temporal core (Rust), libuv's pool and V8's helpers. The process total says how much CPU a
- * run took; this says whose.
+ * This process's CPU time by kind of thread, from /proc/self/task: the JavaScript thread, the
+ * Temporal core (Rust threads, which name themselves), and all the others. Node 20 names none of
+ * its other threads (workflow threads, libuv's pool, V8's helpers, DuckDB's), so they are told
+ * apart only by what else the process runs. Times are in clock ticks of 10 ms per thread:
+ * divide them by many units of work, never a few.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpuSecondsOfStat } from './stack-cpu';
+import { cpuSecondsOfStat, cpuSecondsOfStatFile } from './stack-cpu';
 
-export type ThreadGroup = 'javascript' | 'otherNode' | 'temporalCore' | 'libuvPool' | 'v8' | 'other';
+export type ThreadGroup = 'javascript' | 'temporalCore' | 'other';
 
-export const THREAD_GROUPS: readonly ThreadGroup[] = ['javascript', 'otherNode', 'temporalCore', 'libuvPool', 'v8', 'other'];
+export const THREAD_GROUPS: readonly ThreadGroup[] = ['javascript', 'temporalCore', 'other'];
 
 /** The group of a thread by its name (the `comm` of its stat file, cut at 15 characters by Linux). */
 export function threadGroup(name: string, isMain: boolean): ThreadGroup {
   if (isMain) return 'javascript';
-  if (name === 'node') return 'otherNode';
   if (name.startsWith('tokio-') || name.startsWith('workflow-proces')) return 'temporalCore';
-  if (name.startsWith('libuv-worker')) return 'libuvPool';
-  if (name.startsWith('V8 ')) return 'v8';
   return 'other';
 }
 
@@ -25,6 +23,9 @@ export function threadGroup(name: string, isMain: boolean): ThreadGroup {
 function threadName(stat: string): string {
   return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
 }
+
+/** CPU seconds of this process's JavaScript thread, or null where there is no /proc. */
+export const jsThreadCpuSeconds = (): number | null => cpuSecondsOfStatFile(`/proc/self/task/${process.pid}/stat`);
 
 /**
  * CPU seconds per group of this process's live threads, or null where there is no /proc. A
@@ -37,7 +38,7 @@ export function cpuByThreadGroup(): Record<ThreadGroup, number> | null {
   } catch {
     return null;
   }
-  const out = Object.fromEntries(THREAD_GROUPS.map((g) => [g, 0])) as Record<ThreadGroup, number>;
+  const out: Record<ThreadGroup, number> = { javascript: 0, temporalCore: 0, other: 0 };
   for (const tid of tids) {
     let stat: string;
     try {
@@ -50,7 +51,8 @@ export function cpuByThreadGroup(): Record<ThreadGroup, number> | null {
   return out;
 }
 
-/** What each group took between two readings, in seconds. */
+/** What each group took between two readings, in seconds (none below 0: a thread that ended takes its time with it). */
 export function threadCpuSince(before: Record<ThreadGroup, number>, after: Record<ThreadGroup, number>): Record<ThreadGroup, number> {
-  return Object.fromEntries(THREAD_GROUPS.map((g) => [g, Math.max(0, after[g] - before[g])])) as Record<ThreadGroup, number>;
+  const since = (g: ThreadGroup) => Math.max(0, after[g] - before[g]);
+  return { javascript: since('javascript'), temporalCore: since('temporalCore'), other: since('other') };
 }

@@ -12,7 +12,6 @@ import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDB, withConnection } from '../../adapters/lake/duck';
-import { fileIdentity } from '../../adapters/lake/files';
 import { writeRawBatchFile } from '../../adapters/lake/raw-batch';
 import { querySql } from '../../adapters/lake/sql-session';
 import { loadConfig } from '../../config/load';
@@ -48,6 +47,8 @@ interface Lake {
   config: ResolvedConfig;
   db: DuckDBInstance;
   rawFile: string;
+  /** The raw file's identity as its writer gave it, which the ingest hands over with the records. */
+  rawIdentity: string;
 }
 
 describe('client runs handed the routed records', () => {
@@ -75,10 +76,8 @@ describe('client runs handed the routed records', () => {
     const config = loadConfig({ env: { ...process.env, PIPELINE_TARGET: 'dev', PIPELINE_LAKE_ROOT: root } });
     const db = await openDuckDB({ threads: 1 });
     const rawFile = new LakeLayout(config.lakeDir).rawFile(batch.topic, batch.batchId);
-    await withConnection(db, async (conn) => {
-      await writeRawBatchFile(conn, routed.rawRows, rawFile);
-    });
-    const lake = { root, config, db, rawFile };
+    const { identity: rawIdentity } = await withConnection(db, (conn) => writeRawBatchFile(conn, routed.rawRows, rawFile));
+    const lake = { root, config, db, rawFile, rawIdentity };
     lakes.push(lake);
     return lake;
   }
@@ -114,7 +113,7 @@ describe('client runs handed the routed records', () => {
   it('writes the same rows as a run that reads the raw file, and takes every slice', async () => {
     const handed = await lakeWithRawBatch();
     const handoff = new RoutedSlices(1 << 30);
-    handoff.offer(handed.rawFile, (await fileIdentity(handed.rawFile)) ?? 'missing', routed.clientRecords);
+    handoff.offer(handed.rawFile, handed.rawIdentity, routed.clientRecords);
     assert.ok(handoff.heldChars > 0);
     await runClients(handed, handoff);
     assert.equal(handoff.heldChars, 0, 'both clients took their slices');

@@ -9,13 +9,11 @@ describe('threadGroup', () => {
     assert.equal(threadGroup('tsx', true), 'javascript');
   });
 
-  it('sorts the other threads by the names Node, the Temporal core, libuv and V8 give them', () => {
-    assert.equal(threadGroup('node', false), 'otherNode');
+  it('tells the Temporal core by the names its threads give themselves; the rest are other', () => {
     assert.equal(threadGroup('tokio-runtime-w', false), 'temporalCore');
     assert.equal(threadGroup('workflow-proces', false), 'temporalCore');
-    assert.equal(threadGroup('libuv-worker', false), 'libuvPool');
-    assert.equal(threadGroup('V8 DefaultWorke', false), 'v8');
-    assert.equal(threadGroup('duckdb (x)', false), 'other');
+    assert.equal(threadGroup('node', false), 'other');
+    assert.equal(threadGroup('libuv-worker', false), 'other');
   });
 });
 
@@ -23,8 +21,9 @@ describe('cpuByThreadGroup', () => {
   it('reads this process: every group, the JavaScript thread busy after a busy loop', () => {
     const before = cpuByThreadGroup();
     assert.ok(before, 'no /proc/self/task');
-    const until = performance.now() + 60;
-    while (performance.now() < until) Math.sqrt(Math.random());
+    // Busy until this process has used 60 ms of CPU more (several clock ticks), however loaded the machine.
+    const start = process.cpuUsage();
+    while (process.cpuUsage(start).user < 60_000) Math.sqrt(Math.random());
     const after = cpuByThreadGroup();
     assert.ok(after);
     const spent = threadCpuSince(before, after);
