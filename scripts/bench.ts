@@ -9,8 +9,9 @@
  *   --batch M (default: batch.maxMessages's default)  --json FILE (the same figures as JSON)
  *   --workers W (default 1: worker processes sharing the task queue, the first in this process)
  *   --rate R (msg/s; steady mode)  --seconds S (default 60; with --rate)
- * With --client-runs, no stack: one raw batch of N messages across K clients landed in a lake of
- * its own, then each client's run alone on real DuckDB; it reports what a run costs the worker.
+ * With --client-runs, no stack: N messages across K clients landed in a lake of its own as one
+ * raw batch (or --batches B), then each client's run alone on real DuckDB, with every batch it
+ * appears in; it reports what a run costs the worker.
  * With --orchestration, Temporal only (no Kafka): the client workflows with runs that do no
  * data work, --batches B handed to each of K clients (default: at least 5, and enough for some
  * 150 client-batches); it reports what Temporal costs the server and the worker per client and
@@ -141,12 +142,14 @@ async function main(): Promise<void> {
   const orchestration = values.orchestration === true;
   if (clientRuns && orchestration) throw new Error('--client-runs and --orchestration measure different things: choose one');
   if (clientRuns && (values.rate || values.workers || values.batch)) {
-    throw new Error('--client-runs takes --count, --clients or --sweep, and --json only: it runs no pipeline');
+    throw new Error('--client-runs takes --count, --clients or --sweep, --batches and --json only: it runs no pipeline');
   }
   if (orchestration && (values.rate || values.workers || values.batch || values.count)) {
     throw new Error('--orchestration takes --clients or --sweep, --batches and --json only: it runs no data work');
   }
-  if (values.batches && !orchestration) throw new Error('--batches applies to --orchestration (batches handed to each client)');
+  if (values.batches && !orchestration && !clientRuns) {
+    throw new Error('--batches applies to --orchestration (batches handed to each client) and --client-runs (raw batches the messages land in)');
+  }
   if (values.workers && values.rate) throw new Error('--workers applies to the backlog mode; the steady mode runs one worker');
   if (values.seconds && !values.rate) throw new Error('--seconds needs --rate (steady mode); the backlog mode runs until drained');
   const [count = 200_000] = positiveInts(values.count ?? '200000', '--count');
@@ -169,10 +172,12 @@ async function main(): Promise<void> {
       runs.push(r);
     }
   } else if (clientRuns) {
+    const batches = values.batches === undefined ? 1 : positiveInt(values.batches, '--batches');
     for (const clients of sweep) {
-      const r = await benchClientRuns({ count, clients });
+      const r = await benchClientRuns({ count, clients, batches });
       console.log(
-        `client runs: ${count} messages, ${clients} clients: ${r.runs} runs of ${r.recordsPerRun} records, one at a time; per run ` +
+        `client runs: ${count} messages in ${batches} raw batch(es), ${clients} clients: ${r.runs} runs of ${r.recordsPerRun} records ` +
+          `in ${r.batchesPerRun} batches, one at a time; per run ` +
           `wall ${r.wallMsPerRun} ms, CPU ${r.cpuMsPerRun} ms (JavaScript thread ${r.jsThreadCpuMsPerRun ?? '?'} ms)`,
       );
       runs.push(r);

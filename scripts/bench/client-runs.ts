@@ -1,11 +1,13 @@
 /**
  * `npm run bench -- --client-runs`: what a client run costs the worker by itself, without
- * Temporal or Kafka. One raw batch of N demo messages across K clients is routed and landed in a
- * lake of its own, as the ingest lands it (raw file in row groups, the routed records handed
- * over; but as one batch whatever N, and with no budget on what is handed over), then each client's run goes through `runClientBatches` on real DuckDB, one after
- * another: the figures are per run, not shared with other work. A sweep over K at the same N
- * shows what a run costs whatever its size (K large: runs of few records) against what its
- * records cost (K small).
+ * Temporal or Kafka. N demo messages across K clients are routed and landed in a lake of its own
+ * as `--batches B` raw batches (one by default), as the ingest lands them (raw files in row
+ * groups, the routed records handed over, but with no budget on what is handed over); then each
+ * client's run goes through `runClientBatches` on real DuckDB with every batch it appears in,
+ * one run after another: the figures are per run, not shared with other work. A sweep over K at
+ * the same N shows what a run costs whatever its size (K large: runs of few records) against
+ * what its records cost (K small); B > 1 at the same N and K shows what a run pays for each
+ * batch it holds, records aside.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,9 +19,9 @@ import { createClientRunActivities, lakeRunLayers } from '../../activities/clien
 import { RoutedSlices } from '../../activities/routed-slices';
 import { loadConfig } from '../../config/load';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
-import type { ClientRunInput } from '../../contract/types';
+import type { BatchRef, ClientRunInput } from '../../contract/types';
 import { demoClientIds, generateDemo } from '../../domain/demo';
-import { LakeLayout } from '../../domain/lake-layout';
+import { batchId, LakeLayout } from '../../domain/lake-layout';
 import { routeBatch } from '../../domain/router';
 import type { RawMessage } from '../../domain/router';
 import { jsThreadCpuSeconds } from './thread-cpu';
@@ -29,8 +31,10 @@ export interface ClientRunFigures {
   clients: number;
   messages: number;
   runs: number;
-  /** Mean records per run (each client's share of the batch). */
+  /** Mean records per run (each client's share of the messages). */
   recordsPerRun: number;
+  /** Mean batches per run: the messages land as `batches` raw batches, and a client's run takes each it appears in. */
+  batchesPerRun: number;
   /** Per run, in milliseconds: wall time, the process's CPU (all threads), the JavaScript thread's. */
   wallMsPerRun: number;
   cpuMsPerRun: number;
@@ -39,7 +43,15 @@ export interface ClientRunFigures {
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
-export async function benchClientRuns({ count, clients: clientCount }: { count: number; clients: number }): Promise<ClientRunFigures> {
+export async function benchClientRuns({
+  count,
+  clients: clientCount,
+  batches = 1,
+}: {
+  count: number;
+  clients: number;
+  batches?: number;
+}): Promise<ClientRunFigures> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'bench-client-runs-'));
   let db: Awaited<ReturnType<typeof openDuckDB>> | undefined;
   try {
@@ -48,7 +60,6 @@ export async function benchClientRuns({ count, clients: clientCount }: { count: 
       env: { ...process.env, PIPELINE_TARGET: 'dev', PIPELINE_LAKE_ROOT: root, PIPELINE_KNOWN_CLIENTS: clients.join(',') },
     });
     db = await openDuckDB();
-    const batch = { topic: 'bench', seq: 0, batchId: 'bench.000000000', records: 0 };
     const start = Date.UTC(2026, 10, 20);
     const messages: RawMessage[] = generateDemo({ count, clients: clientCount, seed: 7 }).map((m, i) => ({
       partition: i % 3,
@@ -57,25 +68,34 @@ export async function benchClientRuns({ count, clients: clientCount }: { count: 
       value: m.value,
       timestamp: String(start + i),
     }));
-    const routed = routeBatch(messages, {
-      topic: batch.topic,
-      batchId: batch.batchId,
-      ingestedAtMicros: BigInt(start) * 1000n,
-      clients: { knownClients: new Set(clients), autoDiscover: false },
-      ruleActions: DEFAULT_RULE_ACTIONS,
-      maxMessageBytes: config.limits.maxMessageBytes,
-      rawValueChars: config.limits.rawValueChars,
-    });
-    const rawFile = new LakeLayout(config.lakeDir).rawFile(batch.topic, batch.batchId);
+    const layout = new LakeLayout(config.lakeDir);
     const handoff = new RoutedSlices(Number.MAX_SAFE_INTEGER);
-    await withConnection(db, async (conn) => {
-      const written = await writeRawBatchFile(conn, routed.rawRows, rawFile);
-      handoff.offer(rawFile, written.identity, routed.clientRecords);
-    });
+    // Each client's run takes its share of every batch it appears in, as a client that fell behind would.
+    const runBatches = new Map<string, BatchRef[]>();
+    const perBatch = Math.ceil(messages.length / batches);
+    for (let seq = 0; seq < batches; seq++) {
+      const batch = { topic: 'bench', seq, batchId: batchId('bench', seq) };
+      const routed = routeBatch(messages.slice(seq * perBatch, (seq + 1) * perBatch), {
+        ...batch,
+        ingestedAtMicros: BigInt(start) * 1000n,
+        clients: { knownClients: new Set(clients), autoDiscover: false },
+        ruleActions: DEFAULT_RULE_ACTIONS,
+        maxMessageBytes: config.limits.maxMessageBytes,
+        rawValueChars: config.limits.rawValueChars,
+      });
+      const rawFile = layout.rawFile(batch.topic, batch.batchId);
+      await withConnection(db, async (conn) => {
+        const written = await writeRawBatchFile(conn, routed.rawRows, rawFile);
+        handoff.offer(rawFile, written.identity, routed.clientRecords);
+      });
+      for (const [clientId, records] of Object.entries(routed.clientCounts)) {
+        runBatches.set(clientId, [...(runBatches.get(clientId) ?? []), { ...batch, records }]);
+      }
+    }
     const activities = createClientRunActivities(lakeRunLayers({ config, db, lakeId: 'bench' }, handoff));
-    const inputs: ClientRunInput[] = Object.entries(routed.clientCounts).map(([clientId, records]) => ({
+    const inputs: ClientRunInput[] = [...runBatches].map(([clientId, batchesOfRun]) => ({
       clientId,
-      batches: [{ ...batch, records }],
+      batches: batchesOfRun,
       ruleActions: DEFAULT_RULE_ACTIONS,
       lakeId: 'bench',
     }));
@@ -90,13 +110,15 @@ export async function benchClientRuns({ count, clients: clientCount }: { count: 
     const jsAfter = jsThreadCpuSeconds();
     const runs = inputs.length;
     if (runs === 0) throw new Error(`no client has records among ${count} messages`);
-    const records = inputs.reduce((n, i) => n + (i.batches[0]?.records ?? 0), 0);
+    const records = inputs.reduce((n, i) => n + i.batches.reduce((m, b) => m + b.records, 0), 0);
+    const batchesInRuns = inputs.reduce((n, i) => n + i.batches.length, 0);
     return {
       mode: 'client-runs',
       clients: clientCount,
       messages: count,
       runs,
       recordsPerRun: Math.round(records / runs),
+      batchesPerRun: round1(batchesInRuns / runs),
       wallMsPerRun: round1(wallMs / runs),
       cpuMsPerRun: round1((used.user + used.system) / 1000 / runs),
       jsThreadCpuMsPerRun: js === null || jsAfter === null ? null : round1(((jsAfter - js) * 1000) / runs),
