@@ -24,7 +24,7 @@ import { demoClientIds } from '../../domain/demo';
 import { batchId } from '../../domain/lake-layout';
 import { clientQueueOptions } from '../../workers/worker';
 import { bundlerLogger, runtimeLogger } from '../../workers/logging';
-import { isolatedEnv, requireServices, waitFor } from '../sandbox';
+import { isolatedEnv, requireServices } from '../sandbox';
 import { emptyRuns, RunsStarted } from './empty-runs';
 import { measureStackCpu } from './stack-cpu';
 import { cpuByThreadGroup, threadCpuSince } from './thread-cpu';
@@ -155,22 +155,25 @@ export async function benchOrchestration({ clients: clientCount, batches }: { cl
         clearTimeout(timer);
       }
     };
+    /** Polls until `holds`; ends, polling no more, when the worker stops or the deadline passes. */
+    const until = async (what: string, holds: () => boolean): Promise<void> => {
+      const deadline = performance.now() + PATIENCE_MS;
+      while (!holds()) {
+        if (w.getState() !== 'RUNNING') throw new Error(`the worker stopped before ${what}`);
+        if (performance.now() > deadline) throw new Error(`gave up after ${PATIENCE_MS / 1000} s waiting for ${what}`);
+        await sleep(50);
+      }
+    };
     /** Until the worker has had nothing in hand for several checks in a row and `done` holds: the span's workflow tasks are over. */
-    const settled = (what: string, done: () => boolean): Promise<void> =>
-      within(
-        what,
-        (async () => {
-          for (let quiet = 0; quiet < 4;) {
-            await sleep(50);
-            const s = w.getStatus();
-            quiet = done() && s.numInFlightWorkflowActivations === 0 && s.numInFlightActivities === 0 ? quiet + 1 : 0;
-          }
-        })(),
-      );
-    await within(
-      'the worker to poll',
-      waitFor('the worker to poll', async () => w.getStatus().hasOutstandingWorkflowPoll, PATIENCE_MS, 50),
-    );
+    const settled = (what: string, done: () => boolean): Promise<void> => {
+      let quiet = 0;
+      return until(what, () => {
+        const s = w.getStatus();
+        quiet = done() && s.numInFlightWorkflowActivations === 0 && s.numInFlightActivities === 0 ? quiet + 1 : 0;
+        return quiet >= 4;
+      });
+    };
+    await until('the worker to poll', () => w.getStatus().hasOutstandingWorkflowPoll);
     const idleBefore = await serverIdleRate(config, 2_000);
 
     const starting = cpuSpan(config);
