@@ -1,15 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  batchOfFile,
-  isRunFile,
-  isSegment,
-  listsItsBatches,
-  planCompaction,
-  runFileId,
-  segmentBatchesName,
-  segmentName,
-} from '../../domain/compaction';
+import { batchOfFile, isSegment, planCompaction, segmentBatchesName, segmentName } from '../../domain/compaction';
 
 const MiB = 1_048_576;
 const options = { minFiles: 3, maxSegmentBytes: 100 * MiB };
@@ -38,21 +29,6 @@ describe('compaction plan', () => {
     assert.deepEqual(
       plan?.keep.map((f) => f.name),
       [segmentName('sealed')],
-    );
-  });
-  it('names a run’s file apart from batches and segments, lists its batches beside it, and merges it like a batch’s own', () => {
-    const run = `${runFileId(['events.000000001', 'events.000000002'], 'ab12cd34ef56ab78')}.parquet`;
-    assert.equal(run, 'run+events.000000001+ab12cd34ef56ab78.parquet');
-    assert.ok(isRunFile(run) && listsItsBatches(run) && !isSegment(run));
-    assert.equal(batchOfFile(run), null);
-    assert.equal(segmentBatchesName(run), 'run+events.000000001+ab12cd34ef56ab78.batches.json');
-    assert.ok(!isRunFile(batch(1).name) && !listsItsBatches(batch(1).name));
-    assert.throws(() => runFileId(['events.000000001'], 'ab12cd34'), /several batches/);
-    assert.throws(() => runFileId(['a', 'b'], '../x'), /hex/);
-    const plan = planCompaction([seg('a', 100_000), { name: run, bytes: 20_000 }, batch(3), batch(4)], options);
-    assert.deepEqual(
-      plan?.merge.map((f) => f.name),
-      [run, batch(3).name, batch(4).name, segmentName('a')],
     );
   });
   it('names segments apart from batches, with their list of batches beside them', () => {
