@@ -2,10 +2,9 @@
  * A client run through all three layers in one activity. Every activity costs the orchestrator
  * and the worker a fixed amount whatever its size, and a client run is small when many clients
  * share the traffic: one activity instead of three per run is most of what a client costs.
- * Each layer writes the rows its own activity writes, under one fence for the run (no file is
- * published once any of its batches was compensated after the attempt was scheduled); the
- * layers share one start-to-close budget and one count of attempts (a retry starts again from
- * bronze, which rewrites the same files), and a failure is rethrown naming its layer.
+ * Each layer writes exactly what its own activity writes, so fences and compensation work the
+ * same; the layers share one start-to-close budget and one count of attempts (a retry starts
+ * again from bronze, which rewrites the same files), and a failure is rethrown naming its layer.
  * Batch by batch, silver takes the records bronze just kept instead of reading and decoding
  * bronze's file again: each record is read from the lake and parsed once less. A run writes one
  * file per table (and one of error rows and of metrics per layer) for all its batches: what a
