@@ -12,8 +12,7 @@ import type { LakeDeps } from './deps';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RuleActions } from '../contract/rules';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
-import { forEachBatch, onlyResult, publishLayer, runOfOne, stageLayer, stagingTable } from './client-lake';
-import type { LayerPart } from './client-lake';
+import { forEachBatch, LAYER_ROWS, onlyResult, runOfOne, writeLayer } from './client-lake';
 import { guardClientRun, missingFile } from './guards';
 import { fileIdentity } from '../adapters/lake/files';
 import type { RoutedSlices } from './routed-slices';
@@ -31,9 +30,8 @@ export interface BronzeKept {
 }
 
 /**
- * Bronze of one batch: reads its client's raw records, stages the batch's share of bronze's
- * files (publishBronze writes them, for the batches of a run together), and returns it with the
- * records it kept. `layout` is the live lake's, or a refresh's staging
+ * Bronze of one batch: reads its client's raw records, writes the batch's files, and returns
+ * its counts and the records it kept. `layout` is the live lake's, or a refresh's staging
  * generation (domain/generations.ts).
  */
 export function bronzeStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLayout, handoff?: RoutedSlices) {
@@ -64,8 +62,7 @@ export function bronzeStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLay
     clientId: string,
     batch: BatchRef,
     ruleActions: RuleActions,
-    staging: string,
-  ): Promise<{ part: LayerPart; kept: BronzeKept[] }> {
+  ): Promise<{ counts: LayerCounts; kept: BronzeKept[] }> {
     const rawFile = layout.rawFile(batch.topic, batch.batchId);
     const identity = await fileIdentity(rawFile);
     if (identity === null) throw missingFile(rawFile, 'raw batch');
@@ -81,29 +78,21 @@ export function bronzeStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLay
       : await readRaw(conn, clientId, rawFile);
     const result = applyRules(checked, CLIENT_BRONZE_RULES, ruleActions);
     const now = BigInt(Date.now()) * 1000n;
-    const part = await stageLayer(
-      conn,
-      {
-        layer: 'bronze',
-        clientId,
-        batch,
-        result,
-        total: checked.length,
-        columns: BRONZE_KEPT_COLUMNS,
-        toRow: (r) => [r.partition, r.offset, r.eventMicros],
-        rowsSql: (kept) => bronzeRowsSql(kept, rawFile, { clientId, topic: batch.topic, batchId: batch.batchId, processedMicros: now }),
-        rawValueChars: config.limits.rawValueChars,
-        nowMicros: now,
-      },
-      staging,
-    );
-    return { part, kept: result.kept };
+    const counts = await writeLayer(conn, layout, {
+      layer: 'bronze',
+      clientId,
+      batch,
+      result,
+      total: checked.length,
+      columns: BRONZE_KEPT_COLUMNS,
+      toRow: (r) => [r.partition, r.offset, r.eventMicros],
+      rowsSql: bronzeRowsSql(LAYER_ROWS, rawFile, { clientId, topic: batch.topic, batchId: batch.batchId, processedMicros: now }),
+      file: layout.bronzeFile(clientId, batch.batchId),
+      rawValueChars: config.limits.rawValueChars,
+      nowMicros: now,
+    });
+    return { counts, kept: result.kept };
   };
-}
-
-/** Writes bronze's files for the batches of a run, from their staged parts. */
-export function publishBronze(conn: DuckDBConnection, layout: LakeLayout, clientId: string, parts: readonly LayerPart[]): Promise<LayerCounts[]> {
-  return publishLayer(conn, layout, { layer: 'bronze', clientId, tableFile: (name) => layout.bronzeFile(clientId, name) }, parts);
 }
 
 export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
@@ -112,8 +101,8 @@ export function createBronzeActivities({ config, db, lakeId }: LakeDeps, layout 
   async function bronzeBatches(input: ClientRunInput): Promise<LayerCounts[]> {
     const batches = guardClientRun({ config, lakeId }, input);
     return forEachBatch(db, layout, { clientId: input.clientId, batches, layer: 'bronze' }, async (conn, batch) => {
-      const { part } = await bronzeOf(conn, input.clientId, batch, input.ruleActions, stagingTable('bronze', 0));
-      return onlyResult(await publishBronze(conn, layout, input.clientId, [part]));
+      const { counts } = await bronzeOf(conn, input.clientId, batch, input.ruleActions);
+      return counts;
     });
   }
 

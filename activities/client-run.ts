@@ -6,29 +6,22 @@
  * same; the layers share one start-to-close budget and one count of attempts (a retry starts
  * again from bronze, which rewrites the same files), and a failure is rethrown naming its layer.
  * Batch by batch, silver takes the records bronze just kept instead of reading and decoding
- * bronze's file again: each record is read from the lake and parsed once less. A run writes one
- * file per table (and one of error rows and of metrics per layer) for all its batches: what a
- * file costs to write is paid per run, not per batch, so a run that catches up on many batches
- * costs about what its records cost.
+ * bronze's file again: each record is read from the lake and parsed once less.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { ClientLayer, ClientRunInput, ClientRunLayers, LayerFailureDetails } from '../contract/types';
 import { LakeLayout } from '../domain/lake-layout';
-import { withConnection } from '../adapters/lake/duck';
-import { bronzeStep, publishBronze } from './bronze';
-import { stagingTable } from './client-lake';
-import type { LayerPart } from './client-lake';
+import { bronzeStep } from './bronze';
+import { forEachBatch } from './client-lake';
 import type { LakeDeps } from './deps';
-import { noneDiscardedSince } from './discarded';
 import { createGoldActivities } from './gold';
 import { guardClientRun } from './guards';
 import type { RoutedSlices } from './routed-slices';
-import { publishSilver, silverStep } from './silver';
-import { whileHeartbeating } from './heartbeat';
+import { silverStep } from './silver';
 
 /** What a run is made of: bronze and silver batch by batch, then gold over the whole run. */
 export interface RunLayers {
-  /** Each batch through bronze, then silver, then each layer's files written for the run; a failure comes out named with its layer (see inLayer). */
+  /** Each batch through bronze, then silver; a failure comes out named with its layer (see inLayer). */
   bronzeAndSilver(input: ClientRunInput): Promise<Pick<ClientRunLayers, 'bronze' | 'silver'>>;
   goldBatches(input: ClientRunInput): Promise<number>;
 }
@@ -47,29 +40,14 @@ export function lakeRunLayers(deps: LakeDeps, handoff?: RoutedSlices): RunLayers
         () => layer,
         async () => {
           const batches = guardClientRun({ config, lakeId }, input);
-          // The layer rides in every heartbeat: a timed-out run is told by it.
-          return whileHeartbeating(
-            (beat) =>
-              withConnection(db, async (conn) => {
-                const bronzeParts: LayerPart[] = [];
-                const silverParts: LayerPart[] = [];
-                for (const [done, batch] of batches.entries()) {
-                  const enter = (next: 'bronze' | 'silver') => beat({ layer: (layer = next), batch: batch.batchId, done, of: batches.length });
-                  enter('bronze');
-                  const bronze = await bronzeOf(conn, clientId, batch, ruleActions, stagingTable('bronze', done));
-                  bronzeParts.push(bronze.part);
-                  enter('silver');
-                  silverParts.push(await silverOf(conn, clientId, batch, ruleActions, stagingTable('silver', done), bronze.kept));
-                }
-                // One file per table for the whole run, each batch's rows in it.
-                beat({ layer: (layer = 'bronze'), writing: batches.length });
-                const bronze = await publishBronze(conn, layout, clientId, bronzeParts);
-                beat({ layer: (layer = 'silver'), writing: batches.length });
-                const silver = await publishSilver(conn, layout, clientId, silverParts);
-                return { bronze, silver };
-              }),
-            { check: noneDiscardedSince(layout, clientId, batches) },
-          );
+          const counts = await forEachBatch(db, layout, { clientId, batches, layer }, async (conn, batch, enter) => {
+            enter((layer = 'bronze'));
+            const bronze = await bronzeOf(conn, clientId, batch, ruleActions);
+            enter((layer = 'silver'));
+            const silver = await silverOf(conn, clientId, batch, ruleActions, bronze.kept);
+            return { bronze: bronze.counts, silver };
+          });
+          return { bronze: counts.map((c) => c.bronze), silver: counts.map((c) => c.silver) };
         },
       );
     },

@@ -4,7 +4,7 @@
  * as if they never ran. It marks each batch first, so attempts still running publish nothing after.
  */
 import { withConnection } from '../adapters/lake/duck';
-import { removeWithList, runFiles } from '../adapters/lake/segments';
+import { removeFile } from '../adapters/lake/files';
 import { LakeLayout } from '../domain/lake-layout';
 import type { LakeDeps } from './deps';
 import type { ClientBatchInput, ClientRunInput } from '../contract/types';
@@ -17,7 +17,7 @@ import { whileHeartbeating } from './heartbeat';
 export function createCompensationActivities({ config, db, lakeId }: LakeDeps) {
   const layout = new LakeLayout(config.lakeDir);
 
-  /** Removes the run's bronze, silver, their errors and metrics (the run's files and its batches' own), and rebuilds the gold they touched. */
+  /** Removes the run's bronze, silver, their errors and metrics, batch by batch, and rebuilds the gold they touched. */
   async function discardClientBatches(input: ClientRunInput): Promise<void> {
     const { clientId } = input;
     // A batch refused by every layer wrote nothing: there is nothing of it to remove.
@@ -28,20 +28,21 @@ export function createCompensationActivities({ config, db, lakeId }: LakeDeps) {
       withConnection(db, async (conn) => {
         // First, so that no attempt of these batches scheduled before now publishes from here on.
         for (const batch of batches) await markDiscarded(layout, { clientId, batch });
-        const ids = batches.map((b) => b.batchId);
         const slices = await touchedSlices(
           conn,
-          runFiles((name) => layout.silverFile(clientId, name), ids),
+          batches.map((b) => layout.silverFile(clientId, b.batchId)),
         );
-        const folders = [
-          (name: string) => layout.bronzeFile(clientId, name),
-          (name: string) => layout.silverFile(clientId, name),
-          (name: string) => layout.errorsFile('bronze', clientId, name),
-          (name: string) => layout.errorsFile('silver', clientId, name),
-          (name: string) => layout.metricsFile('bronze', clientId, name),
-          (name: string) => layout.metricsFile('silver', clientId, name),
-        ];
-        for (const fileOf of folders) for (const f of runFiles(fileOf, ids)) await removeWithList(f);
+        for (const { batchId } of batches) {
+          const files = [
+            layout.bronzeFile(clientId, batchId),
+            layout.silverFile(clientId, batchId),
+            layout.errorsFile('bronze', clientId, batchId),
+            layout.errorsFile('silver', clientId, batchId),
+            layout.metricsFile('bronze', clientId, batchId),
+            layout.metricsFile('silver', clientId, batchId),
+          ];
+          for (const f of files) await removeFile(f);
+        }
         await rebuildGold(conn, layout, clientId, slices);
       }),
     );

@@ -11,7 +11,6 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection, writeParquetOrRemove } from '../adapters/lake/duck';
 import { exists, removeFile } from '../adapters/lake/files';
-import { runFiles } from '../adapters/lake/segments';
 import { LakeLayout } from '../domain/lake-layout';
 import type { GoldSlice } from '../domain/gold-slice';
 import { finalGoldSql, goldStateSql, mergedGoldStateSql, touchedSlicesSql } from '../domain/gold-sql';
@@ -36,7 +35,7 @@ export async function touchedSlices(conn: DuckDBConnection, silverFiles: readonl
 /** A run's new silver rows, to be merged into the states of the slices they touch. */
 export interface GoldRun {
   batches: readonly BatchRef[];
-  /** The run's silver files that exist (a run whose rows all dropped still has one, empty). */
+  /** The run's silver files that exist (a batch whose rows all dropped still has one, empty). */
   silverFiles: readonly string[];
 }
 
@@ -105,10 +104,7 @@ export function createGoldActivities({ config, db, lakeId }: LakeDeps) {
   async function goldBatches(input: ClientRunInput): Promise<number> {
     const batches = guardClientRun({ config, lakeId }, input);
     const { clientId } = input;
-    const silverFiles = runFiles(
-      (name) => layout.silverFile(clientId, name),
-      batches.map((b) => b.batchId),
-    );
+    const silverFiles = batches.map((b) => layout.silverFile(clientId, b.batchId));
     return whileHeartbeating(
       () =>
         withConnection(db, async (conn) => {

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { withConnection, countRows } from '../adapters/lake/duck';
 import { listFiles, readJsonIfExists, removeFile, writeJsonAtomically } from '../adapters/lake/files';
 import { hasParquet } from '../adapters/lake/catalog';
-import { batchSource, folderBatches } from '../adapters/lake/segments';
+import { folderBatches } from '../adapters/lake/segments';
 import { liveGeneration, removeGenerationsExcept, switchFolder } from '../adapters/lake/generations';
 import { clientGenerationsDir, GENERATION_PATTERN, generationFolders, parseBatchId, StagingLayout } from '../domain/generations';
 import { refreshTablesProblem } from '../domain/refresh-tables';
@@ -109,18 +109,8 @@ export function createRefreshActivities(deps: LakeDeps) {
     }
     const silverFiles = fresh
       ? (await listFiles(silverDir, '.parquet')).map((name) => path.join(silverDir, name))
-      : await filesHolding(silverDir, batchIds);
+      : batchIds.map((id) => layout.silverFile(clientId, id));
     await withConnection(db, async (conn) => rebuildGold(conn, layout, clientId, await touchedSlices(conn, silverFiles)));
-  }
-
-  /** The files of a folder that hold these batches' rows: their own, or the run's or segment's they are in. */
-  async function filesHolding(dir: string, batchIds: readonly string[]): Promise<string[]> {
-    const files = new Set<string>();
-    for (const id of batchIds) {
-      const source = await batchSource(dir, id);
-      if (source !== null) files.add(source.file);
-    }
-    return [...files];
   }
 
   async function rowsOf(layout: StagingLayout, clientId: string, tables: readonly RefreshTable[]): Promise<Partial<Record<RefreshTable, number>>> {

@@ -16,8 +16,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RuleActions } from '../contract/rules';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
 import { batchSource } from '../adapters/lake/segments';
-import { forEachBatch, onlyResult, publishLayer, runOfOne, stageLayer, stagingTable } from './client-lake';
-import type { LayerPart } from './client-lake';
+import { forEachBatch, onlyResult, runOfOne, writeLayer } from './client-lake';
 import type { BronzeKept } from './bronze';
 import { guardClientRun, missingFile } from './guards';
 
@@ -36,8 +35,7 @@ function bronzeRecord(r: BronzeKept): BronzeRecord {
 
 /**
  * Silver of one batch: from the records bronze just kept, when it ran in the same activity, or
- * else from the batch's bronze rows; stages the batch's share of silver's files (publishSilver
- * writes them, for the batches of a run together). `layout` is the live
+ * else from the batch's bronze file; writes the batch's silver files. `layout` is the live
  * lake's, or a refresh's staging generation (domain/generations.ts).
  */
 export function silverStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLayout) {
@@ -60,9 +58,8 @@ export function silverStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLay
     clientId: string,
     batch: BatchRef,
     ruleActions: RuleActions,
-    staging: string,
     fromBronze?: readonly BronzeKept[],
-  ): Promise<LayerPart> {
+  ): Promise<LayerCounts> {
     const records = fromBronze ?? (await readBronze(conn, clientId, batch));
     const checked: Checked<BronzeRecord>[] = records.map((kept) => {
       const record = bronzeRecord(kept);
@@ -71,47 +68,39 @@ export function silverStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLay
     });
     const result = applyRules(checked, SILVER_RULES, ruleActions);
     const now = BigInt(Date.now()) * 1000n;
-    return stageLayer(
-      conn,
-      {
-        layer: 'silver',
-        clientId,
-        batch,
-        result,
-        total: checked.length,
-        columns: SILVER_COLUMNS,
-        sameInEveryRow: SILVER_PER_BATCH,
-        toRow: (r) => {
-          const f = silverFields(r.message);
-          return [
-            clientId,
-            f.clientName,
-            f.eventType,
-            f.status,
-            f.amount,
-            r.eventMicros,
-            f.source,
-            f.region,
-            f.dataJson,
-            f.metadataJson,
-            batch.topic,
-            r.partition,
-            r.offset,
-            batch.batchId,
-            now,
-          ];
-        },
-        rawValueChars: config.limits.rawValueChars,
-        nowMicros: now,
+    return writeLayer(conn, layout, {
+      layer: 'silver',
+      clientId,
+      batch,
+      result,
+      total: checked.length,
+      columns: SILVER_COLUMNS,
+      sameInEveryRow: SILVER_PER_BATCH,
+      file: layout.silverFile(clientId, batch.batchId),
+      toRow: (r) => {
+        const f = silverFields(r.message);
+        return [
+          clientId,
+          f.clientName,
+          f.eventType,
+          f.status,
+          f.amount,
+          r.eventMicros,
+          f.source,
+          f.region,
+          f.dataJson,
+          f.metadataJson,
+          batch.topic,
+          r.partition,
+          r.offset,
+          batch.batchId,
+          now,
+        ];
       },
-      staging,
-    );
+      rawValueChars: config.limits.rawValueChars,
+      nowMicros: now,
+    });
   };
-}
-
-/** Writes silver's files for the batches of a run, from their staged parts. */
-export function publishSilver(conn: DuckDBConnection, layout: LakeLayout, clientId: string, parts: readonly LayerPart[]): Promise<LayerCounts[]> {
-  return publishLayer(conn, layout, { layer: 'silver', clientId, tableFile: (name) => layout.silverFile(clientId, name) }, parts);
 }
 
 export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout = new LakeLayout(config.lakeDir)) {
@@ -119,10 +108,9 @@ export function createSilverActivities({ config, db, lakeId }: LakeDeps, layout 
 
   async function silverBatches(input: ClientRunInput): Promise<LayerCounts[]> {
     const batches = guardClientRun({ config, lakeId }, input);
-    return forEachBatch(db, layout, { clientId: input.clientId, batches, layer: 'silver' }, async (conn, batch) => {
-      const part = await silverOf(conn, input.clientId, batch, input.ruleActions, stagingTable('silver', 0));
-      return onlyResult(await publishSilver(conn, layout, input.clientId, [part]));
-    });
+    return forEachBatch(db, layout, { clientId: input.clientId, batches, layer: 'silver' }, (conn, batch) =>
+      silverOf(conn, input.clientId, batch, input.ruleActions),
+    );
   }
 
   return {

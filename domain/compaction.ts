@@ -2,8 +2,7 @@
  * Compaction of a client's per-batch files: which files of a table folder are merged into one
  * segment, and how segments are named. Pure: names and sizes in, a plan out.
  *
- * Every run writes one small file per table (bronze, silver, and their error and metric rows):
- * the batch's own when it ran alone, a run's file listing its batches when it ran with others.
+ * Every batch writes one small file per table (bronze, silver, and their error and metric rows).
  * Compaction merges a folder's per-batch files into a new segment, together with the smaller
  * segments while each is at most MERGE_RATIO times what is merged so far (size-tiered): a
  * segment is rewritten only once new data of a fair share of its size has come, so the bytes
@@ -13,8 +12,6 @@
  * (`<segment>.batches.json`), so "which batches went through" survives compaction.
  */
 const SEGMENT_PREFIX = 'compacted-';
-/** No topic holds `+`, so no batch's own file starts so. */
-const RUN_PREFIX = 'run+';
 const PARQUET = '.parquet';
 const BATCHES_SUFFIX = '.batches.json';
 
@@ -34,35 +31,14 @@ export function isSegment(fileName: string): boolean {
   return fileName.startsWith(SEGMENT_PREFIX) && fileName.endsWith(PARQUET);
 }
 
-/**
- * The name (without `.parquet`) of the file a run of several batches writes in each of its
- * folders, in place of one file per batch: its first batch and a digest of all of them
- * (`digest`, hex), so a retry of the run writes the same file and no other run does.
- */
-export function runFileId(batchIds: readonly string[], digest: string): string {
-  const [first] = batchIds;
-  if (first === undefined || batchIds.length < 2) throw new Error(`a run file holds several batches, not ${batchIds.length}`);
-  if (!/^[0-9a-f]{8,64}$/.test(digest)) throw new Error(`a run file's digest is hex, not ${JSON.stringify(digest)}`);
-  return `${RUN_PREFIX}${first}+${digest}`;
-}
-
-export function isRunFile(fileName: string): boolean {
-  return fileName.startsWith(RUN_PREFIX) && fileName.endsWith(PARQUET);
-}
-
-/** Whether a file holds several batches, listed beside it (a segment, or a run's file). */
-export function listsItsBatches(fileName: string): boolean {
-  return isSegment(fileName) || isRunFile(fileName);
-}
-
-/** The list of batches a segment or a run's file holds, kept beside it. */
+/** The list of batches a segment holds, kept beside it. */
 export function segmentBatchesName(segmentName: string): string {
   return `${segmentName.slice(0, -PARQUET.length)}${BATCHES_SUFFIX}`;
 }
 
 /** The batch a per-batch file holds (its name without `.parquet`). */
 export function batchOfFile(fileName: string): string | null {
-  return fileName.endsWith(PARQUET) && !listsItsBatches(fileName) ? fileName.slice(0, -PARQUET.length) : null;
+  return fileName.endsWith(PARQUET) && !isSegment(fileName) ? fileName.slice(0, -PARQUET.length) : null;
 }
 
 export interface FolderFile {
@@ -82,8 +58,7 @@ export const MERGE_RATIO = 4;
 
 /**
  * What to merge in a folder of Parquet files, or null when it holds fewer than `minFiles`
- * per-batch files (nothing worth a rewrite). A run's file counts as a per-batch file: it is as
- * small, and always merged.
+ * per-batch files (nothing worth a rewrite).
  */
 export function planCompaction(
   files: readonly FolderFile[],

@@ -1,17 +1,16 @@
 /**
- * A table folder's per-batch files, runs' files and compacted segments (domain/compaction.ts):
- * which batches a folder holds, where one batch's rows are, and building a folder's compacted copy. The copy
+ * A table folder's per-batch files and compacted segments (domain/compaction.ts): which batches
+ * a folder holds, where one batch's rows are, and building a folder's compacted copy. The copy
  * is built beside the live folder and only then switched in (adapters/lake/generations.ts), so a
  * reader sees the per-batch files or the segment, never both and never neither.
  */
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { batchOfFile, listsItsBatches, planCompaction, runFileId, segmentBatchesName, segmentName } from '../../domain/compaction';
+import { batchOfFile, isSegment, planCompaction, segmentBatchesName, segmentName } from '../../domain/compaction';
 import type { FolderFile } from '../../domain/compaction';
 import { sqlString } from '../../domain/sql';
-import { exists, fsyncPath, makeDir, readJsonIfExists, removeFile, writeJsonAtomically } from './files';
+import { exists, fsyncPath, makeDir, readJsonIfExists, writeJsonAtomically } from './files';
 import { writeParquet } from './duck';
 
 interface SegmentBatches {
@@ -35,36 +34,8 @@ async function parquetFiles(dir: string): Promise<FolderFile[]> {
 
 async function batchesOfSegment(dir: string, segment: string): Promise<string[]> {
   const listed = await readJsonIfExists<SegmentBatches>(path.join(dir, segmentBatchesName(segment)));
-  if (!listed) throw new Error(`${path.join(dir, segment)} has no list of its batches`);
+  if (!listed) throw new Error(`segment ${path.join(dir, segment)} has no list of its batches`);
   return listed.batches;
-}
-
-/** The name of the files a run writes: the batch's own for a run of one, else a run's file (domain/compaction.ts). */
-export function runFileName(batchIds: readonly string[]): string {
-  const [only] = batchIds;
-  if (only !== undefined && batchIds.length === 1) return only;
-  return runFileId(batchIds, createHash('sha256').update(batchIds.join('\n')).digest('hex').slice(0, 16));
-}
-
-/**
- * The files of a folder that may hold a run's rows (`fileOf` a name gives the folder's file of
- * that name): the run's own and each of its batches' own (written one by one, by an activity of
- * one layer or by an attempt from before runs wrote one file).
- */
-export function runFiles(fileOf: (name: string) => string, batchIds: readonly string[]): string[] {
-  return [...new Set([runFileName(batchIds), ...batchIds].map(fileOf))];
-}
-
-/** Lists a run's batches beside the file `file` it is about to write there (a run of one needs none). */
-export async function listRunBatches(file: string, batchIds: readonly string[]): Promise<void> {
-  if (!listsItsBatches(path.basename(file))) return;
-  await writeJsonAtomically(path.join(path.dirname(file), segmentBatchesName(path.basename(file))), { batches: [...batchIds].sort() } satisfies SegmentBatches);
-}
-
-/** Removes a file of the lake and, for a file holding several batches, their list beside it. */
-export async function removeWithList(file: string): Promise<void> {
-  await removeFile(file);
-  if (listsItsBatches(path.basename(file))) await removeFile(path.join(path.dirname(file), segmentBatchesName(path.basename(file))));
 }
 
 /** Every batch a table folder holds: a file of its own, or a place in a segment. Sorted. */
@@ -74,19 +45,19 @@ export async function folderBatches(dir: string): Promise<string[]> {
   for (const { name } of await parquetFiles(real)) {
     const own = batchOfFile(name);
     if (own !== null) batches.push(own);
-    else if (listsItsBatches(name)) batches.push(...(await batchesOfSegment(real, name)));
+    else if (isSegment(name)) batches.push(...(await batchesOfSegment(real, name)));
   }
   return batches.sort();
 }
 
-/** Where a batch's rows are: its own file, or the segment or run's file holding them (then filter on batch_id); null when none. */
+/** Where a batch's rows are: its own file, or the segment holding them (then filter on batch_id); null when neither. */
 export async function batchSource(dir: string, batchId: string): Promise<{ file: string; shared: boolean } | null> {
   // One generation of the folder throughout, even if a compaction switches it meanwhile.
   const real = await fs.realpath(dir).catch(() => dir);
   const own = path.join(real, `${batchId}.parquet`);
   if (await exists(own)) return { file: own, shared: false };
   for (const { name } of await parquetFiles(real)) {
-    if (listsItsBatches(name) && (await batchesOfSegment(real, name)).includes(batchId)) return { file: path.join(real, name), shared: true };
+    if (isSegment(name) && (await batchesOfSegment(real, name)).includes(batchId)) return { file: path.join(real, name), shared: true };
   }
   return null;
 }
@@ -118,7 +89,7 @@ export async function buildCompactedFolder(
     await fs.link(path.join(real, segmentBatchesName(name)), path.join(staged, segmentBatchesName(name)));
   }
   const batches: string[] = [];
-  for (const { name } of plan.merge) batches.push(...(listsItsBatches(name) ? await batchesOfSegment(real, name) : [batchOfFile(name) ?? name]));
+  for (const { name } of plan.merge) batches.push(...(isSegment(name) ? await batchesOfSegment(real, name) : [batchOfFile(name) ?? name]));
   const segment = segmentName(segmentId);
   // The list first: a segment is never without it, in this folder or after the switch.
   await writeJsonAtomically(path.join(staged, segmentBatchesName(segment)), { batches: batches.sort() } satisfies SegmentBatches);

@@ -4,14 +4,13 @@
  * compensation leaves the client's tables as if the batch never ran.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDB, stageRows, withConnection, writeParquet } from '../../adapters/lake/duck';
-import { folderBatches } from '../../adapters/lake/segments';
 import { querySql } from '../../adapters/lake/sql-session';
 import { loadConfig } from '../../config/load';
 import type { ResolvedConfig } from '../../config/schema';
@@ -275,33 +274,7 @@ describe('client layer activities on real DuckDB', () => {
     await runOf((i) => acts.discardClientBatches(i), 7_000);
     assert.equal((await tables()).bronze.length, 0);
 
-    // Bronze of the batches one by one (as an attempt from before runs wrote one file each):
-    // the run replaces those files with its own, so no row is there twice.
-    await runOf((i) => acts.bronzeBatches(i), 7_500);
     assert.deepEqual(await runOf((i) => acts.runClientBatches(i), 8_000), layered);
     assert.deepEqual(await tables(), written);
-
-    // One file per folder for the run, its batches listed beside it; none of each batch's own.
-    const folders = [
-      layout.bronzeDir('acme'),
-      layout.silverDir('acme'),
-      ...(['bronze', 'silver'] as const).flatMap((layer) => [
-        path.dirname(layout.errorsFile(layer, 'acme', 'x')),
-        path.dirname(layout.metricsFile(layer, 'acme', 'x')),
-      ]),
-    ];
-    const ofRun = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('run+') || run.some((b) => f.startsWith(b.batchId)));
-    for (const dir of folders) {
-      const files = ofRun(dir);
-      assert.equal(files.length, 2, `${dir}: ${files.join(', ')}`);
-      const list = files.find((f) => f.endsWith('.batches.json'));
-      assert.ok(list && files.some((f) => f === list.replace('.batches.json', '.parquet')), `${dir}: ${files.join(', ')}`);
-      assert.deepEqual(JSON.parse(readFileSync(path.join(dir, list), 'utf8')), { batches: [b7.batchId, b8.batchId] });
-    }
-    assert.deepEqual((await folderBatches(layout.bronzeDir('acme'))).slice(-2), [b7.batchId, b8.batchId]);
-
-    await runOf((i) => acts.discardClientBatches(i), 9_000);
-    for (const dir of folders) assert.deepEqual(ofRun(dir), [], dir);
-    assert.equal((await tables()).bronze.length, 0);
   });
 });
