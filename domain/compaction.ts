@@ -23,12 +23,16 @@ export function compactionGeneration(id: string): string {
   return `${COMPACTION_GENERATION_PREFIX}${id}`;
 }
 
+/** `id` holds no `.`: a batch id always does (`<topic>.<sequence>`), so no batch file reads as a segment. */
 export function segmentName(id: string): string {
+  if (id.includes('.')) throw new Error(`a segment id holds no "." (got ${JSON.stringify(id)})`);
   return `${SEGMENT_PREFIX}${id}${PARQUET}`;
 }
 
 export function isSegment(fileName: string): boolean {
-  return fileName.startsWith(SEGMENT_PREFIX) && fileName.endsWith(PARQUET);
+  if (!fileName.startsWith(SEGMENT_PREFIX) || !fileName.endsWith(PARQUET)) return false;
+  // A topic may itself start with the prefix (`compacted-orders`); its batch files hold a `.` before `.parquet`.
+  return !fileName.slice(SEGMENT_PREFIX.length, -PARQUET.length).includes('.');
 }
 
 /** The list of batches a segment holds, kept beside it. */

@@ -8,7 +8,8 @@
  *   bronze_<client>/<batch>.parquet
  *   silver_<client>/<batch>.parquet
  *   (bronze_ and silver_ folders, and a client's error and metric folders, also hold compacted
- *    segments: compacted-<id>.parquet, with the batches they hold in compacted-<id>.batches.json)
+ *    segments: compacted-<id>.parquet, the id without a ".", which every batch id holds,
+ *    with the batches they hold in compacted-<id>.batches.json)
  *   gold_<client>_summary/<YYYY-MM-DD>.parquet      one file per UTC day, rebuilt when touched
  *   gold_<client>_summary/undated.parquet           rows kept without event time (rule set to warn)
  *   gold_<client>_summary/_state/<slice>.parquet    what a slice's gold is made from, merged run by run

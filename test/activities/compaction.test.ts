@@ -33,6 +33,8 @@ const LAKE_ID = 'test-lake';
 const env = () => new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: Date.now() });
 const BATCHES = 10;
 const PER_BATCH = 6;
+/** Named like a segment (`compacted-<id>.parquet`) on purpose: its batch files must still read as batches. */
+const TOPIC = 'compacted-events';
 
 describe('compaction of a client’s files on real DuckDB', () => {
   const lakeRoot = mkdtempSync(path.join(os.tmpdir(), 'lake-compaction-'));
@@ -40,7 +42,7 @@ describe('compaction of a client’s files on real DuckDB', () => {
   let db: DuckDBInstance;
   let deps: { config: ResolvedConfig; db: DuckDBInstance; lakeId: string };
   let layout: LakeLayout;
-  const refs = Array.from({ length: BATCHES + 3 }, (_, seq) => ({ topic: 'events', seq, batchId: batchId('events', seq), records: PER_BATCH }));
+  const refs = Array.from({ length: BATCHES + 3 }, (_, seq) => ({ topic: TOPIC, seq, batchId: batchId(TOPIC, seq), records: PER_BATCH }));
   const rows = (query: string) => querySql(config, query);
 
   /** Every row the client's tables hold, as text, order aside. */
@@ -86,7 +88,7 @@ describe('compaction of a client’s files on real DuckDB', () => {
           amount: ref.seq + i / 10,
         }),
       );
-      const raw = values.map((value, i) => ['events', 0, BigInt(ref.seq * PER_BATCH + i), null, value, value.length, 0n, 'acme', ref.batchId, 0n]);
+      const raw = values.map((value, i) => [TOPIC, 0, BigInt(ref.seq * PER_BATCH + i), null, value, value.length, 0n, 'acme', ref.batchId, 0n]);
       await withConnection(db, async (conn) => {
         await stageRows(conn, 'raw', RAW_COLUMNS, raw);
         await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(ref.topic, ref.batchId));

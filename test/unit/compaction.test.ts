@@ -38,4 +38,12 @@ describe('compaction plan', () => {
     assert.equal(segmentBatchesName(segmentName('a')), 'compacted-a.batches.json');
     assert.ok(!segmentBatchesName(segmentName('a')).endsWith('.parquet'), 'no table reads the list');
   });
+  it('takes a batch of a topic whose name starts like a segment for a batch', () => {
+    // Topics may be named `compacted-…`; their batch ids still end in `.<sequence>`, which a segment id never holds.
+    const name = 'compacted-orders.000000004.parquet';
+    assert.equal(isSegment(name), false);
+    assert.equal(batchOfFile(name), 'compacted-orders.000000004');
+    const plan = planCompaction([{ name, bytes: 10_000 }, batch(1), batch(2)], options);
+    assert.deepEqual(plan?.merge.map((f) => f.name).sort(), [name, batch(1).name, batch(2).name].sort());
+  });
 });
