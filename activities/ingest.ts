@@ -12,6 +12,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { ErrorType } from '../contract/errors';
 import {
   available,
+  backlogBatchMessages,
   capReadAhead,
   ingestedAtMicros,
   nextOffsetsAfter,
@@ -58,6 +59,12 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
   const layout = new LakeLayout(config.lakeDir);
   const store = new IngestStore(layout);
 
+  /** The clients a batch may be for: the known ones and those discovered so far. */
+  async function servedClients(settings: IngestSettings): Promise<number> {
+    const discovered = settings.clients.autoDiscover ? await readDiscoveredClients(config.lakeDir) : [];
+    return new Set([...settings.clients.known, ...discovered]).size;
+  }
+
   async function planBatch(input: IngestBatchInput, beat: (d: Record<string, unknown>) => void, cancelled: AbortSignal): Promise<BatchPlan | null> {
     const { settings, seq, nextOffsets, stopAt } = input;
     const existing = await store.readPlan(settings.topic, seq);
@@ -92,7 +99,18 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
     // maxWaitMs (under a backlog, see below, until reading stalls), and plan over what was read:
     // its sizes are known before the plan is fixed. (In triggered mode nothing beyond stopAt
     // will come, so reaching it is enough.)
-    const limits = { maxMessages: settings.maxMessages, maxBytes: config.batch.maxBytes };
+    //
+    // When the topic already holds a full batch's count of messages, the batch is read full
+    // rather than closed after maxWaitMs: the messages are there, only reading them takes time,
+    // and a batch cut short costs every client in it a run of its own (for the same reason a
+    // batch for many clients holds more, see backlogBatchMessages). It still closes once nothing
+    // more comes for a while (a read-ahead paused at its byte budget by messages past a triggered
+    // run's end, offsets that are transaction markers rather than messages).
+    const backlog = totalAvailable(avail) >= BigInt(settings.maxMessages);
+    const limits = {
+      maxMessages: backlog ? backlogBatchMessages(settings.maxMessages, await servedClients(settings), totalAvailable(avail)) : settings.maxMessages,
+      maxBytes: config.batch.maxBytes,
+    };
     const ends = new Map([...avail].map(([p, a]) => [p, a.end]));
     const within = (ahead: ReadonlyMap<number, ReadAhead>) => (stopAt === null ? ahead : capReadAhead(ahead, ends));
     beat({ waiting: 'for a full batch' });
@@ -100,12 +118,6 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
     const full = (read: ReadonlyMap<number, ReadAhead>) => readAheadFull(within(read), limits) || (stopAt !== null && readAheadReaches(read, ends));
     // A first read may wait for the consumer to join its group; the watermarks promise messages.
     const atMost = Date.now() + IDLE_WAIT_MS;
-    // When the topic already holds a full batch's count of messages, the batch is read full
-    // rather than closed after maxWaitMs: the messages are there, only reading them takes time,
-    // and a batch cut short costs every client in it a run of its own. It still closes once
-    // nothing more comes for a while (a read-ahead paused at its byte budget by messages past a
-    // triggered run's end, offsets that are transaction markers rather than messages).
-    const backlog = totalAvailable(avail) >= BigInt(limits.maxMessages);
     const until = Date.now() + settings.maxWaitMs;
     const wait = backlog ? { until, atMost, quietMs: Math.max(settings.maxWaitMs, BACKLOG_QUIET_MS) } : { until, atMost };
     const ahead = await streams.of(settings.topic).readAhead(positions, full, wait, cancelled);

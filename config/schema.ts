@@ -21,15 +21,19 @@ const SafeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1
  * (test/e2e/burst.test.ts prints it).
  */
 export const INGEST_MEMORY_FACTOR = 20;
-/** 32 MiB: a worker's ingest stays within 640 MiB over its idle footprint (see INGEST_MEMORY_FACTOR). */
-export const DEFAULT_BATCH_MAX_BYTES = 33_554_432;
+/**
+ * 96 MiB: a worker's ingest stays within 1.9 GiB over its idle footprint (see
+ * INGEST_MEMORY_FACTOR). It binds under a backlog of large messages, or for a pipeline of many
+ * clients, whose batches grow past maxMessages (domain/batch-plan.ts, backlogBatchMessages):
+ * 100,000 messages of 350 bytes are 33 MiB.
+ */
+export const DEFAULT_BATCH_MAX_BYTES = 100_663_296;
 
 /**
  * batch.maxMessages unless configured (see its schema entry). A client's run costs about as
  * much for a few records as for a thousand (about fourteen statements and eight small files), so
  * under backlog larger batches spread it over more records: with 100 clients sharing the
- * traffic, 100,000 instead of 50,000 made `npm run bench` about 1.3 times faster. Messages of
- * usual sizes (about 250 bytes) fill maxBytes first at some 130,000.
+ * traffic, 100,000 instead of 50,000 made `npm run bench` about 1.3 times faster.
  */
 export const DEFAULT_BATCH_MAX_MESSAGES = 100_000;
 
@@ -110,7 +114,8 @@ export const ConfigSchema = z.strictObject({
      * A cap reached only under load: a batch closes after maxWaitMs with whatever arrived, so
      * batches are small when traffic is light; when the topic already holds this many messages
      * the batch is read full (up to this, or maxBytes), so every client's fixed cost per run is
-     * spread over more records.
+     * spread over more records. A pipeline of more than 50 clients reads larger batches under a
+     * backlog, in proportion, up to 4 times this (see backlogBatchMessages).
      */
     maxMessages: z.int().min(1).max(100_000).default(DEFAULT_BATCH_MAX_MESSAGES),
     /**

@@ -99,6 +99,28 @@ export interface BatchLimits {
   maxBytes: number;
 }
 
+/** A batch of maxMessages is sized for up to this many clients; under a backlog, one serving more grows in proportion. */
+export const CLIENTS_PER_FULL_BATCH = 50;
+/**
+ * How far a backlog batch grows past maxMessages: the byte budget bounds the messages' bytes,
+ * this bounds what each message costs besides (its parsed object, its rows).
+ */
+export const MAX_BACKLOG_GROWTH = 4;
+
+/**
+ * How many messages a batch read under a backlog may hold. A client's run costs about as much
+ * for a few records as for thousands, so with many clients a batch of maxMessages would give
+ * each of them a run of few records: past CLIENTS_PER_FULL_BATCH clients the batch grows with
+ * their number (up to MAX_BACKLOG_GROWTH times), so that each client's share stays the same.
+ * Never more than the topic holds (`available`), so a batch is not kept open waiting for
+ * messages that are not there; never less than maxMessages. maxBytes still bounds every batch.
+ */
+export function backlogBatchMessages(maxMessages: number, clients: number, available: bigint): number {
+  const growth = Math.min(MAX_BACKLOG_GROWTH, Math.max(1, clients / CLIENTS_PER_FULL_BATCH));
+  const grown = Math.ceil(maxMessages * growth);
+  return available >= BigInt(grown) ? grown : Math.max(maxMessages, Number(available));
+}
+
 /**
  * Plans a batch over messages already read, so it is bounded by their bytes as well as their
  * count. Takes one message per partition in turn (so one busy partition cannot starve the

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   available,
+  backlogBatchMessages,
   capReadAhead,
+  CLIENTS_PER_FULL_BATCH,
+  MAX_BACKLOG_GROWTH,
   nextOffsetsAfter,
   planReadAhead,
   rangeSize,
@@ -102,5 +105,22 @@ describe('planning over messages read ahead', () => {
     assert.equal(readAheadReaches(read, ends), true);
     assert.equal(readAheadReaches(read, new Map([[0, 4n]])), false);
     assert.deepEqual(planReadAhead(capReadAhead(read, ends), { maxMessages: 10, maxBytes: 1000 }), [{ partition: 0, from: '0', until: '2' }]);
+  });
+});
+
+describe('the size of a batch under a backlog', () => {
+  const plenty = 10_000_000n;
+  it('is maxMessages for up to CLIENTS_PER_FULL_BATCH clients', () => {
+    assert.equal(backlogBatchMessages(100_000, 3, plenty), 100_000);
+    assert.equal(backlogBatchMessages(100_000, CLIENTS_PER_FULL_BATCH, plenty), 100_000);
+  });
+  it('grows with the clients beyond, so each client’s share stays the same, up to MAX_BACKLOG_GROWTH times', () => {
+    assert.equal(backlogBatchMessages(100_000, 2 * CLIENTS_PER_FULL_BATCH, plenty), 200_000);
+    assert.equal(backlogBatchMessages(600, 120, plenty), 1_440);
+    assert.equal(backlogBatchMessages(100_000, 1_000 * CLIENTS_PER_FULL_BATCH, plenty), MAX_BACKLOG_GROWTH * 100_000);
+  });
+  it('takes no more than the topic holds, and never less than maxMessages', () => {
+    assert.equal(backlogBatchMessages(100_000, 100, 150_000n), 150_000);
+    assert.equal(backlogBatchMessages(100_000, 100, 20_000n), 100_000);
   });
 });
