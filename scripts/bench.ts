@@ -20,6 +20,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BATCH_MAX_MESSAGES } from '../config/schema';
+import { backlogBatchMessages } from '../domain/batch-plan';
 import { describeMachine, machineLine } from './bench/machine';
 import { benchRun } from './bench/run';
 import type { RunFigures } from './bench/run';
@@ -194,7 +195,9 @@ async function main(): Promise<void> {
   } else {
     const backlog: RunFigures[] = [];
     for (const clients of sweep) {
-      console.log(`run: ${count} messages, ${clients} clients, batches of up to ${batch}${workers > 1 ? `, ${workers} worker processes` : ''}`);
+      const grown = backlogBatchMessages(batch, clients, BigInt(count));
+      const upTo = grown > batch ? `${batch} (${grown} under this backlog, for ${clients} clients)` : String(batch);
+      console.log(`run: ${count} messages, ${clients} clients, batches of up to ${upTo}${workers > 1 ? `, ${workers} worker processes` : ''}`);
       const r = await benchRun({ count, clients, batch, workers, say });
       printRun(r);
       backlog.push(r);
