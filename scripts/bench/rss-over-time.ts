@@ -1,6 +1,6 @@
 /**
- * Whether the worker's memory is stable under a steady load: its RSS once warmed up (the end of
- * the first 20 % of the run) against its RSS at the end of the run.
+ * Whether the worker's memory is stable under a steady load: its RSS level once warmed up (the
+ * end of the first 20 % of the run) against its level at the end of the run.
  */
 import { mib } from './rss';
 import type { RssSample } from './rss';
@@ -16,13 +16,21 @@ export interface RssOverTime {
   peakMiB: number;
   /** Once every client had drained. */
   drainedMiB: number;
-  /** RSS at every tenth of the run, 10 % to 100 %. */
+  /** The RSS level at every tenth of the run, 10 % to 100 %. */
   everyTenthMiB: number[];
 }
 
-/** The median of the samples of the second before `atMs`: one sample may land on a garbage collector's peak or trough. */
+/**
+ * How long a level is taken over. Compactions lift the RSS by a few hundred MiB for up to a few
+ * seconds, then hand it back: a point that lands on one says nothing about growth, so a level is
+ * the median of the samples of this window (a spike shorter than half of it drops out); the
+ * spikes themselves show in the peak.
+ */
+export const LEVEL_WINDOW_MS = 10_000;
+
+/** The RSS level at `atMs`: the median of the samples of the window before it. */
 function rssAt(samples: readonly RssSample[], atMs: number): number {
-  const window = samples.filter((s) => s.atMs <= atMs && s.atMs > atMs - 1000).map((s) => s.bytes);
+  const window = samples.filter((s) => s.atMs <= atMs && s.atMs > atMs - LEVEL_WINDOW_MS).map((s) => s.bytes);
   const before = samples.filter((s) => s.atMs <= atMs);
   if (window.length === 0) return before[before.length - 1]?.bytes ?? samples[0]?.bytes ?? 0;
   window.sort((a, b) => a - b);
