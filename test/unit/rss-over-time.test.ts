@@ -12,7 +12,7 @@ function run(level: (ms: number) => number): RssSample[] {
 }
 
 describe('rssOverTime', () => {
-  it('does not count a spike that is handed back, such as a compaction at the end of the run, as growth', () => {
+  it('does not count a spike of a few seconds, such as a compaction at the end of the run, as growth', () => {
     const samples = run((ms) => (ms > 97_000 ? 1100 : 700));
     const m = rssOverTime(samples, 0, 100_000);
     assert.equal(m.at20PctMiB, 700);
