@@ -45,7 +45,7 @@ export const CLIENT_LIST_VIEW_SQL = `CREATE OR REPLACE VIEW client_list AS
            count(*) AS raw_records
     FROM kafka_raw_bronze WHERE client_id IS NOT NULL GROUP BY client_id`;
 
-/** The staging table the health view takes each client workflow's live state from. */
+/** The relation the health view takes each client workflow's live state from. */
 export const LIVE_STATE_TABLE = 'pipeline_client_state';
 
 /** Every client's rows of one layer, as one relation (of the columns the health view needs). */

@@ -8,7 +8,7 @@ import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, LIST, listVal
 import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { currentFence } from './fence';
 import { commitFile, makeDir, removeFile, tempPathFor } from './files';
-import { createTableSql, inlineRowsSql, sqlIdent, sqlLiteral, sqlString } from '../../domain/sql';
+import { createTableSql, inlineRowsSql, sqlIdent, sqlLiteral, sqlString, sqlText } from '../../domain/sql';
 import type { Cell, ColumnType, Columns } from '../../domain/tables';
 
 export async function openDuckDB(options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDBInstance> {
@@ -85,10 +85,57 @@ function vectorValue(type: ColumnType, cell: Cell): DuckDBValue {
 const CHUNK_ROWS = 2048;
 
 /**
- * Creates a temp table and appends the rows (each a cell per column). Columns named in
- * `sameInEveryRow` hold one value in every row: that value is written once, into the query
- * that reads the rows back, instead of being appended in every row. Returns that query: the
- * rows with all of `columns`, in their order.
+ * A text column whose values repeat (an event type, a status, a client id) is staged as codes,
+ * 1-based indices into its distinct values, which the query reading the rows back spells as a
+ * list: appending a text costs a call into DuckDB per cell, appending a number does not. Only
+ * for a few distinct values, so the list stays a short literal in the query.
+ */
+const MAX_CODED_WORDS = 256;
+const MAX_CODED_CHARS = 64 * 1024;
+
+interface TextCodes {
+  /** Per row, the value's 1-based index in `words`, or null for a null cell. */
+  codes: Array<number | null>;
+  words: string[];
+}
+
+/** The codes of column `i` of the rows, or null when its values repeat too little to be worth it. */
+function repeatedTextCodes(rows: ReadonlyArray<readonly Cell[]>, i: number): TextCodes | null {
+  const indexOf = new Map<string, number>();
+  const codes = new Array<number | null>(rows.length);
+  // Each distinct value should stand for four rows or more.
+  const maxWords = Math.min(MAX_CODED_WORDS, Math.floor(rows.length / 4));
+  let chars = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const cell = rows[r]?.[i] ?? null;
+    if (cell === null) {
+      codes[r] = null;
+      continue;
+    }
+    const text = String(cell);
+    let code = indexOf.get(text);
+    if (code === undefined) {
+      chars += text.length;
+      if (indexOf.size >= maxWords || chars > MAX_CODED_CHARS) return null;
+      code = indexOf.size + 1;
+      indexOf.set(text, code);
+    }
+    codes[r] = code;
+  }
+  return { codes, words: [...indexOf.keys()] };
+}
+
+type StagedColumn =
+  | { name: string; type: ColumnType; i: number; staged: 'constant' }
+  | { name: string; type: ColumnType; i: number; staged: 'value' }
+  | { name: string; type: ColumnType; i: number; staged: 'code'; coding: TextCodes };
+
+/**
+ * Stages rows (each a cell per column) in a temp table and returns the query that reads them
+ * back: all of `columns`, in their order. Read the rows only through that query: the table holds
+ * them in staged form. Columns named in `sameInEveryRow` hold one value in every row, which is
+ * written once into the query instead of into every row; text columns of few distinct values are
+ * staged as codes (see MAX_CODED_WORDS).
  */
 export async function stageRows(
   conn: DuckDBConnection,
@@ -98,32 +145,46 @@ export async function stageRows(
   sameInEveryRow: readonly string[] = [],
 ): Promise<string> {
   const first = rows[0];
-  const constant = columns.map(([name]) => sameInEveryRow.includes(name));
-  const staged = columns.filter((_, i) => !constant[i]);
-  const appended = columns.flatMap(([, type], i) => (constant[i] ? [] : [{ i, type }]));
-  const checked = columns.flatMap(([name], i) => (constant[i] ? [{ i, name }] : []));
-  await conn.run(createTableSql(table, staged));
-  for (const row of checked.length > 0 ? rows : []) {
-    for (const { i, name } of checked) {
-      if (row[i] !== first?.[i]) throw new Error(`column ${name} of ${table} was staged as the same in every row, but it is not`);
+  const plan: StagedColumn[] = columns.map(([name, type], i) => {
+    if (sameInEveryRow.includes(name)) return { name, type, i, staged: 'constant' };
+    const coding = type === 'VARCHAR' ? repeatedTextCodes(rows, i) : null;
+    return coding === null ? { name, type, i, staged: 'value' } : { name, type, i, staged: 'code', coding };
+  });
+  for (const column of plan) {
+    if (column.staged !== 'constant') continue;
+    for (const row of rows) {
+      if (row[column.i] !== first?.[column.i]) throw new Error(`column ${column.name} of ${table} was staged as the same in every row, but it is not`);
     }
   }
+  const appended = plan.filter((column) => column.staged !== 'constant');
+  await conn.run(createTableSql(table, appended.map(({ name, type, staged }) => [name, staged === 'code' ? 'INTEGER' : type])));
   // Column by column, a chunk at a time: numbers and times go into the chunk's memory, not one
   // call into DuckDB per cell as with the appender's row by row methods.
   const appender = await conn.createAppender(table);
   try {
-    const types = appended.map(({ type }) => DUCK_TYPES[type]);
+    const types = appended.map(({ type, staged }) => (staged === 'code' ? INTEGER : DUCK_TYPES[type]));
     for (let from = 0; from < rows.length; from += CHUNK_ROWS) {
-      const slice = rows.slice(from, from + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(types, slice.length);
-      appended.forEach(({ i, type }, c) => chunk.setColumnValues(c, slice.map((row) => vectorValue(type, row[i] ?? null))));
+      const count = Math.min(CHUNK_ROWS, rows.length - from);
+      const chunk = DuckDBDataChunk.create(types, count);
+      appended.forEach((column, c) => {
+        const values = new Array<DuckDBValue>(count);
+        for (let r = 0; r < count; r++) {
+          values[r] = column.staged === 'code' ? (column.coding.codes[from + r] ?? null) : vectorValue(column.type, rows[from + r]?.[column.i] ?? null);
+        }
+        chunk.setColumnValues(c, values);
+      });
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
   } finally {
     appender.closeSync();
   }
-  const select = columns.map(([name, type], i) => (constant[i] ? `${sqlLiteral(first?.[i] ?? null, type)} AS ${sqlIdent(name)}` : sqlIdent(name)));
+  const select = plan.map((column) => {
+    const name = sqlIdent(column.name);
+    if (column.staged === 'constant') return `${sqlLiteral(first?.[column.i] ?? null, column.type)} AS ${name}`;
+    if (column.staged === 'code') return `([${column.coding.words.map(sqlText).join(', ')}]::VARCHAR[])[${name}] AS ${name}`;
+    return name;
+  });
   return `SELECT ${select.join(', ')} FROM ${sqlIdent(table)}`;
 }
 

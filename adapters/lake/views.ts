@@ -9,6 +9,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { hasParquet, lakeClients, resolveTableFolder } from './catalog';
 import { stageRows } from './duck';
 import { CLIENT_LIST_VIEW_SQL, healthMonitorViewSql, LIVE_STATE_TABLE, tableViews, tableViewSql } from '../../domain/views';
+import { sqlIdent } from '../../domain/sql';
 import type { Columns } from '../../domain/tables';
 
 /** Live state of a client's workflow, from Temporal, for the health view. */
@@ -61,7 +62,9 @@ async function resolvedLeafFolders(lakeDir: string, folder: string, depth: numbe
  * state and backlog; without it they are `unknown` / null. Returns the views' names.
  */
 export async function createViews(conn: DuckDBConnection, lakeDir: string, live: readonly LiveClientState[] = []): Promise<string[]> {
-  await stageRows(conn, LIVE_STATE_TABLE, LIVE_STATE_COLUMNS, live.map((l) => [l.client_id, l.state, l.queued_batches, l.backlog_records, l.consumer_lag, l.gold_lag_seconds ?? null, l.last_gold_delay_seconds ?? null]));
+  const liveRows = live.map((l) => [l.client_id, l.state, l.queued_batches, l.backlog_records, l.consumer_lag, l.gold_lag_seconds ?? null, l.last_gold_delay_seconds ?? null]);
+  const liveState = await stageRows(conn, `${LIVE_STATE_TABLE}_staged`, LIVE_STATE_COLUMNS, liveRows);
+  await conn.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(LIVE_STATE_TABLE)} AS ${liveState}`);
   const clients = await lakeClients(lakeDir);
   const views: string[] = [];
   for (const { name, dir, depth, columns } of tableViews(clients)) {

@@ -69,8 +69,7 @@ describe('client layer activities on real DuckDB', () => {
       0n,
     ]);
     await withConnection(db, async (conn) => {
-      await stageRows(conn, 'raw', RAW_COLUMNS, rows);
-      await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(b.topic, b.batchId));
+      await writeParquet(conn, await stageRows(conn, 'raw', RAW_COLUMNS, rows), layout.rawFile(b.topic, b.batchId));
     });
   };
 

@@ -90,8 +90,7 @@ describe('compaction of a client’s files on real DuckDB', () => {
       );
       const raw = values.map((value, i) => [TOPIC, 0, BigInt(ref.seq * PER_BATCH + i), null, value, value.length, 0n, 'acme', ref.batchId, 0n]);
       await withConnection(db, async (conn) => {
-        await stageRows(conn, 'raw', RAW_COLUMNS, raw);
-        await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(ref.topic, ref.batchId));
+        await writeParquet(conn, await stageRows(conn, 'raw', RAW_COLUMNS, raw), layout.rawFile(ref.topic, ref.batchId));
       });
     }
     const run = createClientRunActivities(lakeRunLayers(deps)).runClientBatches;

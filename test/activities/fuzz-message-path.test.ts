@@ -71,10 +71,13 @@ describe('fuzzing the message path through the real bronze and silver activities
       rawValueChars: config.limits.rawValueChars,
     });
     await withConnection(db, async (conn) => {
-      await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows);
-      await writeParquet(conn, 'SELECT * FROM raw ORDER BY client_id NULLS LAST, "partition", "offset"', layout.rawFile(TOPIC, batchId));
-      await stageRows(conn, 'router_errors', ERROR_COLUMNS, routed.errorRows);
-      await writeParquetOrRemove(conn, 'SELECT * FROM router_errors', layout.errorsFile('bronze', ROUTER_SCOPE, batchId));
+      const raw = await stageRows(conn, 'raw', RAW_COLUMNS, routed.rawRows);
+      await writeParquet(conn, `${raw} ORDER BY client_id NULLS LAST, "partition", "offset"`, layout.rawFile(TOPIC, batchId));
+      await writeParquetOrRemove(
+        conn,
+        await stageRows(conn, 'router_errors', ERROR_COLUMNS, routed.errorRows),
+        layout.errorsFile('bronze', ROUTER_SCOPE, batchId),
+      );
     });
     await addDiscoveredClients(config.lakeDir, discovered, clients.newlyDiscovered());
     const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: 1_000 });

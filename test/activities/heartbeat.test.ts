@@ -106,8 +106,7 @@ describe('whileHeartbeating', () => {
           await tryTo('replace', () => writeParquet(conn, `SELECT 'stale' AS v`, kept));
           await tryTo('create', () => writeParquet(conn, `SELECT 'stale' AS v`, fresh));
           await tryTo('remove', async () => {
-            await stageRows(conn, 'nothing', [['v', 'VARCHAR']], []);
-            return writeParquetOrRemove(conn, 'SELECT * FROM nothing', removable);
+            return writeParquetOrRemove(conn, await stageRows(conn, 'nothing', [['v', 'VARCHAR']], []), removable);
           });
           await tryTo('json', () => writeJsonAtomically(json, { by: 'stale' }));
           workOutcome.resolve(outcome);

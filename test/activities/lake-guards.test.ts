@@ -68,8 +68,7 @@ describe('activities refuse references that leave their own files', () => {
     const value = JSON.stringify({ client_id: 'victim', timestamp: '2026-11-20T10:00:00Z', event_type: 'e', status: 'active', amount: 1 });
     const row: Cell[] = ['events', 0, 0n, null, value, value.length, 0n, 'victim', good.batchId, 0n];
     await withConnection(db, async (conn) => {
-      await stageRows(conn, 'raw', RAW_COLUMNS, [row]);
-      await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(good.topic, good.batchId));
+      await writeParquet(conn, await stageRows(conn, 'raw', RAW_COLUMNS, [row]), layout.rawFile(good.topic, good.batchId));
     });
     // The other client's tables, which a crafted reference of acme's aims at.
     for (const step of [acts.bronzeBatch, acts.silverBatch, acts.goldBatch]) await run(step, input('victim', good));

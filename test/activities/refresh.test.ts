@@ -72,8 +72,7 @@ describe('refresh activities on real DuckDB', () => {
       );
       const rows = values.map((value, i) => ['events', 0, BigInt(ref.seq * 3 + i), null, value, value.length, 0n, 'acme', ref.batchId, 0n]);
       await withConnection(db, async (conn) => {
-        await stageRows(conn, 'raw', RAW_COLUMNS, rows);
-        await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(ref.topic, ref.batchId));
+        await writeParquet(conn, await stageRows(conn, 'raw', RAW_COLUMNS, rows), layout.rawFile(ref.topic, ref.batchId));
       });
     }
   });

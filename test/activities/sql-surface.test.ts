@@ -85,12 +85,11 @@ describe('pipeline sql: the seed queries, and nothing but reading the lake', () 
     const db = await openDuckDB({ threads: 1 });
     try {
       await withConnection(db, async (conn) => {
-        await stageRows(conn, 'raw', RAW_COLUMNS, rows);
-        await writeParquet(conn, 'SELECT * FROM raw ORDER BY client_id, "offset"', layout.rawFile(batch.topic, batch.batchId));
+        const raw = await stageRows(conn, 'raw', RAW_COLUMNS, rows);
+        await writeParquet(conn, `${raw} ORDER BY client_id, "offset"`, layout.rawFile(batch.topic, batch.batchId));
         // A failed batch three days ago: the last day's query must leave it out.
         const old: Cell[] = [micros(oldErrorAt), 'acme', 'batch', 'clientPipeline', [], 'Boom: old', 'events.000000099', 'events', null, null, null];
-        await stageRows(conn, 'old_error', ERROR_COLUMNS, [old]);
-        await writeParquet(conn, 'SELECT * FROM old_error', layout.errorsFile('batch', 'acme', 'events.000000099'));
+        await writeParquet(conn, await stageRows(conn, 'old_error', ERROR_COLUMNS, [old]), layout.errorsFile('batch', 'acme', 'events.000000099'));
       });
       const deps = { config, db, lakeId: 'test-lake' };
       const acts = { ...createBronzeActivities(deps), ...createSilverActivities(deps), ...createGoldActivities(deps) };

@@ -90,6 +90,56 @@ describe('staged and literal rows on real DuckDB', () => {
     );
   });
 
+  /** Rows staged, written and read back: each row's cells as DuckDB returns them, and the staged table's column types. */
+  const roundTrip = (columns: Columns, rows: Cell[][]) =>
+    withConnection(db, async (conn) => {
+      const file = path.join(dir, 'round-trip.parquet');
+      await writeParquet(conn, await stageRows(conn, 'staged', columns, rows), file);
+      const stagedTypes = (await conn.runAndReadAll('SELECT column_name, column_type FROM (DESCRIBE staged)')).getRowObjectsJS();
+      return { rows: (await read(conn, file)).rows.map((row) => columns.map(([name]) => row[name])), stagedTypes };
+    });
+
+  it('stages text of few distinct values as codes, and reads back every text as it was', async () => {
+    const words = ["it's", 'a\u0000b', '', '😀 é', 'ORDER BY', '[1]', '\\'];
+    const rows: Cell[][] = Array.from({ length: 600 }, (_, i) => [i % 9 === 0 ? null : (words[i % words.length] ?? null), `unique ${i}`, i]);
+    const columns: Columns = [
+      ['repeated', 'VARCHAR'],
+      ['unique', 'VARCHAR'],
+      ['n', 'INTEGER'],
+    ];
+    const { rows: back, stagedTypes } = await roundTrip(columns, rows);
+    assert.deepEqual(back, rows);
+    assert.deepEqual(
+      stagedTypes.map((c) => [c.column_name, c.column_type]),
+      [
+        ['repeated', 'INTEGER'],
+        ['unique', 'VARCHAR'],
+        ['n', 'INTEGER'],
+      ],
+    );
+  });
+
+  it('reads back any texts, whether their column was coded or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.string({ unit: 'binary', maxLength: 20 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 300 }),
+        async (words, picks) => {
+          const rows: Cell[][] = picks.map((p, i) => [p % (words.length + 1) === words.length ? null : (words[p % (words.length + 1)] ?? null), i]);
+          const { rows: back } = await roundTrip(
+            [
+              ['text', 'VARCHAR'],
+              ['i', 'INTEGER'],
+            ],
+            rows,
+          );
+          assert.deepEqual(back, rows);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('removes the file when there are no rows', async () => {
     const file = path.join(dir, 'gone.parquet');
     await withConnection(db, async (conn) => {

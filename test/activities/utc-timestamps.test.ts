@@ -45,8 +45,7 @@ describe('timestamps are UTC-adjusted in every table (hyparquet)', () => {
     ].map((f) => JSON.stringify({ client_id: 'acme', event_type: 'purchase', status: 'active', ...f }));
     await withConnection(db, async (conn) => {
       const rows = values.map((v, i) => ['events', 0, BigInt(i), null, v, v.length, micros(KAFKA_AT), 'acme', batch.batchId, micros(KAFKA_AT)]);
-      await stageRows(conn, 'raw', RAW_COLUMNS, rows);
-      await writeParquet(conn, 'SELECT * FROM raw', layout.rawFile(batch.topic, batch.batchId));
+      await writeParquet(conn, await stageRows(conn, 'raw', RAW_COLUMNS, rows), layout.rawFile(batch.topic, batch.batchId));
     });
     const deps = { config, db, lakeId: input.lakeId! };
     const acts = { ...createBronzeActivities(deps), ...createSilverActivities(deps), ...createGoldActivities(deps) };
@@ -132,8 +131,8 @@ describe('timestamps are UTC-adjusted in every table (hyparquet)', () => {
       const conn = await db.connect();
       await conn.run("SET TimeZone = 'America/New_York'");
       const at = micros('2026-11-21T23:59:00.123Z') + 456n;
-      await stageRows(conn, 'stamps', [['at', 'TIMESTAMPTZ']], [[at], [null]]);
-      const rows = (await conn.runAndReadAll('SELECT epoch_us("at") AS us FROM stamps')).getRowObjectsJS();
+      const stamps = await stageRows(conn, 'stamps', [['at', 'TIMESTAMPTZ']], [[at], [null]]);
+      const rows = (await conn.runAndReadAll(`SELECT epoch_us("at") AS us FROM (${stamps})`)).getRowObjectsJS();
       assert.deepEqual(
         rows.map((r) => r.us),
         [at, null],

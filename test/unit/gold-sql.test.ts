@@ -23,20 +23,20 @@ describe('gold SQL over silver Parquet', () => {
     db = await openDuckDB();
     conn = await db.connect();
     // Two batch files; the second holds a late record for an hour the first already covered.
-    await stageRows(conn, 's1', SILVER_COLUMNS, [
+    const s1 = await stageRows(conn, 's1', SILVER_COLUMNS, [
       silver('purchase', '2026-11-20T10:05:00Z', 0.1, 1),
       silver('purchase', '2026-11-20T10:55:00Z', 0.2, 2),
       silver('purchase', '2026-11-20T11:00:00Z', null, 3),
       silver('refund', '2026-11-20T10:30:00Z', 5, 4),
       silver('purchase', '2026-11-21T00:00:00Z', 1, 5),
     ]);
-    await writeParquet(conn, 'SELECT * FROM s1', path.join(dir, 'b1.parquet'));
-    await stageRows(conn, 's2', SILVER_COLUMNS, [
+    await writeParquet(conn, s1, path.join(dir, 'b1.parquet'));
+    const s2 = await stageRows(conn, 's2', SILVER_COLUMNS, [
       silver('purchase', '2026-11-20T10:59:59Z', 0.3, 6),
       silver('purchase', null, 2, 7),
       silver('big', '2026-11-20T12:00:00Z', 2e15, 8),
     ]);
-    await writeParquet(conn, 'SELECT * FROM s2', path.join(dir, 'b2.parquet'));
+    await writeParquet(conn, s2, path.join(dir, 'b2.parquet'));
   });
   after(() => {
     conn.closeSync();
