@@ -13,6 +13,14 @@ import { sqlString } from '../../domain/sql';
 import { exists, fsyncPath, makeDir, readJsonIfExists, writeJsonAtomically } from './files';
 import { writeParquet } from './duck';
 
+/**
+ * Rows per row group of a segment. DuckDB's Parquet writer holds a row group in memory until it
+ * is written, 122,880 rows by default: merging 64 files of 3,200 bronze rows took 160–215 MiB
+ * more memory that way, against some 45 MiB and half the time in groups of this size (the file
+ * 2 % larger). Each batch's rows stay together, so a read of one batch skips the other groups.
+ */
+export const SEGMENT_ROW_GROUP_ROWS = 2048;
+
 interface SegmentBatches {
   batches: string[];
 }
@@ -94,7 +102,9 @@ export async function buildCompactedFolder(
   // The list first: a segment is never without it, in this folder or after the switch.
   await writeJsonAtomically(path.join(staged, segmentBatchesName(segment)), { batches: batches.sort() } satisfies SegmentBatches);
   const sources = plan.merge.map((f) => sqlString(path.join(real, f.name))).join(', ');
-  await writeParquet(conn, `SELECT * FROM read_parquet([${sources}], union_by_name = true)`, path.join(staged, segment));
+  await writeParquet(conn, `SELECT * FROM read_parquet([${sources}], union_by_name = true)`, path.join(staged, segment), {
+    rowGroupRows: SEGMENT_ROW_GROUP_ROWS,
+  });
   await fsyncPath(staged);
   return { filesBefore: files.length, filesAfter: plan.keep.length + 1, batches: batches.length };
 }

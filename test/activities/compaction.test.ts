@@ -14,14 +14,16 @@ import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDB, stageRows, withConnection, writeParquet } from '../../adapters/lake/duck';
-import { buildCompactedFolder, folderBatches } from '../../adapters/lake/segments';
+import { buildCompactedFolder, folderBatches, SEGMENT_ROW_GROUP_ROWS } from '../../adapters/lake/segments';
 import { querySql } from '../../adapters/lake/sql-session';
 import { loadConfig } from '../../config/load';
 import type { ResolvedConfig } from '../../config/schema';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
 import type { RefreshInput } from '../../contract/refresh';
 import type { ClientRunInput, CompactionInput, CompactionOutcome } from '../../contract/types';
+import { segmentName } from '../../domain/compaction';
 import { batchId, LakeLayout } from '../../domain/lake-layout';
+import { sqlString } from '../../domain/sql';
 import { RAW_COLUMNS } from '../../domain/tables';
 import { createClientRunActivities, lakeRunLayers } from '../../activities/client-run';
 import { createCompactionActivities } from '../../activities/compaction';
@@ -196,5 +198,56 @@ describe('compaction of a client’s files on real DuckDB', () => {
     await env().run(acts.refreshClient, goldOnly);
     await env().run(acts.switchRefresh, goldOnly);
     assert.deepEqual(await snapshot(), withRun, 'every day of gold rebuilt, those of compacted batches too');
+  });
+});
+
+describe('a segment’s layout', () => {
+  it('is written in small row groups, each batch’s rows together, so a read of one batch skips the rest', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'segment-layout-'));
+    const db = await openDuckDB({ threads: 2 });
+    try {
+      const live = path.join(dir, 'live');
+      const batches = ['events.000000001', 'events.000000002', 'events.000000003'];
+      const perBatch = 10_000;
+      await withConnection(db, async (conn) => {
+        for (const [i, batch] of batches.entries()) {
+          await writeParquet(
+            conn,
+            `SELECT '${batch}' AS batch_id, range + ${i * perBatch} AS n, md5(range::VARCHAR) AS v FROM range(${perBatch})`,
+            path.join(live, `${batch}.parquet`),
+          );
+        }
+        const built = await buildCompactedFolder(
+          conn,
+          { live, staged: path.join(dir, 'staged'), segmentId: 'layout' },
+          { minFiles: 2, maxSegmentBytes: 1 << 30 },
+        );
+        assert.equal(built?.batches, batches.length);
+        const segment = sqlString(path.join(dir, 'staged', segmentName('layout')));
+        const groups = (
+          await conn.runAndReadAll(
+            `SELECT row_group_num_rows::INTEGER AS n, stats_min_value AS lo, stats_max_value AS hi
+             FROM parquet_metadata(${segment}) WHERE path_in_schema = 'batch_id' ORDER BY row_group_id`,
+          )
+        ).getRowObjectsJS();
+        assert.equal(
+          groups.reduce((sum, g) => sum + Number(g.n), 0),
+          batches.length * perBatch,
+        );
+        // DuckDB ends a group at a source's end or once the group reaches the size: under twice it.
+        assert.ok(
+          groups.every((g) => Number(g.n) < 2 * SEGMENT_ROW_GROUP_ROWS),
+          JSON.stringify(groups.map((g) => g.n)),
+        );
+        for (const batch of batches) {
+          // 10,000 rows span five groups of 2,048, six when they start mid-group.
+          const holding = groups.filter((g) => String(g.lo) <= batch && batch <= String(g.hi));
+          assert.ok(holding.length <= 6, `${batch} is in ${holding.length} of ${groups.length} row groups`);
+        }
+      });
+    } finally {
+      db.closeSync();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
