@@ -12,7 +12,7 @@ import type { LakeDeps } from './deps';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RuleActions } from '../contract/rules';
 import type { BatchRef, ClientBatchInput, ClientRunInput, LayerCounts } from '../contract/types';
-import { forEachBatch, LAYER_ROWS, onlyResult, runOfOne, writeLayer } from './client-lake';
+import { forEachBatch, onlyResult, runOfOne, writeLayer } from './client-lake';
 import { guardClientRun, missingFile } from './guards';
 import { fileIdentity } from '../adapters/lake/files';
 import type { RoutedSlices } from './routed-slices';
@@ -86,7 +86,7 @@ export function bronzeStep({ config }: Pick<LakeDeps, 'config'>, layout: LakeLay
       total: checked.length,
       columns: BRONZE_KEPT_COLUMNS,
       toRow: (r) => [r.partition, r.offset, r.eventMicros],
-      rowsSql: bronzeRowsSql(LAYER_ROWS, rawFile, { clientId, topic: batch.topic, batchId: batch.batchId, processedMicros: now }),
+      rowsSql: (kept) => bronzeRowsSql(kept, rawFile, { clientId, topic: batch.topic, batchId: batch.batchId, processedMicros: now }),
       file: layout.bronzeFile(clientId, batch.batchId),
       rawValueChars: config.limits.rawValueChars,
       nowMicros: now,

@@ -21,7 +21,7 @@ import { notDiscardedSince } from './discarded';
 import { whileHeartbeating } from './heartbeat';
 
 /** The staging table of a layer's kept rows (see LayerOutput). */
-export const LAYER_ROWS = 'layer_rows';
+const LAYER_ROWS = 'layer_rows';
 
 /** A single batch as a run of one: the single-batch activities are runs of one. */
 export function runOfOne({ batch, ...rest }: ClientBatchInput): ClientRunInput {
@@ -77,14 +77,14 @@ export interface LayerOutput<T extends LayerRecord> {
   result: LayerResult<T>;
   total: number;
   /**
-   * The layer's own table: what is staged per kept record (as `layer_rows`; the columns named in
-   * `sameInEveryRow` once for all, see stageRows), the query that makes the table's rows of it
-   * (by default, the staged rows themselves), and its file.
+   * The layer's own table: what is staged per kept record (the columns named in `sameInEveryRow`
+   * once for all, see stageRows), the query that makes the table's rows of the query reading the
+   * staged rows back (by default, the staged rows themselves), and its file.
    */
   columns: Columns;
   toRow: (record: T) => Cell[];
   sameInEveryRow?: readonly string[];
-  rowsSql?: string;
+  rowsSql?: (stagedRows: string) => string;
   file: string;
   rawValueChars: number;
   nowMicros: bigint;
@@ -120,7 +120,7 @@ export async function writeLayer<T extends LayerRecord>(conn: DuckDBConnection, 
   ]);
   const staged = await stageRows(conn, LAYER_ROWS, out.columns, result.kept.map(out.toRow), out.sameInEveryRow);
   // The layer's file is written even when empty: its presence says the batch went through.
-  await writeParquet(conn, out.rowsSql ?? staged, out.file);
+  await writeParquet(conn, out.rowsSql ? out.rowsSql(staged) : staged, out.file);
   await writeRowsOrRemove(conn, 'layer_errors', ERROR_COLUMNS, errorRows, layout.errorsFile(layer, clientId, batch.batchId));
   const metrics = metricRows(result.metrics, { nowMicros, batchId: batch.batchId, clientId, layer });
   await writeRowsOrRemove(conn, 'layer_metrics', METRIC_COLUMNS, metrics, layout.metricsFile(layer, clientId, batch.batchId));

@@ -1,5 +1,5 @@
 /** The queries the bronze and silver activities read their input and write their rows with. Pure. */
-import { sqlIdent, sqlInstantMicros, sqlString } from './sql';
+import { sqlInstantMicros, sqlString } from './sql';
 import type { Columns } from './tables';
 
 /** One client's records of a raw batch file, in Kafka order. Binds `$client`. */
@@ -26,13 +26,13 @@ export const BRONZE_KEPT_COLUMNS: Columns = [
 ];
 
 /**
- * A client's bronze rows of a raw batch, in BRONZE_COLUMNS order: the records staged in
- * `keptTable` (BRONZE_KEPT_COLUMNS), with every other column, the value above all, read from the
- * raw file itself. The values never travel from JavaScript back into DuckDB: they are most of
+ * A client's bronze rows of a raw batch, in BRONZE_COLUMNS order: the kept records (the query
+ * `keptRows`, of BRONZE_KEPT_COLUMNS), with every other column, the value above all, read from
+ * the raw file itself. The values never travel from JavaScript back into DuckDB: they are most of
  * a batch's bytes.
  */
 export function bronzeRowsSql(
-  keptTable: string,
+  keptRows: string,
   rawFile: string,
   row: { clientId: string; topic: string; batchId: string; processedMicros: bigint },
 ): string {
@@ -40,7 +40,7 @@ export function bronzeRowsSql(
   return `SELECT ${client}::VARCHAR AS client_id, k.event_timestamp, r.value, ${sqlString(row.topic)}::VARCHAR AS topic,
                  r."partition", r."offset", r.kafka_timestamp, ${sqlString(row.batchId)}::VARCHAR AS batch_id,
                  ${sqlInstantMicros(row.processedMicros)} AS processed_at
-          FROM ${sqlIdent(keptTable)} k
+          FROM (${keptRows}) k
           JOIN read_parquet(${sqlString(rawFile)}) r ON r."partition" = k."partition" AND r."offset" = k."offset" AND r.client_id = ${client}
           ORDER BY k."partition", k."offset"`;
 }
