@@ -78,8 +78,8 @@ export interface LayerOutput<T extends LayerRecord> {
   total: number;
   /**
    * The layer's own table: what is staged per kept record (the columns named in `sameInEveryRow`
-   * once for all, see stageRows), the query that makes the table's rows of the query reading the
-   * staged rows back (by default, the staged rows themselves), and its file.
+   * once for all, see stageRows), the query that makes the table's rows from the query reading
+   * the staged rows back (by default, that query itself), and its file.
    */
   columns: Columns;
   toRow: (record: T) => Cell[];
