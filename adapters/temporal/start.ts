@@ -11,6 +11,13 @@ import { ingestWorkflowId } from '../../contract/ids';
 import { startSignal } from '../../contract/messages';
 import type { IngestInput, IngestSettings, IngestState, IngestSummary, PipelineMode } from '../../contract/types';
 import { describeIfExists } from './describe';
+import { mapBounded } from '../../domain/concurrency';
+
+/**
+ * Workflow describes and starts in flight at once: a deployment of hundreds of clients starts in
+ * a fraction of the time one after another would take, without flooding the server.
+ */
+const STARTS_IN_FLIGHT = 16;
 
 export function ingestSettings(config: ResolvedConfig, lakeId: string): IngestSettings {
   return {
@@ -76,22 +83,20 @@ export async function startPipeline(
   const settings = ingestSettings(config, lakeId);
   const ingestId = ingestWorkflowId(settings.workflowIdPrefix, settings.topic);
   const clientStarts = clients.map((clientId) => clientWorkflowStart(settings, clientId));
-  const running = new Set<string>();
-  for (const id of [ingestId, ...clientStarts.map((s) => s.workflowId)])
-    if (await assertWorkflowLake(temporal, id, lakeId, config.lakeDir)) running.add(id);
+  // Every workflow is checked before any is started or woken.
+  const ids = [ingestId, ...clientStarts.map((s) => s.workflowId)];
+  const runs = await mapBounded(ids, STARTS_IN_FLIGHT, (id) => assertWorkflowLake(temporal, id, lakeId, config.lakeDir));
+  const running = new Set(ids.filter((_, i) => runs[i]));
   const wake = { signal: startSignal, signalArgs: [] as [] };
-  const started: StartedWorkflow[] = [];
-
-  for (const start of clientStarts) {
-    await temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, { ...start, ...wake });
-    started.push({ kind: 'client', workflowId: start.workflowId, uiUrl: workflowUiUrl(config, start.workflowId) });
-  }
 
   const mode = options.mode ?? 'continuous';
   const input: IngestInput = { settings, mode };
   // A triggered run takes its end offsets when it recovers its position from the lake.
   const stoppedAt = mode === 'continuous' ? await stoppedIngestState(temporal, ingestId) : undefined;
   if (stoppedAt) input.state = { ...stoppedAt, stopAt: null };
+  // The ingest first: reading its first batch takes a while, and the clients start meanwhile. A
+  // batch it hands to a client not started yet starts that client itself, with the same options
+  // (clientWorkflowStart), and the start signal that follows finds it running.
   await temporal.workflow.signalWithStart('ingest', {
     ...wake,
     taskQueue: settings.taskQueue,
@@ -100,7 +105,11 @@ export async function startPipeline(
     memo: { lakeId },
     staticSummary: `Ingest of topic ${settings.topic} (${mode})`,
   });
-  started.unshift({ kind: 'ingest', workflowId: ingestId, uiUrl: workflowUiUrl(config, ingestId) });
+  await mapBounded(clientStarts, STARTS_IN_FLIGHT, (start) => temporal.workflow.signalWithStart(CLIENT_WORKFLOW_TYPE, { ...start, ...wake }));
+  const started: StartedWorkflow[] = [
+    { kind: 'ingest', workflowId: ingestId, uiUrl: workflowUiUrl(config, ingestId) },
+    ...clientStarts.map((start) => ({ kind: 'client' as const, workflowId: start.workflowId, uiUrl: workflowUiUrl(config, start.workflowId) })),
+  ];
   // Workflows that ran before take the config's settings, if theirs differ (a changed rule action, say).
   const targets = started
     .filter((s) => running.has(s.workflowId))
