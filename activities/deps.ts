@@ -8,6 +8,7 @@ import type { Kafka } from 'kafkajs';
 import type { TopicOffsets } from '../adapters/kafka/kafka';
 import type { TopicStreams } from '../adapters/kafka/topic-stream';
 import type { ResolvedConfig } from '../config/schema';
+import type { ClientQueueLoad } from './client-load';
 
 export interface ActivityDeps {
   config: ResolvedConfig;
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   streams: TopicStreams;
   db: DuckDBInstance;
   temporal: Client;
+  /** How busy this worker's clients' queue is: the ingest holds batches open while it is full. Without it, never. */
+  clientLoad?: ClientQueueLoad;
 }
 
 /** What the activities that read and write one client's tables need. */

@@ -14,6 +14,7 @@ import {
   available,
   backlogBatchMessages,
   capReadAhead,
+  holdsBatchOpen,
   ingestedAtMicros,
   nextOffsetsAfter,
   planReadAhead,
@@ -39,6 +40,7 @@ import type { IngestBatchInput, IngestBatchResult, IngestSettings, PartitionOffs
 import { guardIngest } from './guards';
 import type { ActivityDeps } from './deps';
 import { whileHeartbeating } from './heartbeat';
+import { HOLD_RECHECK_MS } from './client-load';
 import { landingAttempt } from './ingest-landings';
 import type { LandingAttempt } from './ingest-landings';
 import type { RoutedSlices } from './routed-slices';
@@ -55,7 +57,7 @@ const IDLE_WAIT_MS = 20_000;
 const BACKLOG_QUIET_MS = 1_000;
 
 /** `handoff`: where the records routed to clients are left for this worker's client runs. */
-export function createIngestActivities({ config, db, temporal, offsets, streams, lakeId }: ActivityDeps, handoff?: RoutedSlices) {
+export function createIngestActivities({ config, db, temporal, offsets, streams, lakeId, clientLoad }: ActivityDeps, handoff?: RoutedSlices) {
   const layout = new LakeLayout(config.lakeDir);
   const store = new IngestStore(layout);
 
@@ -120,7 +122,24 @@ export function createIngestActivities({ config, db, temporal, offsets, streams,
     const atMost = Date.now() + IDLE_WAIT_MS;
     const until = Date.now() + settings.maxWaitMs;
     const wait = backlog ? { until, atMost, quietMs: Math.max(settings.maxWaitMs, BACKLOG_QUIET_MS) } : { until, atMost };
-    const ahead = await streams.of(settings.topic).readAhead(positions, full, wait, cancelled);
+    const stream = streams.of(settings.topic);
+    let ahead = await stream.readAhead(positions, full, wait, cancelled);
+    const holdUntil = until + config.batch.maxHoldMs;
+    const holding = () =>
+      holdsBatchOpen({
+        backlog,
+        triggered: stopAt !== null,
+        messages: [...ahead.values()].reduce((n, a) => n + a.messages.length, 0),
+        full: full(ahead),
+        clientsBusy: clientLoad?.busy() ?? false,
+        now: Date.now(),
+        holdUntil,
+      });
+    while (holding()) {
+      beat({ waiting: 'for the clients to catch up' });
+      const recheck = Math.min(Date.now() + HOLD_RECHECK_MS, holdUntil);
+      ahead = await stream.readAhead(positions, full, { until: recheck, atMost: recheck }, cancelled);
+    }
     const ranges = planReadAhead(within(ahead), limits);
     if (ranges.length === 0) return null;
     const plan: BatchPlan = {

@@ -30,6 +30,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, { path: string[]; kind: 'str
   PIPELINE_BATCH_MAX_BYTES: { path: ['batch', 'maxBytes'], kind: 'number' },
   PIPELINE_MAX_MESSAGE_BYTES: { path: ['limits', 'maxMessageBytes'], kind: 'number' },
   PIPELINE_BATCH_MAX_WAIT_MS: { path: ['batch', 'maxWaitMs'], kind: 'number' },
+  PIPELINE_BATCH_MAX_HOLD_MS: { path: ['batch', 'maxHoldMs'], kind: 'number' },
   PIPELINE_BATCH_RUN_MAX_BATCHES: { path: ['batch', 'runMaxBatches'], kind: 'number' },
   PIPELINE_BATCH_RUN_MAX_RECORDS: { path: ['batch', 'runMaxRecords'], kind: 'number' },
   PIPELINE_COMPACT_AFTER_BATCHES: { path: ['compaction', 'afterBatches'], kind: 'number' },

@@ -122,6 +122,27 @@ export function backlogBatchMessages(maxMessages: number, clients: number, avail
 }
 
 /**
+ * Whether a batch that maxWaitMs would close stays open to read more. While the clients' runs
+ * fill every slot of the worker, the clients are still busy with earlier batches: a batch cut
+ * now would wait behind those runs anyway, and would cost each of its clients a hand-off and a
+ * share of a run of its own, whatever its size; with many clients that cost is what keeps them
+ * behind. So the batch keeps filling until a slot is free, it is full, or `holdUntil` (maxWaitMs
+ * plus maxHoldMs) has passed. Batches read under a backlog or up to a triggered run's end are
+ * read as large as they get already; a read that brought nothing has nothing to hold.
+ */
+export function holdsBatchOpen(read: {
+  backlog: boolean;
+  triggered: boolean;
+  messages: number;
+  full: boolean;
+  clientsBusy: boolean;
+  now: number;
+  holdUntil: number;
+}): boolean {
+  return !read.backlog && !read.triggered && read.messages > 0 && !read.full && read.clientsBusy && read.now < read.holdUntil;
+}
+
+/**
  * Plans a batch over messages already read, so it is bounded by their bytes as well as their
  * count. Takes one message per partition in turn (so one busy partition cannot starve the
  * others) until either limit is reached; a partition whose next message would go over the byte

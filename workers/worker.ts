@@ -3,6 +3,7 @@
  * into the activities, and polls the task queue. Several may run, on several machines.
  */
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import type { WorkerInterceptors } from '@temporalio/worker';
 import type { ResolvedConfig } from '../config/schema';
 import { openDuckDB } from '../adapters/lake/duck';
 import { lakeIdentity } from '../adapters/lake/lake-identity';
@@ -10,6 +11,7 @@ import { createKafka, TopicOffsets } from '../adapters/kafka/kafka';
 import { streamLimits, TopicStreams } from '../adapters/kafka/topic-stream';
 import { connectClient, temporalConnectionOptions } from '../adapters/temporal/client';
 import { createActivities } from '../activities';
+import { ClientQueueLoad } from '../activities/client-load';
 import { ingestTaskQueue } from '../contract/ids';
 import { bundlerLogger, runtimeLogger } from './logging';
 
@@ -20,6 +22,13 @@ import { bundlerLogger, runtimeLogger } from './logging';
  * activity is safe to repeat. Lake writes of one batch take well under a second.
  */
 export const SHUTDOWN_GRACE_MS = 3_000;
+
+/**
+ * Activities a worker runs at once on the clients' queue. Most of a client run's time is waiting
+ * (file writes and fsyncs, DuckDB on its own threads, round trips to the server): enough slots
+ * that many clients' runs overlap, while DuckDB's threads bound the CPU it takes.
+ */
+const CLIENT_ACTIVITY_SLOTS = 32;
 
 /** What both of a worker's queues are polled with. */
 function queueOptions(config: ResolvedConfig) {
@@ -41,12 +50,14 @@ export function clientQueueOptions(config: ResolvedConfig) {
   return {
     ...queueOptions(config),
     taskQueue: config.temporal.taskQueue,
-    // Most of a client run's time is waiting (file writes and fsyncs, DuckDB on its own threads,
-    // round trips to the server): enough slots that many clients' runs overlap, while DuckDB's
-    // threads bound the CPU it takes.
-    maxConcurrentActivityTaskExecutions: 32,
+    maxConcurrentActivityTaskExecutions: CLIENT_ACTIVITY_SLOTS,
     maxConcurrentWorkflowTaskExecutions: 40,
   } as const;
+}
+
+/** Counts the activities running on the clients' queue, for the ingest to see when every slot is taken. */
+function clientLoadInterceptor(load: ClientQueueLoad): WorkerInterceptors {
+  return { activity: [() => ({ inbound: { execute: (input, next) => load.track(() => next(input)) } })] };
 }
 
 export interface RunningWorker {
@@ -66,9 +77,16 @@ export async function startWorker(config: ResolvedConfig): Promise<RunningWorker
   const lakeId = await lakeIdentity(config.lakeDir);
   const temporal = await connectClient(config);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
-  const activities = createActivities({ config, kafka, offsets, streams, db, temporal, lakeId });
+  const clientLoad = new ClientQueueLoad(CLIENT_ACTIVITY_SLOTS);
+  const activities = createActivities({ config, kafka, offsets, streams, db, temporal, lakeId, clientLoad });
   async function createWorkers(): Promise<[Worker, Worker]> {
-    const worker = await Worker.create({ ...clientQueueOptions(config), connection, activities, workflowBundle });
+    const worker = await Worker.create({
+      ...clientQueueOptions(config),
+      connection,
+      activities,
+      workflowBundle,
+      interceptors: clientLoadInterceptor(clientLoad),
+    });
     // The ingest's activities (read Kafka, land raw batches, hand them over) on a queue of their
     // own, so they never wait behind the clients' lake work.
     const ingestWorker = await Worker.create({

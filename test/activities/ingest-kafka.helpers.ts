@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Kafka } from 'kafkajs';
 import { createIngestActivities } from '../../activities/ingest';
+import type { ClientQueueLoad } from '../../activities/client-load';
 import type { RoutedSlices } from '../../activities/routed-slices';
 import { createKafka, TopicOffsets } from '../../adapters/kafka/kafka';
 import { ensureTopic } from '../../adapters/kafka/produce';
@@ -35,9 +36,15 @@ export interface IngestOnKafka {
 
 /**
  * `env`: the environment's settings (PIPELINE_…) besides the isolated topic and lake; `handoff`:
- * where the ingest leaves the records it routes, as a worker's does for its client runs.
+ * where the ingest leaves the records it routes, as a worker's does for its client runs;
+ * `clientLoad`: how busy the worker's clients' queue is.
  */
-export async function ingestOnKafka(name: string, env: Record<string, string>, handoff?: RoutedSlices): Promise<IngestOnKafka> {
+export async function ingestOnKafka(
+  name: string,
+  env: Record<string, string>,
+  handoff?: RoutedSlices,
+  clientLoad?: ClientQueueLoad,
+): Promise<IngestOnKafka> {
   const t = isolatedEnv(name, env);
   await requireServices(t.config);
   const kafka = createKafka(t.config.kafka);
@@ -48,7 +55,7 @@ export async function ingestOnKafka(name: string, env: Record<string, string>, h
   const db = await openDuckDB({ threads: 1 });
   const lakeId = await lakeIdentity(t.config.lakeDir);
   const settings = ingestSettings(t.config, lakeId);
-  const ingest = createIngestActivities({ config: t.config, kafka, offsets, streams, db, temporal: {} as Client, lakeId }, handoff);
+  const ingest = createIngestActivities({ config: t.config, kafka, offsets, streams, db, temporal: {} as Client, lakeId, clientLoad }, handoff);
   return {
     t,
     kafka,

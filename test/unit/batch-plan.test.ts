@@ -5,6 +5,7 @@ import {
   backlogBatchMessages,
   capReadAhead,
   CLIENTS_PER_FULL_BATCH,
+  holdsBatchOpen,
   MAX_BACKLOG_GROWTH,
   nextOffsetsAfter,
   planReadAhead,
@@ -122,5 +123,25 @@ describe('the size of a batch under a backlog', () => {
   it('takes no more than the topic holds, and never less than maxMessages', () => {
     assert.equal(backlogBatchMessages(100_000, 100, 150_000n), 150_000);
     assert.equal(backlogBatchMessages(100_000, 100, 20_000n), 100_000);
+  });
+});
+
+describe('holding a batch open while the clients are busy', () => {
+  const closing = { backlog: false, triggered: false, messages: 2_500, full: false, clientsBusy: true, now: 1_000, holdUntil: 5_000 };
+
+  it('holds a batch with messages, not full, while the clients are busy and the hold lasts', () => {
+    assert.equal(holdsBatchOpen(closing), true);
+  });
+
+  it('closes it once a slot is free, it is full, or the hold has lasted its time', () => {
+    assert.equal(holdsBatchOpen({ ...closing, clientsBusy: false }), false);
+    assert.equal(holdsBatchOpen({ ...closing, full: true }), false);
+    assert.equal(holdsBatchOpen({ ...closing, now: 5_000 }), false);
+  });
+
+  it('never holds a backlog batch, a triggered run, or a read that brought nothing', () => {
+    assert.equal(holdsBatchOpen({ ...closing, backlog: true }), false);
+    assert.equal(holdsBatchOpen({ ...closing, triggered: true }), false);
+    assert.equal(holdsBatchOpen({ ...closing, messages: 0 }), false);
   });
 });
