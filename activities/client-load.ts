@@ -1,32 +1,43 @@
 /**
- * How busy this worker's clients' queue is, as its ingest sees it. While every slot for the
- * clients' activities is taken, client runs wait in the server's queue for one, and a batch cut
- * now would only queue behind them: each batch costs each of its clients a hand-off and a share
- * of a run, whatever its size, so the ingest keeps filling its batch instead (planBatch).
+ * How busy this worker's clients' queue is, as its ingest sees it. While many of the clients'
+ * runs are still running, a batch cut now would reach them only after those runs: each batch
+ * costs each of its clients a hand-off and a share of a run, whatever its size, so the ingest
+ * keeps filling its batch instead (planBatch) until most of them are done.
  */
-/** How often a batch held open for busy clients looks again whether a slot came free. */
+
+/** How often a batch held open for busy clients looks again whether the runs are done. */
 export const HOLD_RECHECK_MS = 100;
-/** A slot freed less than this long ago may just not have been taken again yet by a waiting run. */
-const SLOT_REFILL_MS = 250;
+/**
+ * The share of a worker's client slots that must be taken for its clients to count as busy. A
+ * round of many clients' runs counts as busy until its last few; a few slow clients of a small
+ * pipeline never do, so they never hold back the batches of the others.
+ */
+export const BUSY_SLOT_SHARE = 0.25;
+/** Runs may finish and start again within this without the clients counting as no longer busy. */
+const SETTLE_MS = 250;
 
 export class ClientQueueLoad {
   private running = 0;
-  private lastFullAt = Number.NEGATIVE_INFINITY;
+  private lastBusyAt = Number.NEGATIVE_INFINITY;
+  /** Activities running at once from which the clients count as busy. */
+  readonly busyFrom: number;
 
   /** `slots`: the activities the worker runs at once on the clients' queue. */
   constructor(
-    readonly slots: number,
+    slots: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.busyFrom = Math.max(1, Math.ceil(slots * BUSY_SLOT_SHARE));
+  }
 
   /** Counts `work` as holding a slot while it runs. */
   async track<T>(work: () => Promise<T>): Promise<T> {
     this.running += 1;
-    if (this.running >= this.slots) this.lastFullAt = this.now();
+    if (this.running >= this.busyFrom) this.lastBusyAt = this.now();
     try {
       return await work();
     } finally {
-      if (this.running >= this.slots) this.lastFullAt = this.now();
+      if (this.running >= this.busyFrom) this.lastBusyAt = this.now();
       this.running -= 1;
     }
   }
@@ -36,12 +47,8 @@ export class ClientQueueLoad {
     return this.running;
   }
 
-  /**
-   * Whether every slot was taken at some moment of the last `withinMs`: a slot a run frees is
-   * taken by the next waiting run a round trip later, so a free slot seen for an instant does
-   * not mean that nothing waits.
-   */
-  busy(withinMs = SLOT_REFILL_MS): boolean {
-    return this.running >= this.slots || this.now() - this.lastFullAt <= withinMs;
+  /** Whether busyFrom or more activities ran at some moment of the last `withinMs`. */
+  busy(withinMs = SETTLE_MS): boolean {
+    return this.running >= this.busyFrom || this.now() - this.lastBusyAt <= withinMs;
   }
 }

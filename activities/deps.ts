@@ -20,7 +20,7 @@ export interface ActivityDeps {
   streams: TopicStreams;
   db: DuckDBInstance;
   temporal: Client;
-  /** How busy this worker's clients' queue is: the ingest holds batches open while it is full. Without it, never. */
+  /** How busy this worker's clients' queue is: the ingest holds batches open while it is busy. Without it, never. */
   clientLoad?: ClientQueueLoad;
 }
 

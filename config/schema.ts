@@ -30,8 +30,8 @@ export const INGEST_MEMORY_FACTOR = 20;
 export const DEFAULT_BATCH_MAX_BYTES = 100_663_296;
 /**
  * 10 s: enough for a worker's 32 slots to work through a round of 100 clients' runs on two
- * cores (some 4–5 s), and a bound on how much later than maxWaitMs a record of a busy
- * pipeline's batch closes when the clients never catch up.
+ * cores (some 4–5 s), and a bound on how much later than maxWaitMs a batch of a busy pipeline
+ * closes when its clients never catch up.
  */
 export const DEFAULT_BATCH_MAX_HOLD_MS = 10_000;
 
@@ -132,9 +132,10 @@ export const ConfigSchema = z.strictObject({
     maxBytes: z.int().min(1_048_576).max(1_073_741_824).default(DEFAULT_BATCH_MAX_BYTES),
     maxWaitMs: z.int().min(10).max(600_000).default(2000),
     /**
-     * How much longer than maxWaitMs a batch may stay open while the worker's client runs fill
-     * every slot (0: never): the clients are still busy with earlier batches, and a batch for
-     * them costs each a hand-off and a run however small it is (see holdsBatchOpen).
+     * How much longer than maxWaitMs a batch may stay open while a quarter or more of the
+     * worker's client slots run activities (0: never): the clients are busy with earlier batches,
+     * and a batch costs each of its clients a hand-off and a run however small it is (see
+     * holdsBatchOpen and activities/client-load.ts).
      */
     maxHoldMs: z.int().min(0).max(120_000).default(DEFAULT_BATCH_MAX_HOLD_MS),
     /** Queued batches a client runs together (one bronze, silver and gold activity for all of them), and their records. */

@@ -122,13 +122,13 @@ export function backlogBatchMessages(maxMessages: number, clients: number, avail
 }
 
 /**
- * Whether a batch that maxWaitMs would close stays open to read more. While the clients' runs
- * fill every slot of the worker, the clients are still busy with earlier batches: a batch cut
- * now would wait behind those runs anyway, and would cost each of its clients a hand-off and a
- * share of a run of its own, whatever its size; with many clients that cost is what keeps them
- * behind. So the batch keeps filling until a slot is free, it is full, or `holdUntil` (maxWaitMs
- * plus maxHoldMs) has passed. Batches read under a backlog or up to a triggered run's end are
- * read as large as they get already; a read that brought nothing has nothing to hold.
+ * Whether a batch that maxWaitMs would close stays open to read more. While many of the clients'
+ * runs are still running, a batch cut now would reach them only once those runs are done, and
+ * would cost each of its clients a hand-off and a share of a run of its own, whatever its size;
+ * with many clients that cost is what keeps them behind. So the batch keeps filling until the
+ * runs are nearly done, it is full, or `holdUntil` (maxWaitMs plus maxHoldMs) has passed.
+ * Batches read under a backlog or up to a triggered run's end are read as large as they get
+ * already; a read that brought nothing has nothing to hold.
  */
 export function holdsBatchOpen(read: {
   backlog: boolean;

@@ -55,7 +55,7 @@ export function clientQueueOptions(config: ResolvedConfig) {
   } as const;
 }
 
-/** Counts the activities running on the clients' queue, for the ingest to see when every slot is taken. */
+/** Counts the activities running on the clients' queue, for the ingest to see when the clients are busy. */
 function clientLoadInterceptor(load: ClientQueueLoad): WorkerInterceptors {
   return { activity: [() => ({ inbound: { execute: (input, next) => load.track(() => next(input)) } })] };
 }

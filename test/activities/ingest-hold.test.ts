@@ -1,7 +1,8 @@
 /**
- * ingestBatch on the real broker while the worker's client runs fill every slot: a batch that
- * maxWaitMs would close stays open and takes what arrives meanwhile, until a slot comes free or
- * maxHoldMs has passed. With a slot free it closes after maxWaitMs as before.
+ * ingestBatch on the real broker while the worker's clients are busy (its one client slot
+ * taken): a batch that maxWaitMs would close stays open and takes what arrives meanwhile, until
+ * the slot comes free or maxHoldMs has passed. With the slot free it closes after maxWaitMs as
+ * before.
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -49,14 +50,14 @@ describe('ingestBatch while the clients are busy', () => {
   const opened: IngestOnKafka[] = [];
   after(() => Promise.all(opened.map((k) => k.close())));
 
-  it('holds the batch open for what arrives until a slot comes free', async () => {
+  it('holds the batch open for what arrives until the slot comes free', async () => {
     const { k, load } = await ingestWithOneSlot('ingest-hold');
     opened.push(k);
     await produce(k, 10);
     const slot = busySlot(load);
     const batch = k.ingestBatch(0, {});
     await sleep(4 * MAX_WAIT_MS);
-    await produce(k, 5); // past maxWaitMs, while every slot is taken
+    await produce(k, 5); // past maxWaitMs, while the slot is taken
     await sleep(MAX_WAIT_MS);
     slot.free();
     await slot.done;
@@ -86,7 +87,7 @@ describe('ingestBatch while the clients are busy', () => {
     }
   });
 
-  it('closes the batch after maxWaitMs while a slot is free', async () => {
+  it('closes the batch after maxWaitMs while the slot is free', async () => {
     const { k } = await ingestWithOneSlot('ingest-hold-free');
     opened.push(k);
     await produce(k, 10);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ClientQueueLoad } from '../../activities/client-load';
+import { BUSY_SLOT_SHARE, ClientQueueLoad } from '../../activities/client-load';
 
 /** A load on a clock the test moves. */
 function loadAt(slots: number) {
@@ -15,24 +15,35 @@ function pending() {
   return { done, end };
 }
 
+/** Starts `count` activities that run until the test ends them. */
+function runMany(load: ClientQueueLoad, count: number) {
+  const works = Array.from({ length: count }, () => pending());
+  const runs = works.map((w) => load.track(() => w.done));
+  return {
+    async endOne() {
+      works.pop()!.end();
+      await runs.pop();
+    },
+  };
+}
+
 describe('how busy the clients queue is', () => {
-  it('is full while every slot runs an activity', async () => {
-    const { load } = loadAt(2);
-    const a = pending();
-    const b = pending();
-    const ra = load.track(() => a.done);
+  it('is busy from a share of the slots on, so a few slow clients never are', async () => {
+    const { clock, load } = loadAt(32);
+    assert.equal(load.busyFrom, Math.ceil(32 * BUSY_SLOT_SHARE));
+    const runs = runMany(load, load.busyFrom - 1);
     assert.equal(load.busy(0), false);
-    const rb = load.track(() => b.done);
-    assert.equal(load.inFlight, 2);
+    const more = runMany(load, 1);
+    assert.equal(load.inFlight, load.busyFrom);
     assert.equal(load.busy(0), true);
-    a.end();
-    await ra;
-    b.end();
-    await rb;
+    await more.endOne();
+    clock.now = 1;
+    assert.equal(load.busy(0), false);
+    for (let i = 1; i < load.busyFrom; i += 1) await runs.endOne();
     assert.equal(load.inFlight, 0);
   });
 
-  it('counts a slot freed within the last moment as still taken, and not after', async () => {
+  it('stays busy for a moment after the runs drop below it, and not after', async () => {
     const { clock, load } = loadAt(1);
     const a = pending();
     const ra = load.track(() => a.done);
