@@ -13,6 +13,7 @@ import { connectClient } from '../adapters/temporal/client';
 import { startWorker } from '../workers/worker';
 import { stackSettings } from './stack/settings';
 import { down, up } from './stack/stack';
+import { onStopSignals } from './stop-signals';
 import type { ServiceName } from './stack/stack';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -21,16 +22,17 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const settings = stackSettings(config);
   const started: ServiceName[] = await up(settings, (l) => say(`[stack] ${l}`));
-  let stopping = false;
   const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      say('\nstopping...');
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    onStopSignals({
+      stop: () => {
+        say('\nstopping... (Ctrl-C again to stop at once)');
+        resolve();
+      },
+      force: () => {
+        say('stopped at once: activities in flight run again on the next worker; `npx pipeline stack down` stops the services.');
+        process.exit(130);
+      },
+    });
   });
 
   const kafka = createKafka(config.kafka);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startWorker } from '../../workers/worker';
 import { action } from '../cli';
+import { onStopSignals } from '../stop-signals';
 
 export function registerWorker(program: Command): void {
   program
@@ -10,9 +11,16 @@ export function registerWorker(program: Command): void {
     .action(
       action(async (config) => {
         const worker = await startWorker(config);
-        const stop = () => worker.shutdown();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        onStopSignals({
+          stop: () => {
+            process.stderr.write('worker stopping: finishing the activities it runs (Ctrl-C again to stop at once)\n');
+            worker.shutdown();
+          },
+          force: () => {
+            process.stderr.write('worker stopped at once: its activities in flight run again on another worker\n');
+            process.exit(130);
+          },
+        });
         process.stderr.write(
           `worker running: task queue ${config.temporal.taskQueue}, namespace ${config.temporal.namespace}, lake ${config.lakeDir}\n`,
         );
