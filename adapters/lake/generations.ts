@@ -4,7 +4,7 @@
  * folder or the new one, never a mix. Every change passes the publish fence first.
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, renameSync } from 'node:fs';
 import path from 'node:path';
 import { passFence } from './fence';
 import { fsyncPath, makeDir } from './files';
@@ -36,12 +36,13 @@ export async function switchFolder({ live, staged }: SwitchedFolder, retiredDir:
   const temp = path.join(path.dirname(staged), `.link-${randomUUID()}`);
   await fs.symlink(target, temp);
   try {
+    if (plain) await makeDir(retiredDir);
     await passFence();
-    if (plain) {
-      await makeDir(retiredDir);
-      await fs.rename(live, path.join(retiredDir, path.basename(staged)));
-    }
-    await fs.rename(temp, live);
+    // Synchronous and back to back: between them a plain folder's name is absent, and through
+    // libuv's thread pool, which DuckDB's statements keep busy, the second rename could wait
+    // behind them while readers find no table.
+    if (plain) renameSync(live, path.join(retiredDir, path.basename(staged)));
+    renameSync(temp, live);
   } finally {
     await fs.rm(temp, { force: true });
   }

@@ -1,10 +1,12 @@
 /**
  * A reader racing the first switch of a client's plain folders (a first refresh or compaction
  * moves the folder away and puts a link in its place): its query reads the old files or the
- * new ones, and never fails for a file that moved.
+ * new ones, and never fails for a file that moved. The folder's name is absent for no longer
+ * than two renames back to back, however busy the worker's thread pool is.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { pbkdf2 } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -64,5 +66,32 @@ describe('a reader racing the first switch of a plain folder', () => {
       switched = true;
       for (const n of (await reading).flat()) assert.equal(n, BigInt(FILES), `round ${round}`);
     }
+  });
+
+  it('leaves the name absent for no moment another task can see, even with the thread pool busy', async () => {
+    const live = layout.bronzeDir('acme');
+    rmSync(live, { recursive: true, force: true });
+    await writeFiles(live, 100);
+    const staged = path.join(clientGenerationsDir(config.lakeDir, 'acme'), 'gen-busy', 'bronze');
+    await writeFiles(staged, 100);
+    // libuv's pool kept busy, with work queued, as DuckDB statements and fsyncs keep it.
+    let busy = true;
+    const keepBusy = async () => {
+      while (busy) await new Promise((r) => pbkdf2('x', 'y', 50_000, 32, 'sha256', r));
+    };
+    const poolWork = Array.from({ length: 8 }, keepBusy);
+    let absent = 0;
+    const watch = setInterval(() => {
+      if (!existsSync(live)) absent += 1;
+    }, 0);
+    try {
+      await switchFolder({ live, staged }, path.join(clientGenerationsDir(config.lakeDir, 'acme'), 'retired-busy'));
+    } finally {
+      clearInterval(watch);
+      busy = false;
+    }
+    await Promise.all(poolWork);
+    assert.equal(absent, 0, 'the live folder was seen missing mid-switch');
+    assert.equal(((await querySql(config, 'SELECT count(*) AS n FROM bronze_acme'))[0]?.n as bigint) ?? -1n, BigInt(FILES));
   });
 });
