@@ -9,6 +9,7 @@ import { ALL_RULES, DEFAULT_RULE_ACTIONS, ROUTING_RULES, RULE_ACTIONS } from '..
 import type { RuleActions, RuleName } from '../contract/rules';
 import { SaslSchema, securityProblems, TlsSchema } from './security';
 import { DEFAULT_COMPACT_AFTER_BATCHES, DEFAULT_RUN_LIMITS } from '../contract/client-workflow';
+import { MAX_BATCH_HOLD_MS, MAX_BATCH_WAIT_MS } from '../contract/settings';
 
 /** Kafka's own topic name rule; topics also become folder names in the lake. */
 const TopicName = z.string().refine(isValidTopic, TOPIC_RULE);
@@ -130,14 +131,14 @@ export const ConfigSchema = z.strictObject({
      * whatever the messages' sizes (see INGEST_MEMORY_FACTOR).
      */
     maxBytes: z.int().min(1_048_576).max(1_073_741_824).default(DEFAULT_BATCH_MAX_BYTES),
-    maxWaitMs: z.int().min(10).max(600_000).default(2000),
+    maxWaitMs: z.int().min(10).max(MAX_BATCH_WAIT_MS).default(2000),
     /**
      * How much longer than maxWaitMs a batch may stay open while a quarter or more of the
      * worker's client slots run activities (0: never): the clients are busy with earlier batches,
      * and a batch costs each of its clients a hand-off and a run however small it is (see
      * holdsBatchOpen and activities/client-load.ts).
      */
-    maxHoldMs: z.int().min(0).max(120_000).default(DEFAULT_BATCH_MAX_HOLD_MS),
+    maxHoldMs: z.int().min(0).max(MAX_BATCH_HOLD_MS).default(DEFAULT_BATCH_MAX_HOLD_MS),
     /** Queued batches a client runs together (one bronze, silver and gold activity for all of them), and their records. */
     runMaxBatches: z.int().min(1).max(1000).default(DEFAULT_RUN_LIMITS.maxBatches),
     runMaxRecords: z.int().min(1).max(10_000_000).default(DEFAULT_RUN_LIMITS.maxRecords),

@@ -6,6 +6,14 @@
 import type { RuleActions } from './rules';
 import type { ClientsSettings } from './types';
 
+/**
+ * The longest a batch may wait for messages (batch.maxWaitMs), and then stay open for busy
+ * clients (batch.maxHoldMs): the ingest activity reads and lands a batch within one start-to-close
+ * budget (5 minutes, workflows/profiles.ts), and a longer wait would time it out on every attempt.
+ */
+export const MAX_BATCH_WAIT_MS = 120_000;
+export const MAX_BATCH_HOLD_MS = 120_000;
+
 /** Absent fields stay as they are. A client workflow holds only `ruleActions`. */
 export interface SettingsPatch {
   ruleActions?: Partial<RuleActions>;

@@ -5,6 +5,7 @@
  */
 import { ALL_RULES, ROUTING_RULES, RULE_ACTIONS } from '../contract/rules';
 import type { RuleAction, RuleActions, RuleName } from '../contract/rules';
+import { MAX_BATCH_WAIT_MS } from '../contract/settings';
 import type { SettingChange, SettingsPatch } from '../contract/settings';
 import type { ClientsSettings } from '../contract/types';
 import { isValidClientId } from './client-id';
@@ -18,7 +19,7 @@ export interface HeldSettings {
 }
 
 /** The same bounds as the config's. */
-const BOUNDS = { maxMessages: [1, 100_000], maxWaitMs: [10, 600_000] } as const;
+const BOUNDS = { maxMessages: [1, 100_000], maxWaitMs: [10, MAX_BATCH_WAIT_MS] } as const;
 
 function ruleActionProblems(actions: unknown): string[] {
   if (typeof actions !== 'object' || actions === null || Array.isArray(actions)) return ['ruleActions must be an object of rule → action'];

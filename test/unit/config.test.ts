@@ -3,8 +3,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../config/load';
 import { ConfigError, DEFAULT_BATCH_MAX_BYTES } from '../../config/schema';
+import { MAX_BATCH_HOLD_MS, MAX_BATCH_WAIT_MS } from '../../contract/settings';
+import { kafkaProfile } from '../../workflows/profiles';
 
 function withFile(content: unknown): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
@@ -112,6 +115,17 @@ describe('configuration', () => {
         loadConfig({ file: DEFAULT_CONFIG_FILE, env: { PIPELINE_BATCH_MAX_BYTES: String(2 << 20), PIPELINE_MAX_MESSAGE_BYTES: String(3 << 20) } }),
       (e: unknown) =>
         e instanceof ConfigError && e.problems.join('\n') === `limits.maxMessageBytes (${3 << 20}) must not exceed batch.maxBytes (${2 << 20})`,
+    );
+  });
+  it('refuses a batch wait or hold the ingest activity could not finish within its start-to-close', () => {
+    // With the longest of both, a batch still has a minute to be read and landed.
+    const budgetMs = msToNumber(kafkaProfile.startToCloseTimeout!);
+    assert.ok(MAX_BATCH_WAIT_MS + MAX_BATCH_HOLD_MS + 60_000 <= budgetMs, `${MAX_BATCH_WAIT_MS} + ${MAX_BATCH_HOLD_MS} ms of ${budgetMs}`);
+    const env = { PIPELINE_BATCH_MAX_WAIT_MS: '300000', PIPELINE_BATCH_MAX_HOLD_MS: '130000' };
+    assert.throws(
+      () => loadConfig({ file: DEFAULT_CONFIG_FILE, env }),
+      (e: unknown) =>
+        e instanceof ConfigError && /batch\.maxWaitMs.*120000/.test(e.problems.join('\n')) && /batch\.maxHoldMs.*120000/.test(e.problems.join('\n')),
     );
   });
   it('explains a missing or unparsable file', () => {

@@ -22,7 +22,7 @@ describe('settings updates', () => {
     assert.deepEqual(settingsPatchProblems({ maxMessages: 10 }, client), ['maxMessages: not a setting of this workflow']);
     assert.deepEqual(settingsPatchProblems({ maxMessages: 0, maxWaitMs: 5, clients: { known: ['bad id'], autoDiscover: true } }, ingest), [
       'maxMessages must be a whole number from 1 to 100000',
-      'maxWaitMs must be a whole number from 10 to 600000',
+      'maxWaitMs must be a whole number from 10 to 120000',
       'clients.known: invalid client id "bad id"',
     ]);
     assert.deepEqual(settingsPatchProblems(null, client), ['settings must be an object']);
