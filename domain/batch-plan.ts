@@ -94,6 +94,13 @@ export interface ReadAhead {
   messages: readonly { offset: bigint; bytes: number }[];
 }
 
+/** How many messages are read ahead, over every partition. */
+export function messagesReadAhead(ahead: ReadonlyMap<number, ReadAhead>): number {
+  let messages = 0;
+  for (const a of ahead.values()) messages += a.messages.length;
+  return messages;
+}
+
 export interface BatchLimits {
   maxMessages: number;
   maxBytes: number;

@@ -8,42 +8,14 @@
  * assign(), so the consumer is the only member of a group of its own and is given every
  * partition; it reads only the partitions it was positioned on.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { ResolvedConfig } from '../../config/schema';
+import { randomUUID } from 'node:crypto';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { messagesReadAhead } from '../../domain/batch-plan';
 import type { PartitionRange, ReadAhead } from '../../domain/batch-plan';
 import { messageBytes } from '../../domain/router';
 import type { RawMessage } from '../../domain/router';
-
-export interface StreamLimits {
-  /** Values over this are summarized as they arrive (size, hash, first bytes), never kept whole. */
-  maxMessageBytes: number;
-  /** Bytes of an oversized value kept for its error row. */
-  headBytes: number;
-  /** Bytes read ahead before the consumer pauses: about a batch's worth. */
-  readAheadBytes: number;
-}
-
-export function streamLimits(config: Pick<ResolvedConfig, 'limits' | 'batch'>): StreamLimits {
-  const { maxMessageBytes, rawValueChars } = config.limits;
-  // Four bytes per character at most in UTF-8: enough for the error row's raw value.
-  return { maxMessageBytes, headBytes: Math.min(rawValueChars * 4, maxMessageBytes), readAheadBytes: config.batch.maxBytes };
-}
-
-/** A message as the stream keeps it: a value over the limit is replaced by its summary at once. */
-export function keptMessage(partition: number, m: KafkaMessage, limits: Pick<StreamLimits, 'maxMessageBytes' | 'headBytes'>): RawMessage {
-  const kept: RawMessage = { partition, offset: m.offset, key: m.key ?? null, value: m.value ?? null, timestamp: m.timestamp };
-  if (m.value && m.value.length > limits.maxMessageBytes) {
-    kept.value = null;
-    // A copy: a slice would keep the whole fetch response alive.
-    kept.oversized = {
-      bytes: m.value.length,
-      sha256: createHash('sha256').update(m.value).digest('hex'),
-      head: Buffer.from(m.value.subarray(0, limits.headBytes)),
-    };
-  }
-  return kept;
-}
+import { keptMessage } from './kept-message';
+import type { StreamLimits } from './kept-message';
 
 interface Buffered {
   /** Offset the buffer starts at: every message from here up to `end` is in `messages`, in order. */
@@ -96,7 +68,7 @@ export class TopicStream {
             return [p, { from: b.start, messages: b.messages.map((m) => ({ offset: BigInt(m.offset), bytes: messageBytes(m) })) }];
           }),
         );
-        const read = [...ahead.values()].reduce((n, a) => n + a.messages.length, 0);
+        const read = messagesReadAhead(ahead);
         const now = Date.now();
         if (wait.quietMs !== undefined && read > seen) until = Math.min(Math.max(until, now + wait.quietMs), wait.atMost);
         seen = read;

@@ -7,6 +7,7 @@ import {
   CLIENTS_PER_FULL_BATCH,
   holdsBatchOpen,
   MAX_BACKLOG_GROWTH,
+  messagesReadAhead,
   nextOffsetsAfter,
   planReadAhead,
   rangeSize,
@@ -55,6 +56,19 @@ const ahead = (from: number, sizes: number[]): ReadAhead => ({
 });
 
 describe('planning over messages read ahead', () => {
+  it('counts the messages read ahead over every partition', () => {
+    assert.equal(messagesReadAhead(new Map()), 0);
+    assert.equal(
+      messagesReadAhead(
+        new Map([
+          [0, ahead(10, [1, 1, 1])],
+          [1, ahead(0, [])],
+          [2, ahead(7, [5, 5])],
+        ]),
+      ),
+      5,
+    );
+  });
   it('takes partitions in turn up to maxMessages', () => {
     const read = new Map([
       [0, ahead(10, [1, 1, 1, 1, 1])],
