@@ -10,7 +10,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { withConnection, writeParquetOrRemove } from '../adapters/lake/duck';
-import { exists, removeFile } from '../adapters/lake/files';
+import { exists, removeFile, unchangedSince } from '../adapters/lake/files';
+import { withPublishCheck } from '../adapters/lake/fence';
 import { LakeLayout } from '../domain/lake-layout';
 import type { GoldSlice } from '../domain/gold-slice';
 import { finalGoldSql, goldStateSql, mergedGoldStateSql, touchedSlicesSql } from '../domain/gold-sql';
@@ -76,23 +77,30 @@ export async function rebuildGold(
   for (const slice of slices) {
     const file = layout.goldFile(clientId, slice);
     const stateFile = layout.goldStateFile(clientId, slice);
-    if (!anySilver) {
-      await removeFile(stateFile);
-      await removeFile(file);
-      continue;
-    }
-    const through = run && (await exists(stateFile)) ? await mergedThrough(conn, stateFile) : null;
-    const newest = run?.batches.reduce((a, b) => (b.seq > a.seq ? b : a));
-    const state =
-      run && newest && runIsNewer(run.batches, through)
-        ? mergedGoldStateSql(`read_parquet(${sqlString(stateFile)})`, `(${goldStateSql(run.silverFiles, slice)})`, newest.batchId)
-        : goldStateSql(silverGlob, slice);
-    // Each written, or removed when the slice is now empty; gold is made from the state just written.
-    if ((await writeParquetOrRemove(conn, state, stateFile)) === 0) {
-      await removeFile(file);
-      continue;
-    }
-    rows += await writeParquetOrRemove(conn, finalGoldSql(`read_parquet(${sqlString(stateFile)})`), file);
+    // The state, and then gold from it, each written (or removed when the slice is now empty)
+    // only while the state is still the one this work read: an attempt that outlived its turn
+    // (see heartbeat.ts) and publishes late would otherwise put back a state, or a gold file,
+    // without the runs merged since.
+    const stateRows = await withPublishCheck(await unchangedSince(stateFile), async () => {
+      if (!anySilver) {
+        await removeFile(stateFile);
+        return 0;
+      }
+      const through = run && (await exists(stateFile)) ? await mergedThrough(conn, stateFile) : null;
+      const newest = run?.batches.reduce((a, b) => (b.seq > a.seq ? b : a));
+      const state =
+        run && newest && runIsNewer(run.batches, through)
+          ? mergedGoldStateSql(`read_parquet(${sqlString(stateFile)})`, `(${goldStateSql(run.silverFiles, slice)})`, newest.batchId)
+          : goldStateSql(silverGlob, slice);
+      return writeParquetOrRemove(conn, state, stateFile);
+    });
+    rows += await withPublishCheck(await unchangedSince(stateFile), async () => {
+      if (stateRows === 0) {
+        await removeFile(file);
+        return 0;
+      }
+      return writeParquetOrRemove(conn, finalGoldSql(`read_parquet(${sqlString(stateFile)})`), file);
+    });
   }
   return rows;
 }

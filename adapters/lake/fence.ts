@@ -24,6 +24,13 @@ export function withPublishFence<T>(signal: AbortSignal, fn: () => Promise<T>, c
   return fences.run({ signal: outer ? AbortSignal.any([outer.signal, signal]) : signal, checks }, fn);
 }
 
+const NEVER_ABORTED = new AbortController().signal;
+
+/** Runs `fn` inside the current fence with one more check before each of its publishes. */
+export function withPublishCheck<T>(check: PublishCheck, fn: () => Promise<T>): Promise<T> {
+  return withPublishFence(NEVER_ABORTED, fn, check);
+}
+
 /** The signal of the fence the current work runs in, if any. */
 export function currentFence(): AbortSignal | undefined {
   return fences.getStore()?.signal;

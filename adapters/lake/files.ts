@@ -10,6 +10,7 @@ import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { passFence } from './fence';
+import type { PublishCheck } from './fence';
 
 /*
  * Committing and removing files, the calls that only touch metadata (mkdir of a folder that is
@@ -147,6 +148,17 @@ export async function fileIdentity(p: string): Promise<string | null> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
+}
+
+/**
+ * A publish check that refuses once `p` is no longer the version it is now (rewritten, replaced,
+ * created or removed since): work made from a file publishes only while the file is as it read it.
+ */
+export async function unchangedSince(p: string): Promise<PublishCheck> {
+  const before = await fileIdentity(p);
+  return async () => {
+    if ((await fileIdentity(p)) !== before) throw new Error(`${p} changed while this work read it: it publishes nothing`);
+  };
 }
 
 function identityOf(s: BigIntStats): string {
