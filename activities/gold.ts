@@ -81,7 +81,7 @@ export async function rebuildGold(
     // only while the state is still the one this work read: an attempt that outlived its turn
     // (see heartbeat.ts) and publishes late would otherwise put back a state, or a gold file,
     // without the runs merged since.
-    const stateRows = await withPublishCheck(await unchangedSince(stateFile), async () => {
+    const stateRows = await withPublishCheck(unchangedSince(stateFile), async () => {
       if (!anySilver) {
         await removeFile(stateFile);
         return 0;
@@ -94,7 +94,7 @@ export async function rebuildGold(
           : goldStateSql(silverGlob, slice);
       return writeParquetOrRemove(conn, state, stateFile);
     });
-    rows += await withPublishCheck(await unchangedSince(stateFile), async () => {
+    rows += await withPublishCheck(unchangedSince(stateFile), async () => {
       if (stateRows === 0) {
         await removeFile(file);
         return 0;

@@ -26,9 +26,10 @@ export function withPublishFence<T>(signal: AbortSignal, fn: () => Promise<T>, c
 
 const NEVER_ABORTED = new AbortController().signal;
 
-/** Runs `fn` inside the current fence with one more check before each of its publishes. */
+/** Runs `fn` inside the current fence (its signal as it is: nothing is combined) with one more check before each of its publishes. */
 export function withPublishCheck<T>(check: PublishCheck, fn: () => Promise<T>): Promise<T> {
-  return withPublishFence(NEVER_ABORTED, fn, check);
+  const outer = fences.getStore();
+  return fences.run({ signal: outer?.signal ?? NEVER_ABORTED, checks: [...(outer?.checks ?? []), check] }, fn);
 }
 
 /** The signal of the fence the current work runs in, if any. */

@@ -5,7 +5,7 @@
  * fence first: work that was superseded publishes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, closeSync, fstatSync, fsync, linkSync, mkdirSync, openSync, promises as fs, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, fsync, linkSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -154,11 +154,18 @@ export async function fileIdentity(p: string): Promise<string | null> {
  * A publish check that refuses once `p` is no longer the version it is now (rewritten, replaced,
  * created or removed since): work made from a file publishes only while the file is as it read it.
  */
-export async function unchangedSince(p: string): Promise<PublishCheck> {
-  const before = await fileIdentity(p);
-  return async () => {
-    if ((await fileIdentity(p)) !== before) throw new Error(`${p} changed while this work read it: it publishes nothing`);
+export function unchangedSince(p: string): PublishCheck {
+  const before = fileIdentityNow(p);
+  // Synchronous, like the rename that follows the check: nothing runs between the two.
+  return () => {
+    if (fileIdentityNow(p) !== before) return Promise.reject(new Error(`${p} changed while this work read it: it publishes nothing`));
+    return Promise.resolve();
   };
+}
+
+function fileIdentityNow(p: string): string | null {
+  const s = statSync(p, { bigint: true, throwIfNoEntry: false });
+  return s ? identityOf(s) : null;
 }
 
 function identityOf(s: BigIntStats): string {

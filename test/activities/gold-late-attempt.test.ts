@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDB, stageRows, withConnection, writeParquet } from '../../adapters/lake/duck';
@@ -46,8 +46,11 @@ describe('a gold attempt that publishes after its retry and the next run', () =>
   let db: DuckDBInstance;
   let acts: ReturnType<typeof createBronzeActivities> & ReturnType<typeof createSilverActivities> & ReturnType<typeof createGoldActivities>;
   const input = (batch: BatchRef): ClientBatchInput => ({ clientId: 'acme', batch, ruleActions: DEFAULT_RULE_ACTIONS, lakeId: LAKE_ID });
-  const attempt = <R>(fn: (i: ClientBatchInput) => Promise<R>, batch: BatchRef) =>
-    new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: 1_000 }).run(fn, input(batch));
+  const attempt = <R>(fn: (i: ClientBatchInput) => Promise<R>, batch: BatchRef): Promise<R> =>
+    new MockActivityEnvironment({ startToCloseTimeoutMs: 600_000, currentAttemptScheduledTimestampMs: 1_000 }).run<[ClientBatchInput], R, typeof fn>(
+      fn,
+      input(batch),
+    );
   const goldHour = async () => querySql(config, `SELECT event_count, total_amount FROM gold_acme_summary`);
 
   /** A batch of acme's purchases landed as a raw file, then taken through bronze and silver. */
@@ -104,6 +107,9 @@ describe('a gold attempt that publishes after its retry and the next run', () =>
     await landAndRefine(batchRef(0, 2), [1, 2], 0);
     await attempt((i) => acts.goldBatch(i), batchRef(0, 2));
   });
+  afterEach(() => {
+    rmSync(lakeRoot, { recursive: true, force: true });
+  });
   after(() => {
     db.closeSync();
   });
@@ -113,34 +119,33 @@ describe('a gold attempt that publishes after its retry and the next run', () =>
     [2, "the day's gold file"],
   ] as const) {
     it(`is refused when it comes to publish ${what}, and gold keeps every run`, async () => {
+      const [one, two] = [batchRef(1, 1), batchRef(2, 1)];
+      await landAndRefine(one, [10], 2);
+      const letGo = deferred();
+      const late = heldGoldAttempt(one, nth, letGo.promise);
+      const outcome = late.done.then(
+        () => 'published',
+        (e: unknown) => String(e),
+      );
       try {
-        const [one, two] = [batchRef(1, 1), batchRef(2, 1)];
-        await landAndRefine(one, [10], 2);
-        const letGo = deferred();
-        const late = heldGoldAttempt(one, nth, letGo.promise);
-        await late.held;
+        await Promise.race([late.held, outcome.then((o) => assert.fail(`the attempt ended before its publish #${nth}: ${o}`))]);
         // Meanwhile the run is retried elsewhere, and the client runs its next batch.
         assert.equal(await attempt((i) => acts.goldBatch(i), one), 1);
         await landAndRefine(two, [100], 3);
         assert.equal(await attempt((i) => acts.goldBatch(i), two), 1);
         assert.deepEqual(await goldHour(), [{ event_count: 4n, total_amount: 113 }]);
-
-        letGo.settle();
-        const outcome = await late.done.then(
-          () => 'published',
-          (e: unknown) => String(e),
-        );
-        // Every silver row counted once: 1 + 2 + 10 + 100.
-        assert.deepEqual(await goldHour(), [{ event_count: 4n, total_amount: 113 }]);
-        assert.match(outcome, /changed while this work read it/);
-        // And the next run merges into a state that holds them all.
-        const three = batchRef(3, 1);
-        await landAndRefine(three, [1000], 4);
-        assert.equal(await attempt((i) => acts.goldBatch(i), three), 1);
-        assert.deepEqual(await goldHour(), [{ event_count: 5n, total_amount: 1113 }]);
       } finally {
-        rmSync(lakeRoot, { recursive: true, force: true });
+        letGo.settle();
       }
+      // Every silver row counted once: 1 + 2 + 10 + 100.
+      const published = await outcome;
+      assert.deepEqual(await goldHour(), [{ event_count: 4n, total_amount: 113 }]);
+      assert.match(published, /changed while this work read it/);
+      // And the next run merges into a state that holds them all.
+      const three = batchRef(3, 1);
+      await landAndRefine(three, [1000], 4);
+      assert.equal(await attempt((i) => acts.goldBatch(i), three), 1);
+      assert.deepEqual(await goldHour(), [{ event_count: 5n, total_amount: 1113 }]);
     });
   }
 });
