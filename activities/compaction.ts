@@ -9,6 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { withConnection } from '../adapters/lake/duck';
+import { withPublishCheck } from '../adapters/lake/fence';
+import { folderUnchangedSince } from '../adapters/lake/files';
 import { liveGeneration, removeGenerationsExcept, switchFolder } from '../adapters/lake/generations';
 import { buildCompactedFolder } from '../adapters/lake/segments';
 import { COMPACTION_GENERATION_PREFIX, compactionGeneration } from '../domain/compaction';
@@ -42,13 +44,19 @@ export function createCompactionActivities({ config, db, lakeId }: LakeDeps) {
               beat({ folder: path.relative(lakeDir, folder.live) });
               const before = await liveGeneration(lakeDir, clientId, folder.live);
               if (before !== null) keep.add(before);
+              // Switched in only if the live folder still holds what the copy was built from: an
+              // attempt that outlived its turn (see heartbeat.ts) would otherwise take away the
+              // files of the runs since.
+              const asBuilt = folderUnchangedSince(folder.live);
               const built = await buildCompactedFolder(
                 conn,
                 { ...folder, segmentId: id },
                 { minFiles: MIN_FILES, maxSegmentBytes: config.compaction.sealedSegmentBytes },
               );
               if (built === null) continue;
-              await switchFolder(folder, path.join(clientGenerationsDir(lakeDir, clientId), `${generation}-retired`));
+              await withPublishCheck(asBuilt, () =>
+                switchFolder(folder, path.join(clientGenerationsDir(lakeDir, clientId), `${generation}-retired`)),
+              );
               outcome.folders += 1;
               outcome.filesBefore += built.filesBefore;
               outcome.filesAfter += built.filesAfter;

@@ -5,7 +5,7 @@
  * fence first: work that was superseded publishes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, closeSync, fstatSync, fsync, linkSync, mkdirSync, openSync, promises as fs, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, fsync, linkSync, mkdirSync, openSync, promises as fs, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -161,6 +161,32 @@ export function unchangedSince(p: string): PublishCheck {
     if (fileIdentityNow(p) !== before) return Promise.reject(new Error(`${p} changed while this work read it: it publishes nothing`));
     return Promise.resolve();
   };
+}
+
+/**
+ * A publish check that refuses once the folder `dir` (where its link leads, if it is one) no
+ * longer holds the same entries, each the same version: work made from a folder's files
+ * publishes only while the folder is as it read it.
+ */
+export function folderUnchangedSince(dir: string): PublishCheck {
+  const before = folderIdentityNow(dir);
+  return () => {
+    if (folderIdentityNow(dir) !== before) return Promise.reject(new Error(`${dir} changed while this work read it: it publishes nothing`));
+    return Promise.resolve();
+  };
+}
+
+function folderIdentityNow(dir: string): string | null {
+  let real: string;
+  let names: string[];
+  try {
+    real = realpathSync(dir);
+    names = readdirSync(real).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  return [real, ...names.map((name) => `${name} ${fileIdentityNow(path.join(real, name))}`)].join('\n');
 }
 
 function fileIdentityNow(p: string): string | null {

@@ -13,7 +13,6 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { openDuckDB, stageRows, withConnection, writeParquet } from '../../adapters/lake/duck';
-import { withPublishFence } from '../../adapters/lake/fence';
 import { querySql } from '../../adapters/lake/sql-session';
 import { loadConfig } from '../../config/load';
 import type { ResolvedConfig } from '../../config/schema';
@@ -25,19 +24,13 @@ import type { Cell } from '../../domain/tables';
 import { createBronzeActivities } from '../../activities/bronze';
 import { createGoldActivities } from '../../activities/gold';
 import { createSilverActivities } from '../../activities/silver';
+import { heldAtPublish } from './held-attempt.helpers';
 
 const LAKE_ID = 'test-lake';
 const batchRef = (seq: number, records: number): BatchRef => ({ topic: 'events', seq, batchId: `events.${String(seq).padStart(9, '0')}`, records });
 /** Purchases of one hour of 2026-11-20, one per amount. */
 const purchases = (amounts: number[]) =>
   amounts.map((amount) => JSON.stringify({ client_id: 'acme', event_type: 'purchase', status: 'active', timestamp: '2026-11-20T10:30:00Z', amount }));
-
-/** A promise, and the function that settles it. */
-function deferred(): { promise: Promise<void>; settle: () => void } {
-  let settle!: () => void;
-  const promise = new Promise<void>((resolve) => (settle = resolve));
-  return { promise, settle };
-}
 
 describe('a gold attempt that publishes after its retry and the next run', () => {
   let lakeRoot: string;
@@ -74,26 +67,6 @@ describe('a gold attempt that publishes after its retry and the next run', () =>
     await attempt((i) => acts.silverBatch(i), batch);
   }
 
-  /**
-   * Starts a gold attempt of `batch` that stops at its `nth` publish (1: the day's state, 2: the
-   * day's gold file) until `letGo` settles. Resolves `held` once it is there.
-   */
-  function heldGoldAttempt(batch: BatchRef, nth: number, letGo: Promise<void>): { held: Promise<void>; done: Promise<number> } {
-    const held = deferred();
-    let publishes = 0;
-    const done = withPublishFence(
-      new AbortController().signal,
-      () => attempt((i) => acts.goldBatch(i), batch),
-      async () => {
-        publishes += 1;
-        if (publishes !== nth) return;
-        held.settle();
-        await letGo;
-      },
-    );
-    return { held: held.promise, done };
-  }
-
   before(async () => {
     db = await openDuckDB({ threads: 1 });
   });
@@ -121,26 +94,21 @@ describe('a gold attempt that publishes after its retry and the next run', () =>
     it(`is refused when it comes to publish ${what}, and gold keeps every run`, async () => {
       const [one, two] = [batchRef(1, 1), batchRef(2, 1)];
       await landAndRefine(one, [10], 2);
-      const letGo = deferred();
-      const late = heldGoldAttempt(one, nth, letGo.promise);
-      const outcome = late.done.then(
-        () => 'published',
-        (e: unknown) => String(e),
-      );
+      const late = heldAtPublish(nth, () => attempt((i) => acts.goldBatch(i), one));
       try {
-        await Promise.race([late.held, outcome.then((o) => assert.fail(`the attempt ended before its publish #${nth}: ${o}`))]);
+        await late.held;
         // Meanwhile the run is retried elsewhere, and the client runs its next batch.
         assert.equal(await attempt((i) => acts.goldBatch(i), one), 1);
         await landAndRefine(two, [100], 3);
         assert.equal(await attempt((i) => acts.goldBatch(i), two), 1);
         assert.deepEqual(await goldHour(), [{ event_count: 4n, total_amount: 113 }]);
       } finally {
-        letGo.settle();
+        late.letGo();
       }
+      const outcome = await late.outcome;
       // Every silver row counted once: 1 + 2 + 10 + 100.
-      const published = await outcome;
       assert.deepEqual(await goldHour(), [{ event_count: 4n, total_amount: 113 }]);
-      assert.match(published, /changed while this work read it/);
+      assert.match(outcome, /changed while this work read it/);
       // And the next run merges into a state that holds them all.
       const three = batchRef(3, 1);
       await landAndRefine(three, [1000], 4);
