@@ -14,9 +14,10 @@
  * before the server gives up on it, and compensation marks its batch so that attempts
  * scheduled before it publish nothing after it (discarded.ts, through `check`); gold, whose
  * day states later runs change, publishes a state or a gold file only while the state is still
- * the one it read (gold.ts); and compaction switches a folder's copy in only while the folder
- * still holds what the copy was made from (compaction.ts). Otherwise a late publish rewrites a
- * batch's files under the same names with the same records. Closing the window in general would take a publish conditional
+ * the one it read (gold.ts); and compaction and a refresh's switch put a folder's new
+ * generation in place only while the live folder still holds what they read from it
+ * (compaction.ts, refresh.ts). Otherwise a late publish rewrites a batch's files under the same
+ * names with the same records. Closing the window in general would take a publish conditional
  * on the current attempt, which a plain file system cannot offer.
  */
 import { Context } from '@temporalio/activity';

@@ -8,7 +8,8 @@
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { withConnection, countRows } from '../adapters/lake/duck';
-import { listFiles, readJsonIfExists, removeFile, writeJsonAtomically } from '../adapters/lake/files';
+import { folderUnchangedSince, listFiles, readJsonIfExists, removeFile, writeJsonAtomically } from '../adapters/lake/files';
+import { withPublishCheck } from '../adapters/lake/fence';
 import { hasParquet } from '../adapters/lake/catalog';
 import { folderBatches } from '../adapters/lake/segments';
 import { liveGeneration, removeGenerationsExcept, switchFolder } from '../adapters/lake/generations';
@@ -150,6 +151,10 @@ export function createRefreshActivities(deps: LakeDeps) {
     async switchRefresh(input: RefreshInput): Promise<RefreshOutcome> {
       const layout = staging(input);
       const { clientId, generation } = input;
+      // Each live folder is switched only while it holds what it held when the batches to catch
+      // up with were read: an attempt that outlived its turn (see heartbeat.ts; the refresh given
+      // up meanwhile, the client's runs gone on) would otherwise take away the files of those runs.
+      const folders = layout.switchedFolders().map((folder) => ({ folder, asRead: folderUnchangedSince(folder.live) }));
       const plan = await readPlan(layout);
       const now = await processedBatches(clientId);
       const added = now.filter((id) => !plan.batches.includes(id));
@@ -162,10 +167,10 @@ export function createRefreshActivities(deps: LakeDeps) {
         await writeJsonAtomically(layout.refreshPlanFile, { batches: now } satisfies RefreshPlan);
         const retired = `retired-${generation}`;
         const keep = new Set([generation, retired]);
-        for (const folder of layout.switchedFolders()) {
+        for (const { folder, asRead } of folders) {
           const before = await liveGeneration(config.lakeDir, clientId, folder.live);
           if (before !== null) keep.add(before);
-          await switchFolder(folder, path.join(clientGenerationsDir(config.lakeDir, clientId), retired));
+          await withPublishCheck(asRead, () => switchFolder(folder, path.join(clientGenerationsDir(config.lakeDir, clientId), retired)));
         }
         // Kept: what is live, and what was live until now (a reader may still be reading it).
         for (const folder of generationFolders(config.lakeDir, clientId)) {

@@ -23,6 +23,7 @@ import { createBronzeActivities } from '../../activities/bronze';
 import { createGoldActivities } from '../../activities/gold';
 import { createRefreshActivities } from '../../activities/refresh';
 import { createSilverActivities } from '../../activities/silver';
+import { heldAtPublish } from './held-attempt.helpers';
 
 const LAKE_ID = 'test-lake';
 const warn: RuleActions = { ...DEFAULT_RULE_ACTIONS, valid_status: 'warn' };
@@ -34,7 +35,7 @@ describe('refresh activities on real DuckDB', () => {
   let config: ResolvedConfig;
   let db: DuckDBInstance;
   let deps: { config: ResolvedConfig; db: DuckDBInstance; lakeId: string };
-  const refs = [0, 1, 2].map((seq) => ({ topic: 'events', seq, batchId: batchId('events', seq), records: 3 }));
+  const refs = [0, 1, 2, 3].map((seq) => ({ topic: 'events', seq, batchId: batchId('events', seq), records: 3 }));
   const sql = async (query: string) => Number((await querySql(config, query))[0]?.n);
   const counts = async () => ({
     silver: await sql('SELECT count(*) AS n FROM silver_acme'),
@@ -115,5 +116,28 @@ describe('refresh activities on real DuckDB', () => {
     assert.equal((await step(acts.switchRefresh, gold)).rows.gold, 6);
     assert.deepEqual(await counts(), switched);
     assert.deepEqual(readdirSync(generations).sort(), ['g1', 'g2'], 'what nothing links to any more is removed');
+  });
+
+  it('refuses a switch that comes after the refresh was given up and a batch ran, and the batch stays', async () => {
+    const input: RefreshInput = { clientId: 'acme', tables: ['bronze', 'silver', 'gold'], generation: 'g3', ruleActions: drop, lakeId: LAKE_ID };
+    const acts = refresh(deps);
+    await step(acts.beginRefresh, input);
+    await step(acts.refreshClient, input);
+    const bronzeRows = () => sql('SELECT count(*) AS n FROM bronze_acme');
+    assert.equal(await bronzeRows(), 9);
+    // With nothing to catch up on, a switch publishes its plan, then bronze's switch.
+    const late = heldAtPublish(2, () => step(acts.switchRefresh, input));
+    try {
+      await late.held;
+      // Its worker cut off, the refresh given up, the client runs its next batch.
+      await processLive(3, drop);
+      assert.equal(await bronzeRows(), 12);
+    } finally {
+      late.letGo();
+    }
+    const outcome = await late.outcome;
+    assert.equal(await bronzeRows(), 12, 'no batch lost from bronze');
+    assert.equal(await sql('SELECT count(*) AS n FROM silver_acme'), 8, 'nor from silver');
+    assert.match(outcome, /changed while this work read it/);
   });
 });
