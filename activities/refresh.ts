@@ -159,12 +159,19 @@ export function createRefreshActivities(deps: LakeDeps) {
       const now = await processedBatches(clientId);
       const added = now.filter((id) => !plan.batches.includes(id));
       const gone = plan.batches.filter((id) => !now.includes(id));
+      const allAsRead = async () => {
+        for (const { asRead } of folders) await asRead();
+      };
       await whileHeartbeating(async (beat) => {
-        await buildBatches(layout, input, added, beat);
-        await dropBatches(layout, input, gone);
-        // Slices of batches gone from silver are unknown: then every slice is rebuilt.
-        if (input.tables.includes('gold')) await buildGold(layout, clientId, gone.length > 0 ? now : added, { fresh: gone.length > 0 });
-        await writeJsonAtomically(layout.refreshPlanFile, { batches: now } satisfies RefreshPlan);
+        // Into the staging generation, already live for the folders an earlier attempt switched;
+        // a retry then has nothing to catch up with, and a late attempt is refused before it writes.
+        await withPublishCheck(allAsRead, async () => {
+          await buildBatches(layout, input, added, beat);
+          await dropBatches(layout, input, gone);
+          // Slices of batches gone from silver are unknown: then every slice is rebuilt.
+          if (input.tables.includes('gold')) await buildGold(layout, clientId, gone.length > 0 ? now : added, { fresh: gone.length > 0 });
+          await writeJsonAtomically(layout.refreshPlanFile, { batches: now } satisfies RefreshPlan);
+        });
         const retired = `retired-${generation}`;
         const keep = new Set([generation, retired]);
         for (const { folder, asRead } of folders) {

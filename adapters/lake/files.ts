@@ -164,9 +164,9 @@ export function unchangedSince(p: string): PublishCheck {
 }
 
 /**
- * A publish check that refuses once the folder `dir` (where its link leads, if it is one) no
- * longer holds the same entries, each the same version: work made from a folder's files
- * publishes only while the folder is as it read it.
+ * A publish check that refuses once the folder `dir` (where its link leads, if it is one) had an
+ * entry added, removed or replaced since: work made from a folder's files publishes only while
+ * the folder is as it read it.
  */
 export function folderUnchangedSince(dir: string): PublishCheck {
   const before = folderIdentityNow(dir);
@@ -176,6 +176,12 @@ export function folderUnchangedSince(dir: string): PublishCheck {
   };
 }
 
+/**
+ * Where the folder leads, the folder's own version and its entries' names: a file added, removed
+ * or replaced by a rename changes the folder's modification time, and the names catch what a
+ * change within the same clock tick would hide. One call per entry would make the check (which
+ * blocks the event loop, as it must to be next to the rename) grow with the folder.
+ */
 function folderIdentityNow(dir: string): string | null {
   let real: string;
   let names: string[];
@@ -186,7 +192,7 @@ function folderIdentityNow(dir: string): string | null {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
-  return [real, ...names.map((name) => `${name} ${fileIdentityNow(path.join(real, name))}`)].join('\n');
+  return [real, fileIdentityNow(real), ...names].join('\n');
 }
 
 function fileIdentityNow(p: string): string | null {

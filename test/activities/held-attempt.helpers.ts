@@ -34,3 +34,15 @@ export function heldAtPublish(nth: number, attempt: () => Promise<unknown>): Hel
   });
   return { held: Promise.race([atPublish, ended]), outcome, letGo };
 }
+
+/** Runs `attempt` as one that dies (its worker gone) right before its `nth` publish. */
+export function crashedAtPublish(nth: number, attempt: () => Promise<unknown>): Promise<string> {
+  let publishes = 0;
+  return withPublishFence(new AbortController().signal, attempt, () => {
+    publishes += 1;
+    return publishes === nth ? Promise.reject(new Error(`crashed before publish #${nth}`)) : Promise.resolve();
+  }).then(
+    () => 'published',
+    (e: unknown) => String(e),
+  );
+}

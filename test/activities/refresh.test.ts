@@ -4,7 +4,7 @@
  * becomes a link to the new generation, and older generations are removed by the next refresh.
  */
 import assert from 'node:assert/strict';
-import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,7 +23,7 @@ import { createBronzeActivities } from '../../activities/bronze';
 import { createGoldActivities } from '../../activities/gold';
 import { createRefreshActivities } from '../../activities/refresh';
 import { createSilverActivities } from '../../activities/silver';
-import { heldAtPublish } from './held-attempt.helpers';
+import { crashedAtPublish, heldAtPublish } from './held-attempt.helpers';
 
 const LAKE_ID = 'test-lake';
 const warn: RuleActions = { ...DEFAULT_RULE_ACTIONS, valid_status: 'warn' };
@@ -138,6 +138,24 @@ describe('refresh activities on real DuckDB', () => {
     const outcome = await late.outcome;
     assert.equal(await bronzeRows(), 12, 'no batch lost from bronze');
     assert.equal(await sql('SELECT count(*) AS n FROM silver_acme'), 8, 'nor from silver');
-    assert.match(outcome, /changed while this work read it/);
+    assert.match(outcome, /bronze_acme changed while this work read it/);
+  });
+
+  it('a switch retried after it had switched some folders finishes the switch', async () => {
+    const input: RefreshInput = { clientId: 'acme', tables: ['bronze', 'silver', 'gold'], generation: 'g4', ruleActions: drop, lakeId: LAKE_ID };
+    const acts = refresh(deps);
+    await step(acts.beginRefresh, input);
+    await step(acts.refreshClient, input);
+    // The plan, bronze's switch, then its error rows' and metrics' folders: dead before silver's.
+    assert.match(await crashedAtPublish(5, () => step(acts.switchRefresh, input)), /crashed before publish #5/);
+    const bronzeLive = path.join(config.lakeDir, 'bronze_acme');
+    const silverLive = path.join(config.lakeDir, 'silver_acme');
+    assert.match(readlinkSync(bronzeLive), /g4/);
+    assert.doesNotMatch(readlinkSync(silverLive), /g4/);
+    const outcome = await step(acts.switchRefresh, input);
+    assert.deepEqual(outcome.rows, { bronze: 12, silver: 8, gold: 8 });
+    assert.match(readlinkSync(silverLive), /g4/);
+    assert.equal(await sql('SELECT count(*) AS n FROM bronze_acme'), 12);
+    assert.equal(await sql('SELECT count(*) AS n FROM silver_acme'), 8);
   });
 });
