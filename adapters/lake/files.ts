@@ -155,12 +155,7 @@ export async function fileIdentity(p: string): Promise<string | null> {
  * created or removed since): work made from a file publishes only while the file is as it read it.
  */
 export function unchangedSince(p: string): PublishCheck {
-  const before = fileIdentityNow(p);
-  // Synchronous, like the rename that follows the check: nothing runs between the two.
-  return () => {
-    if (fileIdentityNow(p) !== before) return Promise.reject(new Error(`${p} changed while this work read it: it publishes nothing`));
-    return Promise.resolve();
-  };
+  return unchangedBy(p, fileIdentityNow);
 }
 
 /**
@@ -169,11 +164,13 @@ export function unchangedSince(p: string): PublishCheck {
  * the folder is as it read it.
  */
 export function folderUnchangedSince(dir: string): PublishCheck {
-  const before = folderIdentityNow(dir);
-  return () => {
-    if (folderIdentityNow(dir) !== before) return Promise.reject(new Error(`${dir} changed while this work read it: it publishes nothing`));
-    return Promise.resolve();
-  };
+  return unchangedBy(dir, folderIdentityNow);
+}
+
+/** A check that `p`'s identity is still what it is now. Synchronous, like the rename that follows the check: nothing runs between the two. */
+function unchangedBy(p: string, identityNow: (p: string) => string | null): PublishCheck {
+  const before = identityNow(p);
+  return () => (identityNow(p) === before ? Promise.resolve() : Promise.reject(new Error(`${p} changed while this work read it: it publishes nothing`)));
 }
 
 /**

@@ -11,14 +11,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { openDuckDB, stageRows, withConnection, writeParquet } from '../../adapters/lake/duck';
+import { openDuckDB, withConnection } from '../../adapters/lake/duck';
+import { writeRawBatchFile } from '../../adapters/lake/raw-batch';
 import { querySql } from '../../adapters/lake/sql-session';
 import { loadConfig } from '../../config/load';
 import type { ResolvedConfig } from '../../config/schema';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
 import type { ClientRunInput, ClientRunLayers, CompactionInput, CompactionOutcome } from '../../contract/types';
 import { batchId, LakeLayout } from '../../domain/lake-layout';
-import { RAW_COLUMNS } from '../../domain/tables';
 import { createClientRunActivities, lakeRunLayers } from '../../activities/client-run';
 import { createCompactionActivities } from '../../activities/compaction';
 import { heldAtPublish } from './held-attempt.helpers';
@@ -64,7 +64,7 @@ describe('a compaction attempt that switches its copy in after the next run', ()
         return [TOPIC, 0, BigInt(ref.seq * PER_BATCH + i), null, value, value.length, 0n, 'acme', ref.batchId, 0n];
       });
       await withConnection(db, async (conn) => {
-        await writeParquet(conn, await stageRows(conn, 'raw', RAW_COLUMNS, raw), layout.rawFile(ref.topic, ref.batchId));
+        await writeRawBatchFile(conn, raw, layout.rawFile(ref.topic, ref.batchId));
       });
     }
     await runBatch(0);

@@ -12,14 +12,14 @@ import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { openDuckDB, stageRows, withConnection, writeParquet } from '../../adapters/lake/duck';
+import { openDuckDB, withConnection } from '../../adapters/lake/duck';
+import { writeRawBatchFile } from '../../adapters/lake/raw-batch';
 import { querySql } from '../../adapters/lake/sql-session';
 import { loadConfig } from '../../config/load';
 import type { ResolvedConfig } from '../../config/schema';
 import { DEFAULT_RULE_ACTIONS } from '../../contract/rules';
 import type { BatchRef, ClientBatchInput } from '../../contract/types';
 import { LakeLayout } from '../../domain/lake-layout';
-import { RAW_COLUMNS } from '../../domain/tables';
 import type { Cell } from '../../domain/tables';
 import { createBronzeActivities } from '../../activities/bronze';
 import { createGoldActivities } from '../../activities/gold';
@@ -61,7 +61,7 @@ describe('a gold attempt that publishes after its retry and the next run', () =>
       0n,
     ]);
     await withConnection(db, async (conn) => {
-      await writeParquet(conn, await stageRows(conn, 'raw', RAW_COLUMNS, rows), layout.rawFile(batch.topic, batch.batchId));
+      await writeRawBatchFile(conn, rows, layout.rawFile(batch.topic, batch.batchId));
     });
     await attempt((i) => acts.bronzeBatch(i), batch);
     await attempt((i) => acts.silverBatch(i), batch);

@@ -13,22 +13,28 @@ export interface HeldAttempt {
   letGo(): void;
 }
 
-/** Runs `attempt`, holding it at its `nth` publish (counting every file it puts in place or removes) until `letGo`. */
+/** Runs `attempt` inside a fence that calls `atNth` right before its `nth` publish (counting every file it puts in place or removes); its outcome as HeldAttempt's. */
+function withPublishHook(nth: number, attempt: () => Promise<unknown>, atNth: () => Promise<void>): Promise<string> {
+  let publishes = 0;
+  return withPublishFence(new AbortController().signal, attempt, () => {
+    publishes += 1;
+    return publishes === nth ? atNth() : Promise.resolve();
+  }).then(
+    () => 'published',
+    (e: unknown) => String(e),
+  );
+}
+
+/** Runs `attempt`, holding it at its `nth` publish until `letGo`. */
 export function heldAtPublish(nth: number, attempt: () => Promise<unknown>): HeldAttempt {
   let letGo!: () => void;
   const released = new Promise<void>((resolve) => (letGo = resolve));
   let reached!: () => void;
   const atPublish = new Promise<void>((resolve) => (reached = resolve));
-  let publishes = 0;
-  const outcome = withPublishFence(new AbortController().signal, attempt, async () => {
-    publishes += 1;
-    if (publishes !== nth) return;
+  const outcome = withPublishHook(nth, attempt, () => {
     reached();
-    await released;
-  }).then(
-    () => 'published',
-    (e: unknown) => String(e),
-  );
+    return released;
+  });
   const ended = outcome.then((o) => {
     throw new Error(`the attempt ended before its publish #${nth}: ${o}`);
   });
@@ -37,12 +43,5 @@ export function heldAtPublish(nth: number, attempt: () => Promise<unknown>): Hel
 
 /** Runs `attempt` as one that dies (its worker gone) right before its `nth` publish. */
 export function crashedAtPublish(nth: number, attempt: () => Promise<unknown>): Promise<string> {
-  let publishes = 0;
-  return withPublishFence(new AbortController().signal, attempt, () => {
-    publishes += 1;
-    return publishes === nth ? Promise.reject(new Error(`crashed before publish #${nth}`)) : Promise.resolve();
-  }).then(
-    () => 'published',
-    (e: unknown) => String(e),
-  );
+  return withPublishHook(nth, attempt, () => Promise.reject(new Error(`crashed before publish #${nth}`)));
 }
